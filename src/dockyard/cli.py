@@ -1,0 +1,175 @@
+"""Command line: parse arguments, call one command function, turn its result into an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from dockyard import __version__
+from dockyard.errors import DockyardError
+from dockyard.manifest import load_project
+
+PROJECT = click.option(
+    "--project", "-C", "project_dir", default=".", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project root (the folder with pyproject.toml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dockyard")
+@click.option("--debug", is_flag=True, help="Log every command dockyard runs; show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """dockyard: one manifest ([tool.dockyard] in pyproject.toml) -> locked, layered
+    Docker images, dev containers and deploys for a Python monorepo.
+
+    \b
+    Typical flow:
+      dockyard lock          pin packages (uv.lock) and the base image (dockyard.lock)
+      dockyard generate      write Dockerfile, compose files, bake file
+      dockyard build --all   build every prod and dev image in one bake
+      dockyard test          run each app's tests in its dev container
+    """
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="dockyard: %(message)s")
+
+
+@cli.command()
+@PROJECT
+@click.option("--example", "example", type=click.Path(path_type=Path), default=None,
+              help="Write the bundled example monorepo (examples/lol_data) into this folder.")
+def init(project_dir: Path, example: Path | None) -> int:
+    """Write [tool.dockyard] for the project (apps = members with a console script)."""
+    from dockyard.commands import init as command
+
+    if example is not None:
+        return command.write_example(example)
+    return command.init(project_dir.resolve())
+
+
+@cli.command()
+@PROJECT
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a lock is stale (CI).")
+def lock(project_dir: Path, check: bool) -> int:
+    """Lock packages (uv lock) and pin the base image and uv in dockyard.lock."""
+    from dockyard.commands.lock import lock as command
+
+    return command(load_project(project_dir), check=check)
+
+
+@cli.command()
+@PROJECT
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 1 when a generated file is stale (CI).")
+def generate(project_dir: Path, check: bool) -> int:
+    """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore."""
+    from dockyard.commands.generate import generate as command
+
+    return command(load_project(project_dir), check=check)
+
+
+@cli.command()
+@PROJECT
+@click.argument("apps", nargs=-1)
+@click.option("--dev", "dev", is_flag=True, help="Build the dev images instead of prod.")
+@click.option("--all", "everything", is_flag=True, help="Build prod and dev images.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the built images as JSON (app, target, image, tags, id).")
+@click.option("--ca-bundle", type=click.Path(dir_okay=False), default=None,
+              help="CA bundle for the build's index traffic, passed as a BuildKit secret "
+              "[default: $SSL_CERT_FILE, $PIP_CERT or $REQUESTS_CA_BUNDLE].")
+def build(project_dir: Path, apps: tuple[str, ...], dev: bool, everything: bool,
+          as_json: bool, ca_bundle: str | None) -> int:
+    """Build the images of APPS (default: all) with one `docker buildx bake`.
+
+    Prod images are tagged <registry or name>/<app>:<version> and
+    <version>-<git revision>; dev images <registry or name>/<app>:dev.
+    """
+    from dockyard.commands.build import build as command
+
+    kinds = ("prod", "dev") if everything else ("dev",) if dev else ("prod",)
+    return command(load_project(project_dir), apps, kinds=kinds, as_json=as_json,
+                   ca_bundle=ca_bundle)
+
+
+@cli.command()
+@PROJECT
+@click.argument("app")
+def shell(project_dir: Path, app: str) -> int:
+    """An interactive shell in APP's dev container, the source mounted at /workspace."""
+    from dockyard.commands.devrun import shell as command
+
+    return command(load_project(project_dir), app)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@PROJECT
+@click.argument("app")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run(project_dir: Path, app: str, command: tuple[str, ...]) -> int:
+    """Run COMMAND in a one-off dev container of APP (removed afterwards).
+
+    Example: dockyard run api -- python -c 'import lol_data_api'
+    """
+    from dockyard.commands.devrun import run_in_dev
+
+    return run_in_dev(load_project(project_dir), app, list(command))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@PROJECT
+@click.argument("apps", nargs=-1)
+@click.option("--pytest-args", "pytest_args", multiple=True,
+              help="Extra argument for pytest (repeatable), e.g. --pytest-args=-x")
+def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...]) -> int:
+    """Run each app's tests (default: all apps) inside its dev container.
+
+    Apps named in an app's test-needs run beside it in a throwaway Compose project.
+    Exit code 0 only when every app's tests pass.
+    """
+    from dockyard.commands.devrun import test as command
+
+    return command(load_project(project_dir), apps, pytest_args)
+
+
+@cli.group()
+def base() -> None:
+    """Base images for hosts with no registry."""
+
+
+@base.command("bootstrap")
+@click.option("--suite", default="bookworm", show_default=True, help="Debian release.")
+@click.option("--tag", default=None, help="Image tag [default: dockyard/python:<ver>-<suite>].")
+@click.option("--mirror", default=None, help="Debian mirror [default: the one apt uses].")
+def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
+    """Build a Python base image with debootstrap + `docker import` (root, ~1 minute)."""
+    from dockyard.commands.base import bootstrap as command
+
+    return command(suite, tag, mirror)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one line on stderr and exit code 2 for any error a user can fix."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = cli.main(args=argv, standalone_mode=False)
+    except DockyardError as exc:
+        if debug:
+            raise
+        click.echo(f"dockyard: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("dockyard: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("dockyard: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

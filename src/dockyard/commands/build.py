@@ -1,0 +1,120 @@
+"""`dockyard build`: every image in one `docker buildx bake`."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from dockyard.buildenv import build_secrets
+from dockyard.commands.generate import load_plan
+from dockyard.commands.lock import check_base_unchanged
+from dockyard.engine import docker, git
+from dockyard.fsutil import write_all
+from dockyard.lockfile import read_lock
+from dockyard.manifest import Project
+from dockyard.plan import AppPlan, Plan
+from dockyard.render import render_all
+
+
+@dataclass(frozen=True)
+class Built:
+    app: str
+    target: str  # "prod" or "dev"
+    image: str  # the first tag
+    tags: tuple[str, ...]
+    id: str
+
+
+def _targets(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: str | None):
+    for app in apps:
+        if "prod" in kinds:
+            yield app, "prod", app.prod_stage, app.revision_tags(revision)
+        if "dev" in kinds:
+            yield app, "dev", app.dev_stage, (app.dev_tag,)
+
+
+def build_images(
+    project: Project,
+    names: list[str] | tuple[str, ...],
+    *,
+    kinds: tuple[str, ...] = ("prod",),
+    ca_bundle: str | None = None,
+    quiet: bool = False,
+) -> list[Built]:
+    """Regenerate what is stale, then bake the selected apps' images."""
+    docker.require_engine()
+    lock = read_lock(project.root)
+    check_base_unchanged(lock)
+    plan = load_plan(project)
+    for rel in write_all(project.root, render_all(plan)):
+        click.echo(f"wrote {rel} (was stale)", err=True)
+    apps = [plan.app(a.name) for a in project.select(names)]
+    revision = git.revision(project.root)
+    created = git.iso(git.source_date_epoch(project.root))
+    secrets = build_secrets(ca_bundle)
+    targets = list(_targets(plan, apps, kinds, revision))
+    with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
+        env_file = Path(tmp) / "build_env"
+        env_file.write_text(secrets.env_text)
+        env_file.chmod(0o600)
+        secret_specs = [f"id=build_env,src={env_file}"]
+        if secrets.ca_bundle is not None:
+            secret_specs.append(f"id=ca_bundle,src={secrets.ca_bundle}")
+        override = {
+            "target": {
+                stage: {
+                    "tags": list(tags),
+                    "secret": secret_specs,
+                    "args": {"REVISION": revision or "unknown", "CREATED": created},
+                }
+                for _, _, stage, tags in targets
+            }
+        }
+        override_file = Path(tmp) / "override.json"
+        override_file.write_text(json.dumps(override))
+        click.echo(
+            f"building {len(targets)} image(s) with docker buildx bake: "
+            + ", ".join(stage for _, _, stage, _ in targets),
+            err=True,
+        )
+        docker.bake(
+            project.root,
+            [project.root / "docker-bake.json", override_file],
+            [stage for _, _, stage, _ in targets],
+            quiet=quiet,
+        )
+    built = []
+    for app, kind, _, tags in targets:
+        info = docker.inspect_image(tags[0])
+        built.append(Built(app.name, kind, tags[0], tuple(tags), info["Id"] if info else ""))
+    return built
+
+
+def build(
+    project: Project,
+    names: tuple[str, ...],
+    *,
+    kinds: tuple[str, ...],
+    as_json: bool,
+    ca_bundle: str | None,
+) -> int:
+    built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"app": b.app, "target": b.target, "image": b.image,
+                     "tags": list(b.tags), "id": b.id}
+                    for b in built
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for b in built:
+        click.echo(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
+    return 0

@@ -1,0 +1,1 @@
+"""The only code that runs external tools: docker (engine, buildx, compose), uv, debootstrap."""

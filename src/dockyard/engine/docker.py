@@ -1,0 +1,108 @@
+"""docker, buildx bake and compose: the engine seam."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dockyard.engine.run import run
+from dockyard.errors import DockyardError
+
+
+def engine_address() -> str:
+    return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+
+
+def require_engine() -> str:
+    """The engine's version; a clear error when no engine, buildx or Compose v2 answers."""
+    proc = run(
+        ["docker", "version", "--format", "{{.Server.Version}}"],
+        check=False,
+        timeout=30,
+        what="docker version",
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        reason = (proc.stderr or "").strip().splitlines()
+        raise DockyardError(
+            f"no Docker engine answers at {engine_address()}"
+            + (f" ({reason[-1]})" if reason else "")
+            + "; start dockerd or Docker Desktop (check with `docker info`), "
+            "or set DOCKER_HOST to a running engine"
+        )
+    for plugin, name in (("buildx", "BuildKit's buildx"), ("compose", "Compose v2")):
+        if run(["docker", plugin, "version"], check=False, timeout=30).returncode != 0:
+            raise DockyardError(
+                f"`docker {plugin}` is missing: dockyard needs {name}; install the "
+                f"docker-{plugin} plugin (Debian: docker-{plugin}; Docker Desktop has it)"
+            )
+    return proc.stdout.strip()
+
+
+def inspect_image(ref: str) -> dict | None:
+    proc = run(["docker", "image", "inspect", ref], check=False, timeout=60)
+    if proc.returncode != 0:
+        return None
+    return json.loads(proc.stdout)[0]
+
+
+def pull(ref: str, *, timeout: float = 180) -> str | None:
+    """Pull ``ref``; None on success, else the engine's reason."""
+    proc = run(["docker", "pull", "--quiet", ref], check=False, timeout=timeout)
+    if proc.returncode == 0:
+        return None
+    lines = (proc.stderr or proc.stdout or "").strip().splitlines()
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def bake(root: Path, files: list[Path], targets: list[str], *, quiet: bool) -> None:
+    """One ``docker buildx bake`` for all targets; BuildKit's progress goes to stderr."""
+    args = ["docker", "buildx", "bake", "--load", "--progress", "plain" if quiet else "auto"]
+    for file in files:
+        args += ["-f", str(file)]
+    args += targets
+    stderr = subprocess.PIPE if quiet else None
+    proc = subprocess.run(args, cwd=root, stdout=sys.stderr, stderr=stderr, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or "").strip().splitlines()[-15:] if quiet else []
+        detail = ("\n" + "\n".join(tail)) if tail else " (see the build output above)"
+        raise DockyardError(f"docker buildx bake failed for {', '.join(targets)}{detail}")
+
+
+def compose(
+    root: Path,
+    file: str,
+    args: list[str],
+    *,
+    project_name: str | None = None,
+    capture: bool = False,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    argv = ["docker", "compose", "-f", file]
+    if project_name:
+        argv += ["-p", project_name]
+    return run(
+        argv + args,
+        cwd=root,
+        capture=capture,
+        check=check,
+        what=f"docker compose {' '.join(args[:1])}",
+    )
+
+
+def import_rootfs(rootfs: Path, tag: str, changes: list[str]) -> str:
+    """``tar -C rootfs -c . | docker import`` -> the new image ID."""
+    args = ["docker", "import"]
+    for change in changes:
+        args += ["--change", change]
+    args += ["-", tag]
+    tar = subprocess.Popen(
+        ["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE
+    )
+    proc = subprocess.run(args, stdin=tar.stdout, capture_output=True, text=True)
+    tar.wait()
+    if tar.returncode != 0 or proc.returncode != 0:
+        raise DockyardError(f"docker import of {rootfs} failed: {proc.stderr.strip()}")
+    return proc.stdout.strip()

@@ -1,0 +1,66 @@
+"""One way to run a subprocess, so every command line is logged and errors read alike."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from dockyard.errors import DockyardError
+
+log = logging.getLogger("dockyard.run")
+
+
+def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not extra:
+        return None
+    import os
+
+    return {**os.environ, **extra}
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    capture: bool = True,
+    check: bool = True,
+    input: str | None = None,
+    timeout: float | None = None,
+    what: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args``; with ``check``, a non-zero exit becomes a DockyardError naming ``what``.
+
+    ``capture=False`` lets the tool print straight to the terminal (progress of
+    long work such as builds); its stderr then is the user's to read.
+    """
+    argv = [str(a) for a in args]
+    log.debug("run: %s", shlex.join(argv))
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=_env(env),
+            text=True,
+            input=input,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise DockyardError(
+            f"`{argv[0]}` is not installed or not on PATH; install it and retry"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise DockyardError(
+            f"{what or shlex.join(argv)}: no answer within {timeout:.0f}s"
+        ) from None
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or "").strip() if capture else ""
+        last = detail.splitlines()[-1] if detail else f"exit code {proc.returncode}"
+        raise DockyardError(f"{what or shlex.join(argv)} failed: {last}")
+    return proc

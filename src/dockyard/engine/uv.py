@@ -1,0 +1,60 @@
+"""uv: lock the workspace and export hashed, lock-derived requirement sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockyard.engine.run import run
+from dockyard.errors import DockyardError
+
+UV_VERSION = "0.13.9"
+
+
+def uv_bin() -> str:
+    """The uv that dockyard depends on (exact version), else one on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return "uv"
+
+
+def lock(root: Path, *, check: bool = False) -> None:
+    args = [uv_bin(), "lock", "--project", str(root)]
+    if check:
+        args.append("--check")
+    proc = run(args, cwd=root, check=False)
+    if proc.returncode != 0:
+        detail = proc.stderr.strip().splitlines()
+        reason = detail[-1] if detail else f"exit code {proc.returncode}"
+        if check:
+            raise DockyardError(
+                f"{root / 'uv.lock'} is stale ({reason}); run `dockyard lock` and commit it"
+            )
+        raise DockyardError(f"`uv lock` failed in {root}: {reason}")
+
+
+def export(root: Path, package: str, *, dev: bool) -> str:
+    """Third-party pins (with hashes) for one member, from uv.lock only."""
+    if not (root / "uv.lock").is_file():
+        raise DockyardError(f"{root / 'uv.lock'} is missing; run `dockyard lock` first")
+    args = [
+        uv_bin(), "export", "--project", str(root), "--frozen", "--package", package,
+        "--no-emit-workspace", "--no-header", "--no-annotate", "--format", "requirements-txt",
+    ]
+    if not dev:
+        args.append("--no-dev")
+    proc = run(args, cwd=root, what=f"uv export --package {package}")
+    return proc.stdout
+
+
+def hashed_requirement(spec: str) -> str:
+    """``spec`` (e.g. ``uv==0.13.9``) with the hashes of every wheel of that release."""
+    proc = run(
+        [uv_bin(), "pip", "compile", "-", "--universal", "--generate-hashes",
+         "--no-header", "--no-annotate", "--quiet"],
+        input=spec + "\n",
+        what=f"resolving the hashes of {spec}",
+    )
+    return proc.stdout

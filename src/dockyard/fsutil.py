@@ -1,0 +1,45 @@
+"""Atomic writes: a generated file is either the old one or the whole new one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_all(root: Path, files: dict[str, str]) -> list[str]:
+    """Write every file whose content changed; return the relative paths written.
+
+    All new contents are rendered before this is called, so a render error
+    leaves every file as it was.
+    """
+    changed = []
+    for rel, text in files.items():
+        path = root / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        write_atomic(path, text)
+        changed.append(rel)
+    return changed
+
+
+def stale(root: Path, files: dict[str, str]) -> list[str]:
+    """Relative paths whose content on disk differs from ``files`` (or is missing)."""
+    out = []
+    for rel, text in files.items():
+        path = root / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            out.append(rel)
+    return out

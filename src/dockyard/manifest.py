@@ -1,0 +1,245 @@
+"""``[tool.dockyard]`` in the root pyproject.toml -> a validated :class:`Project`."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dockyard.errors import DockyardError
+from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml
+
+NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+APP_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+RESERVED = {"base", "uv"}
+DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Healthcheck(_Model):
+    """Either an exec-form command or an HTTP URL probed from inside the container."""
+
+    command: list[str] | None = None
+    http: str | None = None
+    interval: str = "10s"
+    timeout: str = "5s"
+    retries: int = Field(default=3, ge=1)
+    start_period: str = Field(default="10s", alias="start-period")
+
+    @model_validator(mode="after")
+    def _one_probe(self) -> Healthcheck:
+        if (self.command is None) == (self.http is None):
+            raise ValueError("set exactly one of 'command' (a list) or 'http' (a URL)")
+        if self.http is not None and not self.http.startswith(("http://", "https://")):
+            raise ValueError("'http' must be a URL such as http://127.0.0.1:8000/health")
+        if self.command is not None and not self.command:
+            raise ValueError("'command' must not be empty")
+        return self
+
+    @field_validator("interval", "timeout", "start_period")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(ms|s|m|h)", value):
+            raise ValueError("a duration like '10s', '500ms' or '1m'")
+        return value
+
+
+class AppConfig(_Model):
+    member: str
+    command: list[str] | None = None
+    healthcheck: Healthcheck | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    ports: list[str] = Field(default_factory=list)
+    volumes: list[str] = Field(default_factory=list)
+    writable: list[str] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list, alias="depends-on")
+    profiles: list[str] = Field(default_factory=list)
+    test_needs: list[str] = Field(default_factory=list, alias="test-needs")
+    test_command: list[str] = Field(
+        default_factory=lambda: ["python", "-m", "pytest"], alias="test-command"
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _non_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("must not be empty; leave it out for an app with no command")
+        return value
+
+    @field_validator("writable")
+    @classmethod
+    def _absolute(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"'{path}' is not an absolute path inside the image")
+        return value
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: list[str]) -> list[str]:
+        for port in value:
+            if not re.fullmatch(r"(\d+(\.\d+){3}:)?(\d+:)?\d+(/(tcp|udp))?", str(port)):
+                raise ValueError(f"'{port}' is not a port mapping like '8000:8000'")
+        return value
+
+
+class DockyardConfig(_Model):
+    name: Annotated[str, Field(pattern=NAME)] | None = None
+    registry: str | None = None
+    base_image: str = Field(default=DEFAULT_BASE_IMAGE, alias="base-image")
+    apps: dict[str, AppConfig]
+
+    @field_validator("apps")
+    @classmethod
+    def _apps(cls, value: dict[str, AppConfig]) -> dict[str, AppConfig]:
+        if not value:
+            raise ValueError("declare at least one app: [tool.dockyard.apps.<name>]")
+        for name in value:
+            if name in RESERVED or name.startswith("deps-") or name.endswith("-dev"):
+                raise ValueError(
+                    f"app name '{name}' clashes with a Dockerfile stage name; "
+                    "avoid 'base', 'uv', 'deps-*' and '*-dev'"
+                )
+            if not APP_NAME.match(name):
+                raise ValueError(
+                    f"app name '{name}' must be lower-case letters, digits and '-', "
+                    "starting with a letter"
+                )
+        return value
+
+
+@dataclass(frozen=True)
+class App:
+    """An app of the project: one workspace member that gets images."""
+
+    name: str
+    config: AppConfig
+    member: Member
+    first_party: tuple[Member, ...]  # the member and the workspace members it needs
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    name: str
+    registry: str | None
+    base_image: str
+    workspace: Workspace
+    apps: dict[str, App]
+
+    @property
+    def pyproject(self) -> Path:
+        return self.root / "pyproject.toml"
+
+    def app(self, name: str) -> App:
+        if name not in self.apps:
+            known = ", ".join(self.apps)
+            raise DockyardError(f"unknown app '{name}'; apps in {self.pyproject}: {known}")
+        return self.apps[name]
+
+    def select(self, names: tuple[str, ...] | list[str]) -> list[App]:
+        """The named apps (all when none named), in manifest order."""
+        if not names:
+            return list(self.apps.values())
+        for name in names:
+            self.app(name)
+        return [app for app in self.apps.values() if app.name in names]
+
+
+def _field_path(loc: tuple) -> str:
+    return "tool.dockyard" + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc
+    )
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if p not in ("function-after[_one_probe()]",))
+        msg = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            msg = "unknown field; check its spelling (see `dockyard init --help`)"
+        elif error["type"] == "missing":
+            msg = "required field is missing"
+        lines.append(f"{path}: {_field_path(loc)}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(path: Path, data: dict) -> DockyardConfig:
+    raw = data.get("tool", {}).get("dockyard")
+    if raw is None:
+        raise DockyardError(
+            f"{path}: no [tool.dockyard] table; run `dockyard init` to write one"
+        )
+    try:
+        return DockyardConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise DockyardError(_validation_message(path, exc)) from None
+
+
+def _check_references(path: Path, config: DockyardConfig, workspace: Workspace) -> None:
+    for name, app in config.apps.items():
+        where = f"{path}: tool.dockyard.apps.{name}"
+        if normalize(app.member) not in workspace.members:
+            known = ", ".join(sorted(workspace.members)) or "none"
+            raise DockyardError(
+                f"{where}.member: '{app.member}' is not a member of the workspace "
+                f"(members: {known}); fix the name or add it to [tool.uv.workspace].members"
+            )
+        for field_name, refs in (("depends-on", app.depends_on), ("test-needs", app.test_needs)):
+            for ref in refs:
+                if ref not in config.apps:
+                    raise DockyardError(
+                        f"{where}.{field_name}: '{ref}' is not an app; "
+                        f"apps: {', '.join(config.apps)}"
+                    )
+                if ref == name:
+                    raise DockyardError(f"{where}.{field_name}: an app cannot need itself")
+        if app.test_needs and any(
+            config.apps[ref].command is None for ref in app.test_needs
+        ):
+            raise DockyardError(
+                f"{where}.test-needs: every app named here must have a command to run"
+            )
+
+
+def load_project(root: Path | str = ".") -> Project:
+    """Read and validate the manifest and workspace at ``root``."""
+    root = Path(root).resolve()
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        raise DockyardError(
+            f"no pyproject.toml in {root}; run dockyard from the project root "
+            "(or pass --project DIR), or `dockyard init` to start one"
+        )
+    data = read_toml(path)
+    config = parse_config(path, data)
+    workspace = load_workspace(root)
+    _check_references(path, config, workspace)
+    apps = {}
+    for name, app_config in config.apps.items():
+        member = workspace.members[normalize(app_config.member)]
+        apps[name] = App(
+            name=name,
+            config=app_config,
+            member=member,
+            first_party=tuple(workspace.first_party_closure(member.name)),
+        )
+    base = os.environ.get("DOCKYARD_BASE_IMAGE") or config.base_image
+    return Project(
+        root=root,
+        name=config.name or workspace.root_name,
+        registry=(config.registry or "").rstrip("/") or None,
+        base_image=base,
+        workspace=workspace,
+        apps=apps,
+    )
+
+

@@ -1,0 +1,158 @@
+"""Project + lock data -> the image graph: stages, requirement sets, tags (pure, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dockyard.manifest import App, Project
+from dockyard.workspace import Member, normalize
+
+VENV = "/opt/venv"
+WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
+APP_DIR = "/app"
+APP_USER = "app"
+APP_UID = 10001
+REQUIREMENTS_DIR = ".dockyard/requirements"
+UV_REQUIREMENTS = ".dockyard/uv.txt"
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One pinned requirement block of a uv export: name, version and its text with hashes."""
+
+    name: str
+    version: str
+    text: str
+
+
+def parse_requirements(text: str) -> tuple[Requirement, ...]:
+    """Split ``uv export`` output into pinned requirement blocks (continuation lines kept)."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace() and blocks:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    reqs = []
+    for block in blocks:
+        match = _PIN.match(block[0])
+        if not match:
+            raise ValueError(f"not an exact pin from uv export: {block[0]!r}")
+        reqs.append(Requirement(normalize(match.group(1)), match.group(3), "\n".join(block)))
+    return tuple(sorted(reqs, key=lambda r: r.name))
+
+
+def requirements_text(reqs: tuple[Requirement, ...]) -> str:
+    return "".join(r.text + "\n" for r in reqs)
+
+
+@dataclass(frozen=True)
+class AppPlan:
+    app: App
+    image: str  # repository without tag, e.g. lol-data/api
+    version: str
+    requirements: tuple[Requirement, ...]  # prod third-party pins (full set)
+    dev_requirements: tuple[Requirement, ...]  # prod + dev group pins (full set)
+
+    @property
+    def name(self) -> str:
+        return self.app.name
+
+    @property
+    def deps_stage(self) -> str:
+        return f"deps-{self.name}"
+
+    @property
+    def dev_stage(self) -> str:
+        return f"{self.name}-dev"
+
+    @property
+    def prod_stage(self) -> str:
+        return self.name
+
+    @property
+    def first_party(self) -> tuple[Member, ...]:
+        return self.app.first_party
+
+    @property
+    def requirements_file(self) -> str:
+        return f"{REQUIREMENTS_DIR}/{self.name}.txt"
+
+    @property
+    def dev_requirements_file(self) -> str:
+        return f"{REQUIREMENTS_DIR}/{self.name}-dev.txt"
+
+    @property
+    def dev_workdir(self) -> str:
+        path = self.app.member.path
+        return WORKSPACE if path == "." else f"{WORKSPACE}/{path}"
+
+    @property
+    def prod_tag(self) -> str:
+        return f"{self.image}:{self.version}"
+
+    @property
+    def dev_tag(self) -> str:
+        return f"{self.image}:dev"
+
+    def revision_tags(self, revision: str | None) -> tuple[str, ...]:
+        """Prod tags: the version, plus version-revision when the revision is known."""
+        if not revision:
+            return (self.prod_tag,)
+        return (self.prod_tag, f"{self.prod_tag}-{revision}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: Project
+    base_reference: str  # what FROM names: repo@digest, or a local-only tag
+    uv_requirements: str  # pinned uv with hashes, from dockyard.lock
+    common: tuple[Requirement, ...]  # pins every app shares: the deps-common layer
+    apps: tuple[AppPlan, ...]
+
+    @property
+    def common_file(self) -> str:
+        return f"{REQUIREMENTS_DIR}/common.txt"
+
+    def app(self, name: str) -> AppPlan:
+        return next(a for a in self.apps if a.name == name)
+
+
+def shared_requirements(sets: list[tuple[Requirement, ...]]) -> tuple[Requirement, ...]:
+    """Pins (same name, version and hashes) present in every set."""
+    if not sets:
+        return ()
+    common = set(sets[0])
+    for reqs in sets[1:]:
+        common &= set(reqs)
+    return tuple(sorted(common, key=lambda r: r.name))
+
+
+def make_plan(
+    project: Project,
+    *,
+    base_reference: str,
+    uv_requirements: str,
+    exports: dict[str, tuple[str, str]],
+) -> Plan:
+    """Build the plan. ``exports`` maps app name -> (prod export, prod+dev export) from uv."""
+    prefix = project.registry or project.name
+    apps = []
+    for app in project.apps.values():
+        prod_text, dev_text = exports[app.name]
+        apps.append(
+            AppPlan(
+                app=app,
+                image=f"{prefix}/{app.name}",
+                version=app.member.version,
+                requirements=parse_requirements(prod_text),
+                dev_requirements=parse_requirements(dev_text),
+            )
+        )
+    common = shared_requirements([a.requirements for a in apps])
+    return Plan(project, base_reference, uv_requirements, common, tuple(apps))

@@ -1,0 +1,121 @@
+"""Read the layout of a Python project: a uv workspace or a single pyproject."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.errors import DockyardError
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name normalisation: ``Lol_Data.API`` -> ``lol-data-api``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(requirement: str) -> str:
+    match = _REQ_NAME.match(requirement)
+    return normalize(match.group(1)) if match else ""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One installable project of the workspace (a library or an app)."""
+
+    name: str  # normalised distribution name
+    version: str
+    path: str  # POSIX path relative to the workspace root ("." for a single project)
+    import_roots: tuple[str, ...]  # dirs (relative to root) that go on sys.path in dev
+    requires: tuple[str, ...]  # normalised names of everything in [project].dependencies
+    has_tests: bool
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    root_name: str
+    members: dict[str, Member] = field(default_factory=dict)
+    is_workspace: bool = True
+
+    def first_party_closure(self, name: str) -> list[Member]:
+        """The member and every workspace member it needs, dependencies first."""
+        ordered: list[Member] = []
+        seen: set[str] = set()
+
+        def visit(current: str) -> None:
+            if current in seen:
+                return
+            seen.add(current)
+            member = self.members[current]
+            for req in member.requires:
+                if req in self.members:
+                    visit(req)
+            ordered.append(member)
+
+        visit(name)
+        return ordered
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DockyardError(f"{path}: not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DockyardError(f"{path}: not valid TOML ({exc}); fix the syntax and retry") from None
+
+
+def _member(root: Path, directory: Path) -> Member:
+    pyproject = directory / "pyproject.toml"
+    data = read_toml(pyproject)
+    project = data.get("project")
+    rel = directory.relative_to(root).as_posix() if directory != root else "."
+    if not isinstance(project, dict) or "name" not in project:
+        raise DockyardError(f"{pyproject}: no [project] table with a name (PEP 621); add one")
+    src = directory / "src"
+    roots = [src] if src.is_dir() else [directory]
+    import_roots = tuple(
+        (r.relative_to(root).as_posix() if r != root else ".") for r in roots
+    )
+    deps = project.get("dependencies", [])
+    return Member(
+        name=normalize(project["name"]),
+        version=str(project.get("version", "0.0.0")),
+        path=rel,
+        import_roots=import_roots,
+        requires=tuple(requirement_name(d) for d in deps if isinstance(d, str)),
+        has_tests=(directory / "tests").is_dir(),
+    )
+
+
+def load_workspace(root: Path) -> Workspace:
+    """Members of the uv workspace at ``root``, or the root project alone."""
+    root = root.resolve()
+    pyproject = root / "pyproject.toml"
+    data = read_toml(pyproject)
+    project = data.get("project", {})
+    root_name = normalize(str(project.get("name", root.name)))
+    ws = data.get("tool", {}).get("uv", {}).get("workspace")
+    if ws is None:
+        member = _member(root, root)
+        return Workspace(root, root_name, {member.name: member}, is_workspace=False)
+
+    excluded = {
+        p.resolve() for pattern in ws.get("exclude", []) for p in root.glob(pattern)
+    }
+    members: dict[str, Member] = {}
+    for pattern in ws.get("members", []):
+        for directory in sorted(root.glob(pattern)):
+            if directory.resolve() in excluded or not (directory / "pyproject.toml").is_file():
+                continue
+            member = _member(root, directory)
+            members[member.name] = member
+    is_package = data.get("tool", {}).get("uv", {}).get("package", True)
+    if "name" in project and is_package and root_name not in members:
+        member = _member(root, root)
+        members[member.name] = member
+    return Workspace(root, root_name, members, is_workspace=True)
