@@ -12,8 +12,13 @@ from dockyard.errors import DockyardError
 CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
 # Index settings a user already has for uv or pip on the host (they may hold credentials).
 INDEX_VARIABLES = (
-    "UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INSECURE_HOST",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_INSECURE_HOST",
 )
 CA_TARGET = "/run/secrets/ca_bundle"
 
@@ -44,7 +49,9 @@ def _usable(value: str) -> bool:
     )
 
 
-def build_secrets(ca_option: str | None = None, environ: dict[str, str] | None = None) -> BuildSecrets:
+def build_secrets(
+    ca_option: str | None = None, environ: dict[str, str] | None = None
+) -> BuildSecrets:
     environ = dict(os.environ if environ is None else environ)
     ca = find_ca_bundle(ca_option)
     lines = []
@@ -52,8 +59,7 @@ def build_secrets(ca_option: str | None = None, environ: dict[str, str] | None =
         lines.append(f"export SSL_CERT_FILE={CA_TARGET} PIP_CERT={CA_TARGET}")
     names = [n for n in INDEX_VARIABLES if _usable(environ.get(n, ""))]
     names += sorted(
-        n for n in environ
-        if n.startswith("UV_INDEX_") and n.endswith(("_USERNAME", "_PASSWORD"))
+        n for n in environ if n.startswith("UV_INDEX_") and n.endswith(("_USERNAME", "_PASSWORD"))
     )
     for name in names:
         lines.append(f"export {name}={shlex.quote(environ[name])}")

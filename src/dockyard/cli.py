@@ -13,7 +13,11 @@ from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 
 PROJECT = click.option(
-    "--project", "-C", "project_dir", default=".", show_default=True,
+    "--project",
+    "-C",
+    "project_dir",
+    default=".",
+    show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="The project root (the folder with pyproject.toml).",
 )
@@ -35,14 +39,20 @@ def cli(ctx: click.Context, debug: bool) -> None:
       dockyard test          run each app's tests in its dev container
     """
     ctx.obj = {"debug": debug}
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="dockyard: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="dockyard: %(message)s"
+    )
 
 
 @cli.command()
 @PROJECT
-@click.option("--example", "example", type=click.Path(path_type=Path), default=None,
-              help="Write the bundled example monorepo (examples/lol_data) into this folder.")
+@click.option(
+    "--example",
+    "example",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the bundled example monorepo (examples/lol_data) into this folder.",
+)
 def init(project_dir: Path, example: Path | None) -> int:
     """Write [tool.dockyard] for the project (apps = members with a console script)."""
     from dockyard.commands import init as command
@@ -64,8 +74,9 @@ def lock(project_dir: Path, check: bool) -> int:
 
 @cli.command()
 @PROJECT
-@click.option("--check", is_flag=True,
-              help="Change nothing; exit 1 when a generated file is stale (CI).")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 when a generated file is stale (CI)."
+)
 def generate(project_dir: Path, check: bool) -> int:
     """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore."""
     from dockyard.commands.generate import generate as command
@@ -78,13 +89,27 @@ def generate(project_dir: Path, check: bool) -> int:
 @click.argument("apps", nargs=-1)
 @click.option("--dev", "dev", is_flag=True, help="Build the dev images instead of prod.")
 @click.option("--all", "everything", is_flag=True, help="Build prod and dev images.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the built images as JSON (app, target, image, tags, id).")
-@click.option("--ca-bundle", type=click.Path(dir_okay=False), default=None,
-              help="CA bundle for the build's index traffic, passed as a BuildKit secret "
-              "[default: $SSL_CERT_FILE, $PIP_CERT or $REQUESTS_CA_BUNDLE].")
-def build(project_dir: Path, apps: tuple[str, ...], dev: bool, everything: bool,
-          as_json: bool, ca_bundle: str | None) -> int:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the built images as JSON (app, target, image, tags, id).",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CA bundle for the build's index traffic, passed as a BuildKit secret "
+    "[default: $SSL_CERT_FILE, $PIP_CERT or $REQUESTS_CA_BUNDLE].",
+)
+def build(
+    project_dir: Path,
+    apps: tuple[str, ...],
+    dev: bool,
+    everything: bool,
+    as_json: bool,
+    ca_bundle: str | None,
+) -> int:
     """Build the images of APPS (default: all) with one `docker buildx bake`.
 
     Prod images are tagged <registry or name>/<app>:<version> and
@@ -93,8 +118,9 @@ def build(project_dir: Path, apps: tuple[str, ...], dev: bool, everything: bool,
     from dockyard.commands.build import build as command
 
     kinds = ("prod", "dev") if everything else ("dev",) if dev else ("prod",)
-    return command(load_project(project_dir), apps, kinds=kinds, as_json=as_json,
-                   ca_bundle=ca_bundle)
+    return command(
+        load_project(project_dir), apps, kinds=kinds, as_json=as_json, ca_bundle=ca_bundle
+    )
 
 
 @cli.command()
@@ -124,8 +150,12 @@ def run(project_dir: Path, app: str, command: tuple[str, ...]) -> int:
 @cli.command(context_settings={"ignore_unknown_options": True})
 @PROJECT
 @click.argument("apps", nargs=-1)
-@click.option("--pytest-args", "pytest_args", multiple=True,
-              help="Extra argument for pytest (repeatable), e.g. --pytest-args=-x")
+@click.option(
+    "--pytest-args",
+    "pytest_args",
+    multiple=True,
+    help="Extra argument for pytest (repeatable), e.g. --pytest-args=-x",
+)
 def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...]) -> int:
     """Run each app's tests (default: all apps) inside its dev container.
 

@@ -175,9 +175,7 @@ def _validation_message(path: Path, exc: ValidationError) -> str:
 def parse_config(path: Path, data: dict) -> DockyardConfig:
     raw = data.get("tool", {}).get("dockyard")
     if raw is None:
-        raise DockyardError(
-            f"{path}: no [tool.dockyard] table; run `dockyard init` to write one"
-        )
+        raise DockyardError(f"{path}: no [tool.dockyard] table; run `dockyard init` to write one")
     try:
         return DockyardConfig.model_validate(raw)
     except ValidationError as exc:
@@ -202,9 +200,7 @@ def _check_references(path: Path, config: DockyardConfig, workspace: Workspace) 
                     )
                 if ref == name:
                     raise DockyardError(f"{where}.{field_name}: an app cannot need itself")
-        if app.test_needs and any(
-            config.apps[ref].command is None for ref in app.test_needs
-        ):
+        if app.test_needs and any(config.apps[ref].command is None for ref in app.test_needs):
             raise DockyardError(
                 f"{where}.test-needs: every app named here must have a command to run"
             )
@@ -241,5 +237,3 @@ def load_project(root: Path | str = ".") -> Project:
         workspace=workspace,
         apps=apps,
     )
-
-

@@ -140,18 +140,25 @@ def make_plan(
     uv_requirements: str,
     exports: dict[str, tuple[str, str]],
 ) -> Plan:
-    """Build the plan. ``exports`` maps app name -> (prod export, prod+dev export) from uv."""
+    """Build the plan.
+
+    ``exports`` maps each member name -> (prod export, prod+dev export) from uv. An
+    app's dev image carries the dev groups of every first-party member it contains,
+    so the tests of a shared library run in the dev container of an app that uses it.
+    """
     prefix = project.registry or project.name
     apps = []
     for app in project.apps.values():
-        prod_text, dev_text = exports[app.name]
+        dev: set[Requirement] = set()
+        for member in app.first_party:
+            dev.update(parse_requirements(exports[member.name][1]))
         apps.append(
             AppPlan(
                 app=app,
                 image=f"{prefix}/{app.name}",
                 version=app.member.version,
-                requirements=parse_requirements(prod_text),
-                dev_requirements=parse_requirements(dev_text),
+                requirements=parse_requirements(exports[app.member.name][0]),
+                dev_requirements=tuple(sorted(dev, key=lambda r: (r.name, r.version))),
             )
         )
     common = shared_requirements([a.requirements for a in apps])

@@ -78,9 +78,7 @@ def _member(root: Path, directory: Path) -> Member:
         raise DockyardError(f"{pyproject}: no [project] table with a name (PEP 621); add one")
     src = directory / "src"
     roots = [src] if src.is_dir() else [directory]
-    import_roots = tuple(
-        (r.relative_to(root).as_posix() if r != root else ".") for r in roots
-    )
+    import_roots = tuple((r.relative_to(root).as_posix() if r != root else ".") for r in roots)
     deps = project.get("dependencies", [])
     return Member(
         name=normalize(project["name"]),
@@ -104,9 +102,7 @@ def load_workspace(root: Path) -> Workspace:
         member = _member(root, root)
         return Workspace(root, root_name, {member.name: member}, is_workspace=False)
 
-    excluded = {
-        p.resolve() for pattern in ws.get("exclude", []) for p in root.glob(pattern)
-    }
+    excluded = {p.resolve() for pattern in ws.get("exclude", []) for p in root.glob(pattern)}
     members: dict[str, Member] = {}
     for pattern in ws.get("members", []):
         for directory in sorted(root.glob(pattern)):

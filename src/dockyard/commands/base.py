@@ -26,8 +26,9 @@ def debian_mirror() -> str:
             return match.group(1)
     classic = Path("/etc/apt/sources.list")
     if classic.is_file():
-        match = re.search(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main", classic.read_text(),
-                          re.MULTILINE)
+        match = re.search(
+            r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main", classic.read_text(), re.MULTILINE
+        )
         if match:
             return match.group(1)
     raise DockyardError(
@@ -52,8 +53,14 @@ def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
             err=True,
         )
         run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-             suite, workdir, mirror],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                suite,
+                workdir,
+                mirror,
+            ],
             what=f"debootstrap {suite}",
         )
         for junk in ("var/cache/apt", "var/lib/apt/lists", "var/log"):
@@ -64,15 +71,16 @@ def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
                         shutil.rmtree(child)
                     else:
                         child.unlink()
-        python = sorted(p.name for p in (workdir / "usr/bin").glob("python3.[0-9]*")
-                        if re.fullmatch(r"python3\.\d+", p.name))
+        python = sorted(
+            p.name
+            for p in (workdir / "usr/bin").glob("python3.[0-9]*")
+            if re.fullmatch(r"python3\.\d+", p.name)
+        )
         if not python:
             raise DockyardError(f"debootstrap of {suite} produced no python3 interpreter")
         version = python[-1].removeprefix("python")
         tag = tag or f"dockyard/python:{version}-{suite}"
-        image_id = docker.import_rootfs(
-            workdir, tag, ["ENV LANG=C.UTF-8", 'CMD ["python3"]']
-        )
+        image_id = docker.import_rootfs(workdir, tag, ["ENV LANG=C.UTF-8", 'CMD ["python3"]'])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     click.echo(f"built base image {tag} ({image_id[:19]}), Python {version} at /usr/bin/python3")

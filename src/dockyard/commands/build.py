@@ -107,8 +107,13 @@ def build(
         click.echo(
             json.dumps(
                 [
-                    {"app": b.app, "target": b.target, "image": b.image,
-                     "tags": list(b.tags), "id": b.id}
+                    {
+                        "app": b.app,
+                        "target": b.target,
+                        "image": b.image,
+                        "tags": list(b.tags),
+                        "id": b.id,
+                    }
                     for b in built
                 ],
                 indent=2,

@@ -8,7 +8,10 @@ import click
 
 from dockyard.commands.build import build_images
 from dockyard.engine import docker
+from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
+from dockyard.plan import WORKSPACE
+from dockyard.workspace import Member, normalize
 
 DEV_COMPOSE = "compose.dev.yaml"
 
@@ -61,35 +64,88 @@ def shell(project: Project, name: str) -> int:
     )
 
 
+def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Member]]:
+    """(dev container app, member to test) pairs.
+
+    No names: every member with a tests/ folder, each in the first app whose image
+    contains it (a shared library is tested once). A name is an app (its own member)
+    or a member (tested in the first app that contains it).
+    """
+
+    def host(member: Member) -> App | None:
+        return next((a for a in project.apps.values() if member in a.first_party), None)
+
+    if not names:
+        pairs = []
+        for member in project.workspace.members.values():
+            app = host(member)
+            if app is None:
+                click.echo(f"note: member {member.name} is in no app's image; not tested", err=True)
+            elif member.has_tests:
+                pairs.append((app, member))
+        return pairs
+    pairs = []
+    for name in names:
+        if name in project.apps:
+            app = project.apps[name]
+            pairs.append((app, app.member))
+            continue
+        member = project.workspace.members.get(normalize(name))
+        app = host(member) if member else None
+        if member is None or app is None:
+            project.app(name)  # raises: names the apps
+        pairs.append((app, member))
+    return pairs
+
+
 def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...]) -> int:
-    """Each app's tests in its dev container; services it needs run in a throwaway project."""
+    """Each member's tests in a dev container; services it needs run in a throwaway project."""
     docker.require_engine()
-    apps = project.select(names)
-    ensure_dev_images(
-        project, list({a.name: a for app in apps for a in _needed(project, app)}.values())
-    )
+    pairs = test_targets(project, names)
+    if not pairs:
+        raise DockyardError(
+            f"nothing to test in {project.root}: no selected member has a tests/ folder"
+        )
+    needed = {a.name: a for app, _ in pairs for a in _needed(project, app)}
+    ensure_dev_images(project, list(needed.values()))
     failed = []
-    for app in apps:
-        click.echo(f"== {app.name}: {' '.join(app.config.test_command)} "
-                   f"(in {app.member.path}) ==", err=True)
+    for app, member in pairs:
+        if not member.has_tests:
+            click.echo(
+                f"== {member.name}: no tests/ folder in {member.path}; nothing to run ==", err=True
+            )
+            continue
+        workdir = WORKSPACE if member.path == "." else f"{WORKSPACE}/{member.path}"
+        click.echo(
+            f"== {member.name}: {' '.join(app.config.test_command)} in the {app.name} "
+            f"dev container ({member.path}) ==",
+            err=True,
+        )
         test_project = f"{project.name}-test-{app.name}"
+        args = _run_args(app, [*app.config.test_command, *pytest_args])
+        args[2:2] = ["-w", workdir]
         try:
             proc = docker.compose(
-                project.root,
-                DEV_COMPOSE,
-                _run_args(app, [*app.config.test_command, *pytest_args]),
-                project_name=test_project,
-                check=False,
+                project.root, DEV_COMPOSE, args, project_name=test_project, check=False
             )
         finally:
             docker.compose(
-                project.root, DEV_COMPOSE, ["down", "--volumes", "--remove-orphans"],
-                project_name=test_project, capture=True, check=False,
+                project.root,
+                DEV_COMPOSE,
+                ["down", "--volumes", "--remove-orphans"],
+                project_name=test_project,
+                capture=True,
+                check=False,
             )
         if proc.returncode != 0:
-            failed.append(app.name)
+            failed.append(member.name)
+    tested = [m.name for _, m in pairs if m.has_tests]
     if failed:
-        click.echo(f"tests failed for: {', '.join(failed)}", err=True)
+        click.echo(
+            f"tests failed for: {', '.join(failed)} "
+            f"(passed: {', '.join(t for t in tested if t not in failed) or 'none'})",
+            err=True,
+        )
         return 1
-    click.echo(f"tests passed for: {', '.join(a.name for a in apps)}", err=True)
+    click.echo(f"tests passed for: {', '.join(tested)}", err=True)
     return 0

@@ -16,20 +16,19 @@ from dockyard.render import render_all
 def load_plan(project: Project) -> Plan:
     lock = read_lock(project.root)
     if lock.uv_lock_sha256 != file_sha256(project.root / "uv.lock"):
-        raise DockyardError(
-            f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`"
-        )
+        raise DockyardError(f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`")
     if lock.base.image != project.base_image:
         raise DockyardError(
             f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
             f"'{lock.base.image}'; run `dockyard lock`"
         )
+    members = {m.name for app in project.apps.values() for m in app.first_party}
     exports = {
-        app.name: (
-            uv.export(project.root, app.member.name, dev=False),
-            uv.export(project.root, app.member.name, dev=True),
+        name: (
+            uv.export(project.root, name, dev=False),
+            uv.export(project.root, name, dev=True),
         )
-        for app in project.apps.values()
+        for name in sorted(members)
     }
     return make_plan(
         project,

@@ -85,5 +85,7 @@ def lock(project: Project, *, check: bool) -> int:
     uv.lock(root)
     new = compute_lock(project)
     write_atomic(root / LOCK_NAME, render_lock(new))
-    click.echo(f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}")
+    click.echo(
+        f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"
+    )
     return 0

@@ -40,8 +40,18 @@ def export(root: Path, package: str, *, dev: bool) -> str:
     if not (root / "uv.lock").is_file():
         raise DockyardError(f"{root / 'uv.lock'} is missing; run `dockyard lock` first")
     args = [
-        uv_bin(), "export", "--project", str(root), "--frozen", "--package", package,
-        "--no-emit-workspace", "--no-header", "--no-annotate", "--format", "requirements-txt",
+        uv_bin(),
+        "export",
+        "--project",
+        str(root),
+        "--frozen",
+        "--package",
+        package,
+        "--no-emit-workspace",
+        "--no-header",
+        "--no-annotate",
+        "--format",
+        "requirements-txt",
     ]
     if not dev:
         args.append("--no-dev")
@@ -52,8 +62,17 @@ def export(root: Path, package: str, *, dev: bool) -> str:
 def hashed_requirement(spec: str) -> str:
     """``spec`` (e.g. ``uv==0.13.9``) with the hashes of every wheel of that release."""
     proc = run(
-        [uv_bin(), "pip", "compile", "-", "--universal", "--generate-hashes",
-         "--no-header", "--no-annotate", "--quiet"],
+        [
+            uv_bin(),
+            "pip",
+            "compile",
+            "-",
+            "--universal",
+            "--generate-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+        ],
         input=spec + "\n",
         what=f"resolving the hashes of {spec}",
     )

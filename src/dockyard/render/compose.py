@@ -115,8 +115,6 @@ def render_compose_dev(plan: Plan) -> str:
     if volumes:
         document["volumes"] = {v: {} for v in volumes}
     return _dump(
-        _header(
-            "dev services (PyCharm's Docker Compose interpreter, `dockyard shell/run/test`)"
-        ),
+        _header("dev services (PyCharm's Docker Compose interpreter, `dockyard shell/run/test`)"),
         document,
     )

@@ -65,11 +65,17 @@ RUN groupadd --system --gid {APP_UID} {APP_USER} \\
 
 # uv: installed from the index by version and hash; later stages only mount its binary
 FROM base AS uv
-{_run([SECRET, CA, _bind(".dockyard/uv.txt", "/tmp/uv.txt")], [
-    LOAD_ENV,
-    "python3 -m venv /opt/uv",
-    "/opt/uv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /tmp/uv.txt",
-])}
+{
+        _run(
+            [SECRET, CA, _bind(".dockyard/uv.txt", "/tmp/uv.txt")],
+            [
+                LOAD_ENV,
+                "python3 -m venv /opt/uv",
+                "/opt/uv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all:"
+                " -r /tmp/uv.txt",
+            ],
+        )
+    }
 """
 
 
@@ -95,9 +101,7 @@ def _install_requirements(file: str) -> str:
 
 
 def _member_mounts(app: AppPlan, root: str) -> list[str]:
-    return [
-        _bind(m.path, root if m.path == "." else f"{root}/{m.path}") for m in app.first_party
-    ]
+    return [_bind(m.path, root if m.path == "." else f"{root}/{m.path}") for m in app.first_party]
 
 
 def _member_paths(app: AppPlan, root: str) -> str:
@@ -145,20 +149,13 @@ def _app(plan: Plan, app: AppPlan) -> str:
         ),
         f"WORKDIR {app.dev_workdir}",
         "",
-        f"# {app.name}: production; first-party code is the last, small layer",
+        f"# {app.name}: production; first-party code is the last, small layer; labels last of all",
         f"FROM {app.deps_stage} AS {app.prod_stage}",
-        "ARG REVISION=unknown",
-        "ARG CREATED=1970-01-01T00:00:00Z",
-        "LABEL org.opencontainers.image.title=" + json.dumps(app.image)
-        + " \\\n      org.opencontainers.image.version=" + json.dumps(app.version)
-        + " \\\n      org.opencontainers.image.revision=$REVISION"
-        + " \\\n      org.opencontainers.image.created=$CREATED",
     ]
     writable = " ".join(config.writable)
     if writable:
-        parts.append(
-            f"RUN mkdir -p {writable} \\\n && chown {APP_USER}:{APP_USER} {writable}"
-        )
+        parts.append(f"RUN mkdir -p {writable} \\\n && chown {APP_USER}:{APP_USER} {writable}")
+    parts.append(f"WORKDIR {APP_DIR}")
     parts.append(
         _run(
             [CACHE, SECRET, CA, UV, *_member_mounts(app, "/src")],
@@ -169,11 +166,22 @@ def _app(plan: Plan, app: AppPlan) -> str:
             ],
         )
     )
-    parts += [f"WORKDIR {APP_DIR}", f"USER {APP_USER}"]
+    parts.append(f"USER {APP_UID}:{APP_UID}")
     if config.healthcheck is not None:
         parts.append(_healthcheck(config.healthcheck))
     if config.command is not None:
         parts.append(f"CMD {_exec(config.command)}")
+    # Last, so a new revision changes only the image config, never a layer.
+    parts += [
+        "ARG REVISION=unknown",
+        "ARG CREATED=1970-01-01T00:00:00Z",
+        "LABEL org.opencontainers.image.title="
+        + json.dumps(app.image)
+        + " \\\n      org.opencontainers.image.version="
+        + json.dumps(app.version)
+        + " \\\n      org.opencontainers.image.revision=$REVISION"
+        + " \\\n      org.opencontainers.image.created=$CREATED",
+    ]
     return "\n".join(parts) + "\n"
 
 

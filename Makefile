@@ -1,0 +1,50 @@
+# dockyard's two entry points: `make demo` and `make test`. Both set up what
+# they need on a fresh machine: a tool venv with the pinned uv, the project
+# venv, a Docker engine with BuildKit and Compose v2, and a Python base image.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+UV_VERSION := 0.13.9
+TOOLS := .work/tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+DOCKYARD := $(abspath $(VENV)/bin/dockyard)
+
+.PHONY: demo test unit lint engine base venv clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
+	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+venv: $(VENV)/.synced
+
+engine:
+	scripts/ensure-engine.sh
+
+base: venv engine
+	@DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh >/dev/null
+
+unit: venv
+	$(VENV)/bin/pytest tests/unit -q
+
+lint: venv
+	$(VENV)/bin/ruff check src tests
+
+test: venv engine
+	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
+	  $(VENV)/bin/pytest tests/unit tests/integration
+
+demo: venv engine
+	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
+	  DOCKYARD=$(DOCKYARD) scripts/demo.sh
+
+clean:
+	rm -rf .work $(VENV)

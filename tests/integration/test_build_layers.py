@@ -1,0 +1,136 @@
+"""The image graph on a real engine: layer reuse, the shared layer, a clean prod image."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import tarfile
+import uuid
+from pathlib import Path
+
+from conftest import docker, dockyard, inspect, layers
+
+APPS = ("web", "tool")
+
+
+def _prod_tags(root: Path) -> dict[str, str]:
+    built = json.loads(dockyard(root, "build", "--json").stdout)
+    assert {b["app"] for b in built} == set(APPS)
+    assert all(b["target"] == "prod" for b in built)
+    return {b["app"]: b["image"] for b in built}
+
+
+def test_build_json_lists_every_image(mini_built: Path) -> None:
+    built = json.loads(dockyard(mini_built, "build", "--all", "--json").stdout)
+    pairs = {(b["app"], b["target"]): b for b in built}
+    assert set(pairs) == {(a, t) for a in APPS for t in ("prod", "dev")}
+    assert pairs[("web", "prod")]["image"] == "mini/web:0.2.0"
+    assert pairs[("tool", "dev")]["image"] == "mini/tool:dev"
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"],
+        cwd=mini_built,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert any(revision in tag for tag in pairs[("web", "prod")]["tags"])
+    for b in built:
+        assert inspect(b["image"])["Id"] == b["id"]
+
+
+def test_common_layer_is_shared_by_every_app(mini_built: Path, base_image: str) -> None:
+    tags = _prod_tags(mini_built)
+    base_count = len(layers(base_image))
+    stacks = {app: layers(tag) for app, tag in tags.items()}
+    # base layers, the user layer, then deps-common: byte-identical in every app image
+    prefixes = {tuple(stack[: base_count + 2]) for stack in stacks.values()}
+    assert len(prefixes) == 1
+    common = stacks["web"][base_count + 1]
+    assert all(stack[base_count + 1] == common for stack in stacks.values())
+    # ... and it holds the shared package (attrs), importable in both apps
+    for tag in tags.values():
+        out = docker("run", "--rm", tag, "python", "-c", "import attrs; print(attrs.__file__)")
+        assert out.stdout.startswith("/opt/venv/")
+
+
+def test_library_edit_reuses_every_third_party_layer(mini_built: Path, tmp_path: Path) -> None:
+    before = {app: layers(tag) for app, tag in _prod_tags(mini_built).items()}
+    lib = mini_built / "packages/mini_lib/src/mini_lib/__init__.py"
+    lib.write_text(lib.read_text().replace('f"{self.word}, {name}"', 'f"{self.word}, {name}!"'))
+    after_tags = _prod_tags(mini_built)
+    for app, tag in after_tags.items():
+        after = layers(tag)
+        assert len(after) == len(before[app])
+        # every layer below the first-party layer is reused unchanged ...
+        assert after[:-1] == before[app][:-1], app
+        # ... and only the small first-party layer on top is new
+        assert after[-1] != before[app][-1], app
+    out = docker(
+        "run",
+        "--rm",
+        after_tags["web"],
+        "python",
+        "-c",
+        "from mini_lib import greet; print(greet('ada'))",
+    )
+    assert out.stdout.strip() == "hello, ada!"
+    assert docker("run", "--rm", after_tags["tool"]).stdout.startswith("hello, tool!")
+
+
+def test_prod_images_run_as_non_root(mini_built: Path) -> None:
+    for app, tag in _prod_tags(mini_built).items():
+        config = inspect(tag)["Config"]
+        assert config["User"] == "10001:10001", app
+        uid = docker("run", "--rm", "--entrypoint", "id", tag, "-u").stdout.strip()
+        assert uid == "10001", app
+    assert inspect("mini/web:0.2.0")["Config"]["Healthcheck"]["Test"][0] == "CMD"
+    assert inspect("mini/web:0.2.0")["Config"]["Cmd"] == ["python", "-m", "mini_web"]
+    labels = inspect("mini/web:0.2.0")["Config"]["Labels"]
+    assert labels["org.opencontainers.image.version"] == "0.2.0"
+
+
+def _layer_members(tag: str) -> list[tuple[str, bytes]]:
+    """(path, content) of every file in every layer of ``tag``, via `docker save`."""
+    saved = subprocess.run(["docker", "save", tag], capture_output=True, check=True).stdout
+    files = []
+    with tarfile.open(fileobj=io.BytesIO(saved)) as outer:
+        manifest = json.load(outer.extractfile("manifest.json"))
+        for layer in manifest[0]["Layers"]:
+            with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
+                for member in inner.getmembers():
+                    data = inner.extractfile(member).read() if member.isfile() else b""
+                    files.append((member.name, data))
+        config = outer.extractfile(manifest[0]["Config"]).read()
+    files.append(("<config>", config))
+    return files
+
+
+def test_secrets_never_reach_a_layer(mini_built: Path, tmp_path: Path) -> None:
+    marker = f"dockyard-secret-{uuid.uuid4().hex}"
+    index_password = f"pw-{uuid.uuid4().hex}"
+    host_ca = os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(f"# {marker}\n".encode() + Path(host_ca).read_bytes())
+    env = {**os.environ, "UV_INDEX_PRIVATE_PASSWORD": index_password}
+    # a change to the app forces the steps that use the secrets to run again
+    app = mini_built / "packages/mini_web/src/mini_web/__init__.py"
+    app.write_text(app.read_text() + f"# {uuid.uuid4().hex}\n")
+    dockyard(mini_built, "build", "--all", "--ca-bundle", str(bundle), env=env)
+    for tag in ("mini/web:0.2.0", "mini/web:dev", "mini/tool:0.3.0"):
+        history = docker("history", "--no-trunc", tag).stdout
+        assert marker not in history and index_password not in history
+        for path, data in _layer_members(tag):
+            assert marker.encode() not in data, f"{tag}: CA bundle baked into {path}"
+            assert index_password.encode() not in data, f"{tag}: password baked into {path}"
+
+
+def test_prod_images_hold_no_caches_tests_or_uv(mini_built: Path) -> None:
+    for tag in _prod_tags(mini_built).values():
+        paths = [p for p, _ in _layer_members(tag)]
+        assert not [p for p in paths if p.startswith(("root/.cache", "root/.cache/uv"))], tag
+        assert not [p for p in paths if "/.cache/pip" in p], tag
+        assert not [p for p in paths if p.endswith("usr/local/bin/uv") or p == "opt/uv/bin/uv"]
+        assert not [p for p in paths if "/tests/" in p and "mini_" in p], tag
+        assert not [p for p in paths if p.startswith("src/packages")], tag
