@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ INDEX_VARIABLES = (
     "UV_INSECURE_HOST",
 )
 CA_TARGET = "/run/secrets/ca_bundle"
+_NAMED = re.compile(r"^[A-Za-z0-9_.-]+=")
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,15 @@ class BuildSecrets:
     env_text: str  # shell lines sourced inside RUN steps: `export NAME=value`
 
 
-def find_ca_bundle(explicit: str | None) -> Path | None:
+def find_ca_bundle(explicit: str | None, environ: Mapping[str, str] | None = None) -> Path | None:
+    environ = os.environ if environ is None else environ
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise DockyardError(f"--ca-bundle {explicit}: no such file")
         return path
     for name in CA_VARIABLES:
-        value = os.environ.get(name)
+        value = environ.get(name)
         if value and Path(value).is_file():
             return Path(value)
     return None
@@ -44,16 +48,15 @@ def find_ca_bundle(explicit: str | None) -> Path | None:
 
 def _usable(value: str) -> bool:
     """Host-only indexes (file:// paths) mean nothing inside a build container."""
-    return bool(value) and not any(
-        part.startswith("file:") or part.startswith("/") for part in value.split()
-    )
+    urls = [_NAMED.sub("", part) for part in value.split()]  # uv's `name=url` form
+    return bool(urls) and not any(url.startswith(("file:", "/")) for url in urls)
 
 
 def build_secrets(
     ca_option: str | None = None, environ: dict[str, str] | None = None
 ) -> BuildSecrets:
     environ = dict(os.environ if environ is None else environ)
-    ca = find_ca_bundle(ca_option)
+    ca = find_ca_bundle(ca_option, environ)
     lines = []
     if ca is not None:
         lines.append(f"export SSL_CERT_FILE={CA_TARGET} PIP_CERT={CA_TARGET}")

@@ -204,6 +204,36 @@ def _check_references(path: Path, config: DockyardConfig, workspace: Workspace) 
             raise DockyardError(
                 f"{where}.test-needs: every app named here must have a command to run"
             )
+    cycle = _cycle(config)
+    if cycle:
+        raise DockyardError(
+            f"{path}: tool.dockyard.apps.{cycle[0]}: depends-on/test-needs form a cycle "
+            f"({' -> '.join(cycle)}); Compose cannot start such services, so break it"
+        )
+
+
+def _cycle(config: DockyardConfig) -> list[str]:
+    """The first cycle through depends-on + test-needs (``[a, b, a]``), else ``[]``."""
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> list[str]:
+        if name in trail:
+            return [*trail[trail.index(name) :], name]
+        if name in done:
+            return []
+        app = config.apps[name]
+        for ref in (*app.depends_on, *app.test_needs):
+            found = visit(ref, [*trail, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+
+    for name in config.apps:
+        found = visit(name, [])
+        if found:
+            return found
+    return []
 
 
 def load_project(root: Path | str = ".") -> Project:

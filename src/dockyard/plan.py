@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
 from dockyard.workspace import Member, normalize
 
@@ -42,7 +43,10 @@ def parse_requirements(text: str) -> tuple[Requirement, ...]:
     for block in blocks:
         match = _PIN.match(block[0])
         if not match:
-            raise ValueError(f"not an exact pin from uv export: {block[0]!r}")
+            raise DockyardError(
+                f"uv.lock: {block[0].strip()!r} is not an exact pin from an index; dockyard "
+                "builds only index packages with hashes (no git, URL or path sources)"
+            )
         reqs.append(Requirement(normalize(match.group(1)), match.group(3), "\n".join(block)))
     return tuple(sorted(reqs, key=lambda r: r.name))
 

@@ -47,6 +47,18 @@ def _healthcheck(check: Healthcheck) -> dict[str, Any]:
     }
 
 
+def _depends_on(plan: Plan, names: list[str]) -> dict[str, dict[str, str]]:
+    """Wait for a needed app to be healthy when it has a healthcheck, else to start."""
+    return {
+        name: {
+            "condition": "service_healthy"
+            if plan.app(name).app.config.healthcheck is not None
+            else "service_started"
+        }
+        for name in dict.fromkeys(names)
+    }
+
+
 def _common(app: AppPlan) -> dict[str, Any]:
     config = app.app.config
     service: dict[str, Any] = {}
@@ -76,7 +88,7 @@ def render_compose(plan: Plan) -> str:
             service["volumes"] = list(config.volumes)
             volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
         if config.depends_on:
-            service["depends_on"] = list(config.depends_on)
+            service["depends_on"] = _depends_on(plan, config.depends_on)
         services[app.name] = service
     document: dict[str, Any] = {"name": plan.project.name, "services": services}
     if volumes:
@@ -104,10 +116,7 @@ def render_compose_dev(plan: Plan) -> str:
             service["command"] = ["sleep", "infinity"]
         if config.healthcheck is not None:
             service["healthcheck"] = _healthcheck(config.healthcheck)
-        needs = {name: {"condition": "service_started"} for name in config.depends_on}
-        for name in config.test_needs:
-            healthy = plan.app(name).app.config.healthcheck is not None
-            needs[name] = {"condition": "service_healthy" if healthy else "service_started"}
+        needs = _depends_on(plan, [*config.depends_on, *config.test_needs])
         if needs:
             service["depends_on"] = needs
         services[app.name] = service
