@@ -1,0 +1,1 @@
+"""Shared League of Legends data layer: models, database access, queries and schemas."""

@@ -1,0 +1,1 @@
+"""FastAPI service serving the ingested League of Legends data."""

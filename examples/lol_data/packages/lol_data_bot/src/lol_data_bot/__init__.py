@@ -1,0 +1,1 @@
+"""Discord bot answering from lol-data-api."""

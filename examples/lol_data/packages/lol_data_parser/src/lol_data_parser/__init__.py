@@ -1,0 +1,1 @@
+"""Worker that ingests League of Legends match files and classifies player roles."""

@@ -1,0 +1,1 @@
+"""Analysis helpers: the lol-data database as pandas DataFrames."""
