@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -61,6 +61,7 @@ class AppConfig(_Model):
     writable: list[str] = Field(default_factory=list)
     depends_on: list[str] = Field(default_factory=list, alias="depends-on")
     profiles: list[str] = Field(default_factory=list)
+    restart: Literal["no", "always", "on-failure", "unless-stopped"] = "unless-stopped"
     test_needs: list[str] = Field(default_factory=list, alias="test-needs")
     test_command: list[str] = Field(
         default_factory=lambda: ["python", "-m", "pytest"], alias="test-command"

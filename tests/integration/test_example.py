@@ -28,7 +28,9 @@ def test_generated_dockerfile_passes_hadolint(example: Path) -> None:
     assert "# syntax=" not in text
     assert "/usr/local/bin/python" not in text
     proc = subprocess.run(
-        [str(REPO / ".venv/bin/hadolint"), "Dockerfile"], cwd=example, capture_output=True,
+        [str(REPO / ".venv/bin/hadolint"), "Dockerfile"],
+        cwd=example,
+        capture_output=True,
         text=True,
     )
     assert (proc.returncode, proc.stdout) == (0, "")
@@ -38,8 +40,13 @@ def test_every_member_passes_its_tests_in_a_dev_container(example: Path) -> None
     proc = dockyard(example, "test")
     summary = proc.stderr.strip().splitlines()[-1]
     assert summary.startswith("tests passed for:")
-    for member in ("lol-data", "lol-data-parser", "lol-data-api", "lol-data-scripts",
-                   "lol-data-bot"):
+    for member in (
+        "lol-data",
+        "lol-data-parser",
+        "lol-data-api",
+        "lol-data-scripts",
+        "lol-data-bot",
+    ):
         assert member in summary
     assert "no tests ran" not in proc.stdout
 
@@ -63,8 +70,12 @@ def _get(path: str):
 def test_prod_stack_ingests_and_serves(example: Path) -> None:
     compose = ["docker", "compose", "-f", "compose.yaml"]
     try:
-        subprocess.run([*compose, "up", "-d", "--wait", "--wait-timeout", "180"],
-                       cwd=example, check=True, capture_output=True)
+        subprocess.run(
+            [*compose, "up", "-d", "--wait", "--wait-timeout", "180"],
+            cwd=example,
+            check=True,
+            capture_output=True,
+        )
         samples = len(list((example / "data/matches").glob("*.json")))
         deadline = time.monotonic() + 60
         while _get("/health")["games"] < samples and time.monotonic() < deadline:
@@ -74,21 +85,30 @@ def test_prod_stack_ingests_and_serves(example: Path) -> None:
         assert players
         assert {r["role"] for r in _get("/roles")} == {"top", "jungle", "mid", "bot", "support"}
         # prod containers run as the non-root app user
-        ps = subprocess.run([*compose, "ps", "-q", "api"], cwd=example, capture_output=True,
-                            text=True, check=True).stdout.strip()
+        ps = subprocess.run(
+            [*compose, "ps", "-q", "api"], cwd=example, capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert docker("exec", ps, "id", "-u").stdout.strip() == "10001"
     finally:
-        subprocess.run([*compose, "down", "--volumes", "--remove-orphans"], cwd=example,
-                       capture_output=True)
-    assert not subprocess.run([*compose, "ps", "-aq"], cwd=example, capture_output=True,
-                              text=True).stdout.strip()
+        subprocess.run(
+            [*compose, "down", "--volumes", "--remove-orphans"], cwd=example, capture_output=True
+        )
+    assert not subprocess.run(
+        [*compose, "ps", "-aq"], cwd=example, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_scripts_image_is_an_environment(example: Path) -> None:
     config = inspect("lol-data/scripts:0.1.0")["Config"]
     assert config["User"] == "10001:10001"
-    out = docker("run", "--rm", "lol-data/scripts:0.1.0", "python", "-c",
-                 "import pandas, jupyterlab, lol_data_scripts; print('ok')")
+    out = docker(
+        "run",
+        "--rm",
+        "lol-data/scripts:0.1.0",
+        "python",
+        "-c",
+        "import pandas, jupyterlab, lol_data_scripts; print('ok')",
+    )
     assert out.stdout.strip() == "ok"
 
 

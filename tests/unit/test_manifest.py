@@ -100,3 +100,18 @@ def test_unknown_app_selection(mini: Path) -> None:
     with pytest.raises(DockyardError, match="unknown app 'nope'; apps in .*: web, tool"):
         project.select(["nope"])
     assert [a.name for a in project.select([])] == ["web", "tool"]
+
+
+def test_apps_needing_each_other_are_a_cycle(mini: Path) -> None:
+    _rewrite(mini, 'writable = ["/state"]\n', 'writable = ["/state"]\ndepends-on = ["tool"]\n')
+    _rewrite(mini, 'member = "mini-tool"\n', 'member = "mini-tool"\ntest-needs = ["web"]\n')
+    with pytest.raises(DockyardError) as err:
+        load_project(mini)
+    assert str(err.value).startswith(f"{mini / 'pyproject.toml'}: tool.dockyard.apps.web: ")
+    assert "form a cycle (web -> tool -> web)" in str(err.value)
+
+
+def test_a_one_way_need_is_not_a_cycle(mini: Path) -> None:
+    _rewrite(mini, 'writable = ["/state"]\n', 'writable = ["/state"]\ndepends-on = ["tool"]\n')
+    project = load_project(mini)
+    assert project.apps["web"].config.depends_on == ["tool"]

@@ -15,8 +15,9 @@ from dockyard.plan import (
     requirements_text,
     shared_requirements,
 )
-from tests.unit.conftest import BASE_REFERENCE, UV_REQUIREMENTS, rewrite
 
+BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
+UV_REQUIREMENTS = "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + "\n"
 ATTRS = (
     "attrs==26.1.0 \\\n"
     "    --hash=sha256:c647aa4a12dfbad9333ca4e71fe62ddc36f4e63b2d260a37a8b83d2f043ac309 \\\n"
@@ -41,6 +42,13 @@ Uvicorn[standard]==0.30.6 ; python_full_version >= '3.11' \\
 zope.interface==7.0.3 \\
     --hash=sha256:{"2" * 64}
 """
+
+
+def _rewrite(root: Path, old: str, new: str) -> None:
+    path = root / "pyproject.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
 
 
 def _req(name: str, version: str, digest: str) -> Requirement:
@@ -146,7 +154,7 @@ def test_mini_plan_names_stages_files_and_tags(mini: Path) -> None:
 
 
 def test_registry_prefixes_every_image(mini: Path) -> None:
-    rewrite(mini, 'name = "mini"\n', 'name = "mini"\nregistry = "registry.example:5000/team/"\n')
+    _rewrite(mini, 'name = "mini"\n', 'name = "mini"\nregistry = "registry.example:5000/team/"\n')
     plan = _plan(load_project(mini))
     assert [a.prod_tag for a in plan.apps] == [
         "registry.example:5000/team/web:0.2.0",

@@ -46,6 +46,7 @@ def build_images(
     quiet: bool = False,
 ) -> list[Built]:
     """Regenerate what is stale, then bake the selected apps' images."""
+    project.select(names)  # an unknown app is named before anything else happens
     docker.require_engine()
     lock = read_lock(project.root)
     check_base_unchanged(lock)

@@ -100,8 +100,8 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
 
 def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...]) -> int:
     """Each member's tests in a dev container; services it needs run in a throwaway project."""
-    docker.require_engine()
     pairs = test_targets(project, names)
+    docker.require_engine()
     if not pairs:
         raise DockyardError(
             f"nothing to test in {project.root}: no selected member has a tests/ folder"

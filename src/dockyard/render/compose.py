@@ -83,7 +83,7 @@ def render_compose(plan: Plan) -> str:
         config = app.app.config
         if config.command is None:
             continue  # an environment image (e.g. notebooks) has nothing to run
-        service = {"image": app.prod_tag, **_common(app), "restart": "unless-stopped"}
+        service = {"image": app.prod_tag, **_common(app), "restart": config.restart}
         if config.volumes:
             service["volumes"] = list(config.volumes)
             volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
