@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, docker, dockyard, inspect
+from conftest import REPO, copy_project, docker, dockyard, inspect, layers
 
 API = "http://127.0.0.1:8000"
 
@@ -117,3 +117,13 @@ def test_bot_without_token_says_so(example: Path) -> None:
     assert proc.returncode == 2
     assert "DISCORD_TOKEN" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_all_four_apps_share_base_and_common_layers(example: Path, base_image: str) -> None:
+    n = len(layers(base_image)) + 2  # base, the user layer, deps-common
+    stacks = [layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")]
+    assert len({tuple(stack[:n]) for stack in stacks}) == 1
+    # above the shared prefix each app has its own deps layer
+    assert len({stack[n] for stack in stacks}) == 4
+    common = (example / ".dockyard/requirements/common.txt").read_text()
+    assert "pydantic==" in common and "sqlalchemy" not in common.lower()

@@ -10,6 +10,8 @@ import tomlkit
 
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
+from dockyard.manifest import load_project
+from dockyard.render.dockerignore import render_dockerignore
 from dockyard.workspace import load_workspace, read_toml
 
 IGNORED = shutil.ignore_patterns(
@@ -85,7 +87,9 @@ def init(root: Path) -> int:
     table["apps"] = apps_table
     document.setdefault("tool", tomlkit.table(is_super_table=True))["dockyard"] = table
     write_atomic(pyproject, tomlkit.dumps(document))
+    write_atomic(root / ".dockerignore", render_dockerignore(load_project(root)))
     for name, app in apps.items():
         click.echo(f"app {name}: member {app['member']}, command {' '.join(app['command'])}")
-    click.echo(f"wrote [tool.dockyard] to {pyproject}; next: dockyard lock && dockyard build")
+    click.echo(f"wrote [tool.dockyard] to {pyproject} and {root / '.dockerignore'}")
+    click.echo("next: dockyard lock && dockyard build --all")
     return 0

@@ -16,7 +16,7 @@ def render_all(plan: Plan) -> dict[str, str]:
         "compose.yaml": render_compose(plan),
         "compose.dev.yaml": render_compose_dev(plan),
         "docker-bake.json": render_bake(plan),
-        ".dockerignore": render_dockerignore(plan),
+        ".dockerignore": render_dockerignore(plan.project),
         UV_REQUIREMENTS: plan.uv_requirements,
         f"{REQUIREMENTS_DIR}/common.txt": requirements_text(plan.common),
     }
