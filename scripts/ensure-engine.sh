@@ -58,6 +58,12 @@ if ! have_pkgs; then
 fi
 
 if ! docker info >/dev/null 2>&1; then
+  # The containerd image store is what makes `rewrite-timestamp` reproducible
+  # builds (dockyard verify) and OCI exports work; an existing config is kept.
+  if [ ! -f /etc/docker/daemon.json ]; then
+    mkdir -p /etc/docker
+    printf '{"features": {"containerd-snapshotter": true}}\n' >/etc/docker/daemon.json
+  fi
   mkdir -p /var/log
   log "starting dockerd (log: /var/log/dockerd.log)"
   nohup dockerd >/var/log/dockerd.log 2>&1 &

@@ -12,12 +12,19 @@ from dockyard.manifest import Project
 
 
 def resolve_base(image: str) -> BaseImage:
-    """Pin ``image``: its registry digest when it has one, else its local image ID."""
+    """Pin ``image``: its registry digest when a registry serves it, else its local image ID.
+
+    An engine with the containerd image store gives every image a digest, even one
+    that was only ever imported; BuildKit would then look that digest up in a
+    registry. So a digest is used only when it came from, or is served by, a registry.
+    """
     info = docker.inspect_image(image)
+    pulled = False
     if info is None:
         click.echo(f"pulling base image {image} ...", err=True)
         reason = docker.pull(image)
         info = docker.inspect_image(image) if reason is None else None
+        pulled = info is not None
         if info is None:
             raise DockyardError(
                 f"base image '{image}' is not on this engine and cannot be pulled ({reason}). "
@@ -27,10 +34,14 @@ def resolve_base(image: str) -> BaseImage:
             )
     repo = image.split("@", 1)[0]
     name = repo.rsplit(":", 1)[0] if ":" in repo.rsplit("/", 1)[-1] else repo
-    digests = [d for d in info.get("RepoDigests") or [] if d.split("@", 1)[0] == name]
+    digests = [
+        d.split("@", 1)[1] for d in info.get("RepoDigests") or [] if d.split("@", 1)[0] == name
+    ]
+    if digests and not pulled:
+        served = docker.remote_digest(repo)
+        digests = [served] if served in digests else []
     if digests:
-        digest = digests[0].split("@", 1)[1]
-        return BaseImage(image, f"{repo}@{digest}", info["Id"], local_only=False)
+        return BaseImage(image, f"{repo}@{digests[0]}", info["Id"], local_only=False)
     return BaseImage(image, repo, info["Id"], local_only=True)
 
 

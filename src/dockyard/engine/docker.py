@@ -48,6 +48,21 @@ def inspect_image(ref: str) -> dict | None:
     return json.loads(proc.stdout)[0]
 
 
+def remote_digest(ref: str) -> str | None:
+    """The digest a registry serves for ``ref`` now, or None when none answers."""
+    proc = run(
+        ["docker", "buildx", "imagetools", "inspect", ref, "--format", "{{json .Manifest}}"],
+        check=False,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        return None
+    try:
+        return json.loads(proc.stdout).get("digest")
+    except json.JSONDecodeError:
+        return None
+
+
 def pull(ref: str, *, timeout: float = 180) -> str | None:
     """Pull ``ref``; None on success, else the engine's reason."""
     proc = run(["docker", "pull", "--quiet", ref], check=False, timeout=timeout)
