@@ -91,11 +91,44 @@ class AppConfig(_Model):
         return value
 
 
+class DeployApp(_Model):
+    """How one app runs on one deploy target (adds to, or replaces, the app's own settings)."""
+
+    env_file: list[str] = Field(default_factory=list, alias="env-file")
+    environment: dict[str, str] = Field(default_factory=dict)
+    volumes: list[str] | None = None  # replaces the app's volumes when set
+    ports: list[str] | None = None  # replaces the app's ports when set
+    restart: Literal["no", "always", "on-failure", "unless-stopped"] | None = None
+    replicas: int = Field(default=1, ge=0)  # swarm
+
+
+class DeployTarget(_Model):
+    """A server (compose) or a swarm that runs some of the apps."""
+
+    kind: Literal["compose", "swarm"] = "compose"
+    host: str | None = None  # ssh://user@host[:port]; None: the local engine
+    context: str | None = None  # a docker context name instead of host
+    apps: list[str]
+    directory: str | None = None  # compose: where the compose file lives on the server
+    keep: int = Field(default=5, ge=1)  # previous versions kept for rollback
+    health_timeout: str = Field(default="120s", alias="health-timeout")
+    app: dict[str, DeployApp] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_address(self) -> DeployTarget:
+        if self.host is not None and self.context is not None:
+            raise ValueError("set 'host' or 'context', not both")
+        if self.host is not None and not self.host.startswith(("ssh://", "tcp://", "unix://")):
+            raise ValueError("'host' must be an address like ssh://user@server")
+        return self
+
+
 class DockyardConfig(_Model):
     name: Annotated[str, Field(pattern=NAME)] | None = None
     registry: str | None = None
     base_image: str = Field(default=DEFAULT_BASE_IMAGE, alias="base-image")
     apps: dict[str, AppConfig]
+    deploy: dict[str, DeployTarget] = Field(default_factory=dict)
 
     @field_validator("apps")
     @classmethod
@@ -134,6 +167,7 @@ class Project:
     base_image: str
     workspace: Workspace
     apps: dict[str, App]
+    deploy: dict[str, DeployTarget]
 
     @property
     def pyproject(self) -> Path:
@@ -237,6 +271,21 @@ def _cycle(config: DockyardConfig) -> list[str]:
     return []
 
 
+def _check_targets(path: Path, config: DockyardConfig) -> None:
+    for name, target in config.deploy.items():
+        where = f"{path}: tool.dockyard.deploy.{name}"
+        for app in [*target.apps, *target.app]:
+            if app not in config.apps:
+                raise DockyardError(
+                    f"{where}: '{app}' is not an app; apps: {', '.join(config.apps)}"
+                )
+        for app in target.apps:
+            if config.apps[app].command is None:
+                raise DockyardError(
+                    f"{where}.apps: '{app}' has no command, so there is nothing to run"
+                )
+
+
 def load_project(root: Path | str = ".") -> Project:
     """Read and validate the manifest and workspace at ``root``."""
     root = Path(root).resolve()
@@ -250,6 +299,7 @@ def load_project(root: Path | str = ".") -> Project:
     config = parse_config(path, data)
     workspace = load_workspace(root)
     _check_references(path, config, workspace)
+    _check_targets(path, config)
     apps = {}
     for name, app_config in config.apps.items():
         member = workspace.members[normalize(app_config.member)]
@@ -267,4 +317,5 @@ def load_project(root: Path | str = ".") -> Project:
         base_image=base,
         workspace=workspace,
         apps=apps,
+        deploy=dict(config.deploy),
     )
