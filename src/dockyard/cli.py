@@ -23,6 +23,14 @@ PROJECT = click.option(
 )
 
 
+NO_GENERATE = click.option(
+    "--no-generate",
+    "no_generate",
+    is_flag=True,
+    help="Build from the generated files as they are, even if stale or edited by hand.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dockyard")
 @click.option("--debug", is_flag=True, help="Log every command dockyard runs; show tracebacks.")
@@ -102,6 +110,7 @@ def generate(project_dir: Path, check: bool) -> int:
     help="CA bundle for the build's index traffic, passed as a BuildKit secret "
     "[default: $SSL_CERT_FILE, $PIP_CERT or $REQUESTS_CA_BUNDLE].",
 )
+@NO_GENERATE
 def build(
     project_dir: Path,
     apps: tuple[str, ...],
@@ -109,6 +118,7 @@ def build(
     everything: bool,
     as_json: bool,
     ca_bundle: str | None,
+    no_generate: bool,
 ) -> int:
     """Build the images of APPS (default: all) with one `docker buildx bake`.
 
@@ -119,7 +129,12 @@ def build(
 
     kinds = ("prod", "dev") if everything else ("dev",) if dev else ("prod",)
     return command(
-        load_project(project_dir), apps, kinds=kinds, as_json=as_json, ca_bundle=ca_bundle
+        load_project(project_dir),
+        apps,
+        kinds=kinds,
+        as_json=as_json,
+        ca_bundle=ca_bundle,
+        generate=not no_generate,
     )
 
 
@@ -165,6 +180,37 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
     from dockyard.commands.devrun import test as command
 
     return command(load_project(project_dir), apps, pytest_args)
+
+
+@cli.command()
+@PROJECT
+@click.argument("apps", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@NO_GENERATE
+def verify(project_dir: Path, apps: tuple[str, ...], as_json: bool, no_generate: bool) -> int:
+    """Prove the prod images of APPS (default: all) are reproducible.
+
+    Builds each twice with no build cache (uv's download cache may stay) and
+    compares the image digests; when they differ, names the first differing
+    layer and the files that differ in it. Exit 0 only when all are identical.
+    """
+    from dockyard.commands.verify import verify as command
+
+    return command(load_project(project_dir), apps, as_json=as_json, generate=not no_generate)
+
+
+@cli.command()
+@PROJECT
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor(project_dir: Path, as_json: bool) -> int:
+    """Check the machine (engine, BuildKit, Compose, CA, registry) and the project
+    (base image pinning, locks, stale generated files, secrets), with a fix for each.
+
+    Exit 1 when anything is a failure.
+    """
+    from dockyard.commands.doctor import doctor as command
+
+    return command(project_dir.resolve(), as_json=as_json)
 
 
 @cli.group()

@@ -134,3 +134,27 @@ def test_prod_images_hold_no_caches_tests_or_uv(mini_built: Path) -> None:
         assert not [p for p in paths if p.endswith("usr/local/bin/uv") or p == "opt/uv/bin/uv"]
         assert not [p for p in paths if "/tests/" in p and "mini_" in p], tag
         assert not [p for p in paths if p.startswith("src/packages")], tag
+
+
+def test_verify_names_the_layer_and_files_that_differ(mini_built: Path) -> None:
+    """A step that writes the clock into a file makes verify fail and say where."""
+    pyproject = mini_built / "pyproject.toml"
+    original = pyproject.read_text()
+    dockerfile = mini_built / "Dockerfile"
+    try:
+        # a healthcheck command is harmless; the clock goes in through a writable dir's file
+        dockyard(mini_built, "generate")
+        text = dockerfile.read_text().replace(
+            "USER 10001:10001\nHEALTHCHECK",
+            "RUN date +%s%N > /app/stamp\nUSER 10001:10001\nHEALTHCHECK",
+            1,
+        )
+        dockerfile.write_text(text)
+        # build from the edited Dockerfile: verify must not regenerate over it
+        proc = dockyard(mini_built, "verify", "web", "--no-generate", check=False)
+    finally:
+        pyproject.write_text(original)
+        dockyard(mini_built, "generate")
+    assert proc.returncode == 1
+    assert "DIFFERENT  web" in proc.stdout
+    assert "app/stamp: mtime, sha256 differ" in proc.stdout or "app/stamp: sha256" in proc.stdout

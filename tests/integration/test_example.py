@@ -127,3 +127,14 @@ def test_all_four_apps_share_base_and_common_layers(example: Path, base_image: s
     assert len({stack[n] for stack in stacks}) == 4
     common = (example / ".dockyard/requirements/common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()
+
+
+def test_prod_images_are_reproducible(example: Path) -> None:
+    """Two builds with no build cache give bit-identical images, equal to `dockyard build`'s."""
+    dockyard(example, "build")
+    proc = dockyard(example, "verify", "--json")
+    results = json.loads(proc.stdout)
+    assert {r["app"] for r in results} == {"parser", "api", "scripts", "bot"}
+    for r in results:
+        assert r["identical"], r
+        assert r["matches_built_image"], r

@@ -107,7 +107,7 @@ def test_dockerfile_runs_only_the_venv_python_or_python3(files: dict[str, str]) 
     text = files["Dockerfile"]
     assert "/usr/local/bin/python" not in text
     runs = [rest for keyword, rest in _instructions(text) if keyword == "RUN"]
-    assert len(runs) == 12
+    assert len(runs) == 15
     for run in runs:
         assert not re.search(r"(?<![\w/.-])python(?![\w.])", run), run
     assert any("python3 -m venv /opt/uv" in run for run in runs)
@@ -177,10 +177,12 @@ def test_healthcheck_is_exec_form_and_only_where_configured(files: dict[str, str
 def test_dev_stage_installs_members_editable_from_the_mounted_workspace(
     files: dict[str, str],
 ) -> None:
-    stage = dict(_stages(files["Dockerfile"])["web-dev"][-2:])
-    assert stage["WORKDIR"] == "/workspace/packages/mini_web"
-    assert stage["RUN"].endswith("-e /workspace/packages/mini_lib -e /workspace/packages/mini_web")
-    assert "source=packages/mini_lib,target=/workspace/packages/mini_lib" in stage["RUN"]
+    stage = _stages(files["Dockerfile"])["web-dev"]
+    assert stage[-1] == ("WORKDIR", "/workspace/packages/mini_web")
+    editable = [rest for keyword, rest in stage if keyword == "RUN" and " -e " in rest]
+    assert len(editable) == 1
+    assert "-e /workspace/packages/mini_lib -e /workspace/packages/mini_web " in editable[0]
+    assert "source=packages/mini_lib,target=/workspace/packages/mini_lib" in editable[0]
 
 
 def _hadolint() -> str:
@@ -349,3 +351,35 @@ def test_requirement_files_are_the_lock_exports(files: dict[str, str]) -> None:
         "idna",
     ]
     assert files[".dockyard/uv.txt"].startswith("uv==0.13.9 \\\n    --hash=sha256:")
+
+
+def test_every_step_that_writes_files_pins_their_mtimes(files: dict[str, str]) -> None:
+    """Layers must be the same bytes on every build: no step may leave clock mtimes."""
+    instructions = _instructions(files["Dockerfile"])
+    for keyword, rest in instructions:
+        if keyword == "RUN" and "/opt/uv" not in rest.split("&&")[-1]:
+            if "uv venv" in rest or "uv pip install" in rest:
+                assert "-cnewer /tmp/.dockyard-stamp -exec touch -h -d @0" in rest, rest
+            else:
+                assert "touch -h -d @0" in rest, rest
+    workdirs = [rest for keyword, rest in instructions if keyword == "WORKDIR"]
+    for path in workdirs:  # each WORKDIR names a directory a RUN already made
+        assert any(k == "RUN" and f"mkdir -p {path}" in r for k, r in instructions), path
+
+
+def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Path) -> None:
+    """An app with no workspace dependencies renders one wheel build, not a loop."""
+    from dockyard.commands.generate import load_plan
+    from dockyard.manifest import load_project
+
+    pyproject = locked_mini / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.dockyard.apps.lib]\nmember = "mini-lib"\n'
+    )
+    text = render_all(load_plan(load_project(locked_mini)))["Dockerfile"]
+    assert "for member" not in text
+    (tmp_path / "Dockerfile").write_text(text)
+    proc = subprocess.run(
+        [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")

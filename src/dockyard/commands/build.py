@@ -44,6 +44,9 @@ def build_images(
     kinds: tuple[str, ...] = ("prod",),
     ca_bundle: str | None = None,
     quiet: bool = False,
+    no_cache: bool = False,
+    tag_suffix: str | None = None,
+    generate: bool = True,
 ) -> list[Built]:
     """Regenerate what is stale, then bake the selected apps' images."""
     project.select(names)  # an unknown app is named before anything else happens
@@ -51,13 +54,16 @@ def build_images(
     lock = read_lock(project.root)
     check_base_unchanged(lock)
     plan = load_plan(project)
-    for rel in write_all(project.root, render_all(plan)):
-        click.echo(f"wrote {rel} (was stale)", err=True)
+    if generate:
+        for rel in write_all(project.root, render_all(plan)):
+            click.echo(f"wrote {rel} (was stale)", err=True)
     apps = [plan.app(a.name) for a in project.select(names)]
     revision = git.revision(project.root)
-    created = git.iso(git.source_date_epoch(project.root))
+    epoch = git.source_date_epoch(project.root)
     secrets = build_secrets(ca_bundle)
     targets = list(_targets(plan, apps, kinds, revision))
+    if tag_suffix:  # e.g. dockyard verify's own throwaway tags
+        targets = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in targets]
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         env_file = Path(tmp) / "build_env"
         env_file.write_text(secrets.env_text)
@@ -70,7 +76,13 @@ def build_images(
                 stage: {
                     "tags": list(tags),
                     "secret": secret_specs,
-                    "args": {"REVISION": revision or "unknown", "CREATED": created},
+                    # SOURCE_DATE_EPOCH pins the config and history timestamps too,
+                    # so the same commit gives the same image digest.
+                    "args": {
+                        "REVISION": revision or "unknown",
+                        "CREATED": git.iso(epoch),
+                        "SOURCE_DATE_EPOCH": str(epoch),
+                    },
                 }
                 for _, _, stage, tags in targets
             }
@@ -87,6 +99,7 @@ def build_images(
             [project.root / "docker-bake.json", override_file],
             [stage for _, _, stage, _ in targets],
             quiet=quiet,
+            no_cache=no_cache,
         )
     built = []
     for app, kind, _, tags in targets:
@@ -102,8 +115,9 @@ def build(
     kinds: tuple[str, ...],
     as_json: bool,
     ca_bundle: str | None,
+    generate: bool = True,
 ) -> int:
-    built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle)
+    built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
     if as_json:
         click.echo(
             json.dumps(

@@ -72,9 +72,18 @@ def pull(ref: str, *, timeout: float = 180) -> str | None:
     return lines[-1] if lines else f"exit code {proc.returncode}"
 
 
-def bake(root: Path, files: list[Path], targets: list[str], *, quiet: bool) -> None:
-    """One ``docker buildx bake`` for all targets; BuildKit's progress goes to stderr."""
-    args = ["docker", "buildx", "bake", "--load", "--progress", "plain" if quiet else "auto"]
+def bake(
+    root: Path, files: list[Path], targets: list[str], *, quiet: bool, no_cache: bool = False
+) -> None:
+    """One ``docker buildx bake`` for all targets; BuildKit's progress goes to stderr.
+
+    No provenance attestation: it records the build's wall-clock time, so an image
+    index with one would never be the same bytes twice.
+    """
+    args = ["docker", "buildx", "bake", "--load", "--provenance=false"]
+    args += ["--progress", "plain" if quiet else "auto"]
+    if no_cache:
+        args.append("--no-cache")
     for file in files:
         args += ["-f", str(file)]
     args += targets
@@ -105,6 +114,41 @@ def compose(
         check=check,
         what=f"docker compose {' '.join(args[:1])}",
     )
+
+
+def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
+    """Path -> (type, mode, uid, gid, mtime, size, sha256) of layer ``index`` of ``ref``."""
+    import hashlib
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dockyard-save-") as tmp:
+        archive = Path(tmp) / "image.tar"
+        run(["docker", "save", "-o", str(archive), ref], what=f"docker save {ref}")
+        with tarfile.open(archive) as outer:
+            manifest = json.load(outer.extractfile("manifest.json"))
+            layer = manifest[0]["Layers"][index]
+            files = {}
+            with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
+                for member in inner:
+                    digest = ""
+                    if member.isfile():
+                        digest = hashlib.sha256(inner.extractfile(member).read()).hexdigest()
+                    files[member.name] = (
+                        member.type,
+                        member.mode,
+                        member.uid,
+                        member.gid,
+                        int(member.mtime),
+                        member.size,
+                        digest,
+                    )
+    return files
+
+
+def remove_tags(refs: list[str]) -> None:
+    if refs:
+        run(["docker", "image", "rm", *refs], check=False)
 
 
 def import_rootfs(rootfs: Path, tag: str, changes: list[str]) -> str:

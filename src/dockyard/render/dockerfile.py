@@ -33,6 +33,47 @@ UV = "--mount=type=bind,from=uv,source=/opt/uv/bin/uv,target=/usr/local/bin/uv"
 PIP_INSTALL = f"uv pip install --python {VENV}/bin/python --no-deps --require-hashes"
 
 
+STAMP = "/tmp/.dockyard-stamp"
+
+
+def _venv_step(mounts: list[str], commands: list[str]) -> str:
+    """A RUN that writes into the venv, with every file it writes set to mtime 0.
+
+    Without this a layer's bytes change with the clock on every build: images would
+    not be reproducible, and BuildKit could pick different records for one cache key
+    (then apps would no longer share their common layers).
+    """
+    return _run(
+        mounts,
+        [
+            LOAD_ENV,
+            f"touch {STAMP}",
+            *commands,
+            f"find {VENV} -cnewer {STAMP} -exec touch -h -d @0 {{}} +",
+            f"rm {STAMP}",
+            "touch -h -d @0 /tmp /opt",
+        ],
+    )
+
+
+def _make_dirs(paths: list[str], owned: list[str] | tuple[str, ...] = ()) -> str:
+    """mkdir (chown ``owned`` to the app user) with fixed mtimes; WORKDIR would stamp the clock."""
+    paths = [*paths, *owned]
+    ancestors = sorted(
+        {"/"}
+        | {
+            "/" + "/".join(p.strip("/").split("/")[: i + 1])
+            for p in paths
+            for i in range(p.strip("/").count("/") + 1)
+        }
+    )
+    commands = [f"mkdir -p {' '.join(paths)}"]
+    if owned:
+        commands.append(f"chown {APP_USER}:{APP_USER} {' '.join(owned)}")
+    commands.append(f"touch -h -d @0 {' '.join(ancestors)}")
+    return "RUN " + " \\\n && ".join(commands)
+
+
 def _bind(source: str, target: str) -> str:
     return f"--mount=type=bind,source={source},target={target}"
 
@@ -60,8 +101,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
     UV_PYTHON_DOWNLOADS=never \\
     UV_LINK_MODE=copy
 RUN groupadd --system --gid {APP_UID} {APP_USER} \\
- && useradd --system --uid {APP_UID} --gid {APP_USER} --no-create-home \\
-      --home-dir /nonexistent --shell /usr/sbin/nologin {APP_USER}
+ && useradd --system --no-log-init --uid {APP_UID} --gid {APP_USER} --no-create-home \\
+      --home-dir /nonexistent --shell /usr/sbin/nologin {APP_USER} \\
+ && touch -h -d @0 /etc /etc/passwd /etc/group /etc/shadow /etc/gshadow \\
+      /etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-
 
 # uv: installed from the index by version and hash; later stages only mount its binary
 FROM base AS uv
@@ -80,7 +123,7 @@ FROM base AS uv
 
 
 def _deps_common(plan: Plan) -> str:
-    commands = [LOAD_ENV, f"uv venv --python python3 {VENV}"]
+    commands = [f"uv venv --python python3 {VENV}"]
     mounts = [CACHE, SECRET, CA, UV]
     if plan.common:
         mounts.append(_bind(plan.common_file, "/tmp/requirements.txt"))
@@ -89,14 +132,14 @@ def _deps_common(plan: Plan) -> str:
     return f"""\
 # deps-common: the venv, with the third-party packages every app shares ({names})
 FROM base AS deps-common
-{_run(mounts, commands)}
+{_venv_step(mounts, commands)}
 """
 
 
 def _install_requirements(file: str) -> str:
-    return _run(
+    return _venv_step(
         [CACHE, SECRET, CA, UV, _bind(file, "/tmp/requirements.txt")],
-        [LOAD_ENV, f"{PIP_INSTALL} -r /tmp/requirements.txt"],
+        [f"{PIP_INSTALL} -r /tmp/requirements.txt"],
     )
 
 
@@ -106,6 +149,10 @@ def _member_mounts(app: AppPlan, root: str) -> list[str]:
 
 def _member_paths(app: AppPlan, root: str) -> str:
     return " ".join(root if m.path == "." else f"{root}/{m.path}" for m in app.first_party)
+
+
+def _member_pins(app: AppPlan) -> str:
+    return " ".join(f"{m.name}=={m.version}" for m in app.first_party)
 
 
 def _healthcheck(check: Healthcheck) -> str:
@@ -139,30 +186,36 @@ def _app(plan: Plan, app: AppPlan) -> str:
         f"bind-mounted at {WORKSPACE}",
         f"FROM {app.deps_stage} AS {app.dev_stage}",
         _install_requirements(app.dev_requirements_file),
-        _run(
+        _venv_step(
             [CACHE, SECRET, CA, UV, *_member_mounts(app, WORKSPACE)],
             [
-                LOAD_ENV,
                 f"uv pip install --python {VENV}/bin/python --no-deps --no-sources "
                 + " ".join(f"-e {p}" for p in _member_paths(app, WORKSPACE).split()),
             ],
         ),
+        _make_dirs([app.dev_workdir]),
         f"WORKDIR {app.dev_workdir}",
         "",
         f"# {app.name}: production; first-party code is the last, small layer; labels last of all",
         f"FROM {app.deps_stage} AS {app.prod_stage}",
     ]
-    writable = " ".join(config.writable)
-    if writable:
-        parts.append(f"RUN mkdir -p {writable} \\\n && chown {APP_USER}:{APP_USER} {writable}")
+    parts.append(_make_dirs([APP_DIR], owned=list(config.writable)))
     parts.append(f"WORKDIR {APP_DIR}")
+    # First-party members as wheels built here, installed by name from that folder.
     parts.append(
-        _run(
+        _venv_step(
             [CACHE, SECRET, CA, UV, *_member_mounts(app, "/src")],
             [
-                LOAD_ENV,
-                f"uv pip install --python {VENV}/bin/python --no-deps --no-sources "
-                + _member_paths(app, "/src"),
+                *(
+                    f"uv build --quiet --wheel --no-sources --out-dir /tmp/wheels {path}"
+                    for path in _member_paths(app, "/src").split()
+                ),
+                f"uv pip install --python {VENV}/bin/python --no-deps --no-index --no-cache "
+                f"--find-links /tmp/wheels {_member_pins(app)}",
+                "rm -r /tmp/wheels",
+                # uv's cache note for a local wheel holds the build's clock; not needed to run
+                f"find {VENV} -name uv_cache.json -cnewer {STAMP} -delete",
+                f"find {VENV} -name RECORD -cnewer {STAMP} -exec sed -i '/uv_cache.json/d' {{}} +",
             ],
         )
     )

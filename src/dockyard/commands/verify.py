@@ -1,0 +1,91 @@
+"""`dockyard verify`: build each prod image twice with no build cache and compare digests."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dockyard.commands.build import Built, build_images
+from dockyard.engine import docker
+from dockyard.manifest import Project
+
+MAX_LISTED = 20
+
+
+def _layer_difference(first: str, second: str) -> list[str]:
+    """Lines naming the first layer that differs and the files that differ in it."""
+    a = docker.inspect_image(first) or {}
+    b = docker.inspect_image(second) or {}
+    la, lb = a.get("RootFS", {}).get("Layers", []), b.get("RootFS", {}).get("Layers", [])
+    index = next((i for i, (x, y) in enumerate(zip(la, lb, strict=False)) if x != y), None)
+    if index is None and len(la) == len(lb):
+        keys = sorted(
+            k
+            for k in set(a["Config"]) | set(b["Config"])
+            if a["Config"].get(k) != b["Config"].get(k)
+        )
+        return [
+            f"  every layer is identical; the image config differs in: "
+            f"{', '.join(keys) or 'metadata (history or timestamps)'}"
+        ]
+    if index is None:
+        return [f"  layer counts differ: {len(la)} vs {len(lb)}"]
+    lines = [f"  layer {index + 1} of {len(la)} differs ({la[index][:19]} vs {lb[index][:19]})"]
+    fa, fb = docker.save_layer_files(first, index), docker.save_layer_files(second, index)
+    changed = sorted(p for p in set(fa) | set(fb) if fa.get(p) != fb.get(p))
+    fields = ("type", "mode", "uid", "gid", "mtime", "size", "sha256")
+    for path in changed[:MAX_LISTED]:
+        if path not in fa or path not in fb:
+            lines.append(f"    {path}: only in build {'1' if path in fa else '2'}")
+            continue
+        what = [f for f, x, y in zip(fields, fa[path], fb[path], strict=True) if x != y]
+        lines.append(f"    {path}: {', '.join(what)} differ")
+    if len(changed) > MAX_LISTED:
+        lines.append(f"    ... and {len(changed) - MAX_LISTED} more files")
+    return lines
+
+
+def verify(
+    project: Project, names: tuple[str, ...], *, as_json: bool, generate: bool = True
+) -> int:
+    """Two clean builds (the uv download cache may stay) must give the same digests."""
+    project.select(names)
+    rounds: list[list[Built]] = []
+    for n in (1, 2):
+        click.echo(f"verify: clean build {n} of 2 (no build cache) ...", err=True)
+        rounds.append(
+            build_images(project, names, no_cache=True, tag_suffix=f"verify{n}", generate=generate)
+        )
+    results = []
+    for first, second in zip(*rounds, strict=True):
+        same = bool(first.id) and first.id == second.id
+        original = first.image.removesuffix("-verify1")
+        current = docker.inspect_image(original)
+        results.append(
+            {
+                "app": first.app,
+                "identical": same,
+                "digest": first.id,
+                "second_digest": second.id,
+                "matches_built_image": bool(current) and current["Id"] == first.id,
+                "difference": [] if same else _layer_difference(first.image, second.image),
+            }
+        )
+    docker.remove_tags([b.image for r in rounds for b in r])
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            if r["identical"]:
+                extra = (
+                    " (same as the image `dockyard build` made)" if r["matches_built_image"] else ""
+                )
+                click.echo(f"identical  {r['app']:12} {r['digest']}{extra}")
+            else:
+                click.echo(
+                    f"DIFFERENT  {r['app']:12} {r['digest'][:19]} vs {r['second_digest'][:19]}"
+                )
+                for line in r["difference"]:
+                    click.echo(line)
+    return 0 if all(r["identical"] for r in results) else 1
