@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 from dockyard.engine.run import run
@@ -118,10 +121,6 @@ def compose(
 
 def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
     """Path -> (type, mode, uid, gid, mtime, size, sha256) of layer ``index`` of ``ref``."""
-    import hashlib
-    import tarfile
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="dockyard-save-") as tmp:
         archive = Path(tmp) / "image.tar"
         run(["docker", "save", "-o", str(archive), ref], what=f"docker save {ref}")
