@@ -1,0 +1,136 @@
+"""Detection on the fixture repositories: layouts, apps vs libraries, what was not mapped."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dockyard.adopt.detect import detect
+from dockyard.errors import DockyardError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _apps(root: Path) -> dict:
+    return {app.name: app for app in detect(root).apps}
+
+
+def test_seed_layout() -> None:
+    detection = detect(FIXTURES / "seed")
+    assert detection.layout == "requirements layout"
+    assert detection.name == "lol-data"
+    apps = {app.name: app for app in detection.apps}
+    assert list(apps) == ["api", "parser", "scripts"]
+    assert detection.libraries == ["lol-data"]
+    # the Dockerfile's CMD starts run_parser.sh; the app runs what the script runs
+    assert apps["parser"].command == ["python", "-m", "lol_data_parser", "--loop"]
+    assert apps["parser"].environment == {"PARSER_INTERVAL": "30"}
+    assert apps["parser"].volumes == ["./logs:/app/logs"]
+    assert apps["parser"].writable == ["/app/logs"]
+    api = apps["api"]
+    assert api.command == [
+        "uvicorn",
+        "lol_data_api.main:app",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
+    assert api.ports == ["8000:8000"]
+    assert api.health == "http://127.0.0.1:8000/health"
+    assert apps["scripts"].command is None  # an environment image, as the seed shares it
+    [server] = detection.deploy
+    assert server.apps == ["parser", "api"]
+    assert server.env_files == {"parser": ["env/aws_parser.env"], "api": ["env/aws_api.env"]}
+    unmapped = "\n".join(detection.unmapped)
+    assert "COPY /config/gspread_pandas" in unmapped
+    assert "env_file env/dev.env" in unmapped
+    assert 'registry = "REGISTRY_URL"' in unmapped
+    assert detection.retired == [
+        "requirements_api.txt",
+        "requirements_base.txt",
+        "requirements_parser.txt",
+        "requirements_scripts.txt",
+        "Dockerfile",
+    ]
+
+
+def test_seed_files_carry_dependencies_comments_and_the_dev_group() -> None:
+    files = detect(FIXTURES / "seed").files
+    assert set(files) == {
+        "pyproject.toml",
+        "lol_data/pyproject.toml",
+        "lol_data_api/pyproject.toml",
+        "lol_data_parser/pyproject.toml",
+        "lol_data_scripts/pyproject.toml",
+    }
+    base = files["lol_data/pyproject.toml"]
+    assert "# This is the list of packages required for lol_data" in base
+    assert '"sqlalchemy>=2.0", # models, sessions, queries' in base
+    assert "# psycopg2" in base  # a commented-out requirement stays a comment
+    assert 'dev = ["pytest", "python-dotenv", "httpx"]' in base
+    parser = files["lol_data_parser/pyproject.toml"]
+    assert '"lol-data", # this repository' in parser
+    assert "lol-data = {workspace = true}" in parser
+    assert '"" = "lol_data_parser"' in parser
+    root = files["pyproject.toml"]
+    assert 'members = ["lol_data", "lol_data_api", "lol_data_parser", "lol_data_scripts"]' in root
+    assert '[tool.dockyard.deploy.server.app.parser]\nenv-file = ["env/aws_parser.env"]' in root
+
+
+def test_fastapi_single_app_with_src_layout() -> None:
+    detection = detect(FIXTURES / "fastapi_app")
+    assert detection.layout == "single project"
+    [app] = detection.apps
+    assert app.name == "notes-api"
+    assert app.command == ["uvicorn", "notes_api.app:api", "--host", "0.0.0.0", "--port", "8000"]
+    assert app.ports == ["8000:8000"]
+    assert app.health == "http://127.0.0.1:8000/healthz"
+    assert detection.files["pyproject.toml"].startswith(
+        (FIXTURES / "fastapi_app/pyproject.toml").read_text()
+    )
+
+
+def test_cli_app() -> None:
+    [app] = detect(FIXTURES / "cli_app").apps
+    assert (app.name, app.member, app.command) == ("matchstats", "matchstats", ["matchstats"])
+
+
+def test_workspace_written_by_someone_else() -> None:
+    detection = detect(FIXTURES / "uv_workspace")
+    apps = {app.name: app for app in detection.apps}
+    assert apps["worker"].command == ["python", "-m", "ladder_worker"]
+    assert apps["web"].command[:2] == ["uvicorn", "ladder_web.server:application"]
+    assert apps["web"].health == "http://127.0.0.1:8000/ping"
+    assert detection.libraries == ["ranking"]  # only apps get images
+
+
+def test_asgi_app_without_its_server_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    shutil.copytree(FIXTURES / "fastapi_app", root)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('    "uvicorn>=0.29",\n', ""))
+    detection = detect(root)
+    assert detection.apps[0].command[0] == "uvicorn"
+    assert any("add uvicorn" in line for line in detection.unmapped)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("bare_scripts", "Python files but no pyproject.toml or requirements file"),
+        ("poetry_only", "uvx migrate-to-uv"),
+        ("setup_py_only", "Add a pyproject.toml with a [project] table"),
+        ("node_app", "a Node.js project (package.json), not a Python one"),
+    ],
+)
+def test_projects_that_do_not_fit(fixture: str, expected: str) -> None:
+    with pytest.raises(DockyardError) as caught:
+        detect(FIXTURES / "unsupported" / fixture)
+    message = str(caught.value)
+    assert expected in message
+    assert "dockyard adopts a uv workspace, a single pyproject.toml project" in message
+    assert message.endswith("nothing was written")
+    assert caught.value.exit_code == 2
