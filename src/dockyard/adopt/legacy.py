@@ -147,6 +147,7 @@ class Service:
     name: str
     image: str | None
     target: str | None  # build target stage
+    builds: bool  # has a build section (a local compose file, not a server's)
     env_files: list[str]
     binds: list[tuple[str, str]]  # (host source, container target)
     named: list[str]  # other volume entries, as written
@@ -195,6 +196,7 @@ def parse_compose(text: str) -> list[Service]:
                 name=str(name),
                 image=spec.get("image"),
                 target=build.get("target") if isinstance(build, dict) else None,
+                builds=build is not None,
                 env_files=env_files,
                 binds=binds,
                 named=named,

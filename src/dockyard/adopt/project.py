@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tomlkit
+
 from dockyard.adopt import pyscan
 from dockyard.adopt.model import AppGuess, Detection, app_name, project_name
 from dockyard.workspace import Member, load_workspace, read_toml, requirement_name
@@ -91,9 +93,30 @@ def detect_project(root: Path) -> Detection:
             continue
         detection.apps.append(guess)
         if "build-system" not in data:
-            detection.unmapped.append(
-                f"{member.path}/pyproject.toml has no [build-system]; dockyard installs members "
-                'as packages: add [build-system] requires = ["hatchling"], '
-                'build-backend = "hatchling.build"'
-            )
+            _add_build_system(detection, directory, member)
     return detection
+
+
+def _add_build_system(detection: Detection, directory: Path, member: Member) -> None:
+    """dockyard installs an app's member as a package: give it a build backend."""
+    rel = "pyproject.toml" if member.path == "." else f"{member.path}/pyproject.toml"
+    packages = [p.relative_to(directory).as_posix() for p in pyscan.import_packages(directory)]
+    if not packages:
+        detection.unmapped.append(
+            f"{rel} has no [build-system] and no package folder; dockyard installs members as "
+            "packages: move the code into a package and add a [build-system]"
+        )
+        return
+    document = tomlkit.parse((directory / "pyproject.toml").read_text(encoding="utf-8"))
+    build = tomlkit.table()
+    build.add(tomlkit.comment("added by `dockyard init`: images install this project as a package"))
+    build["requires"] = ["hatchling"]
+    build["build-backend"] = "hatchling.build"
+    document["build-system"] = build
+    wheel = tomlkit.table()
+    wheel["packages"] = packages
+    document.setdefault("tool", tomlkit.table(is_super_table=True))
+    document["tool"]["hatch"] = {"build": {"targets": {"wheel": wheel}}}
+    detection.files[rel] = tomlkit.dumps(document)
+    detection.backups.append(rel)
+    detection.found.append(f"{rel}: no [build-system]; --write adds hatchling for {packages[0]}")

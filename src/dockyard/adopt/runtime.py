@@ -125,11 +125,15 @@ def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) ->
                     f"{path.name}: service {service.name} env_file {', '.join(service.env_files)}"
                     f": dev containers take variables from apps.{app.name}.environment"
                 )
-            elif service.env_files and app.command:
-                target.apps.append(app.name)
-                target.env_files[app.name] = service.env_files
-            elif not dev and app.command:
-                target.apps.append(app.name)
+            elif not dev and not service.builds and app.command:
+                target.apps.append(app.name)  # a server's compose: it pulls a built image
+                if service.env_files:
+                    target.env_files[app.name] = service.env_files
+            elif service.env_files:
+                d.unmapped.append(
+                    f"{path.name}: service {service.name} env_file {', '.join(service.env_files)}"
+                    f": put the variables in apps.{app.name}.environment"
+                )
             image = service.image or ""
             registry = image.rsplit("/", 1)[0] if "/" in image else ""
             if registry and not dev and not any(registry in line for line in d.unmapped):

@@ -11,6 +11,7 @@ from dockyard.adopt.model import Detection
 from dockyard.workspace import normalize
 
 BASE_SUFFIXES = ("", "base", "common", "core")
+DEV_SUFFIXES = ("dev", "test", "tests")
 COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
 
 
@@ -83,6 +84,12 @@ def read_requirements(root: Path, layout: SeedLayout, packages: list[str]) -> No
     d = layout.detection
     for path in sorted(root.glob("requirements*.txt")):
         suffix = path.stem.removeprefix("requirements")
+        if suffix.strip("_-") in DEV_SUFFIXES:
+            lines, odd = legacy.parse_requirements(path.read_text(encoding="utf-8"))
+            add_dev(layout, [line.text for line in lines if line.text], path.name)
+            d.unmapped += [f"{path.name}: {line!r} is not a plain requirement" for line in odd]
+            d.retired.append(path.name)
+            continue
         pkg = owner(suffix, packages, layout.base)
         if pkg is None or layout.members[pkg].requirements is not None:
             d.unmapped.append(f"{path.name}: no package folder matches it; add its lines by hand")
@@ -132,12 +139,17 @@ def read_dockerfile(root: Path, layout: SeedLayout, packages: list[str]):
             if key != "PYTHONPATH":
                 d.unmapped.append(f"Dockerfile stage {stage.name}: ENV {key}={value}")
     if dev:
-        target = layout.members[layout.base] if layout.base else None
-        for member in [target] if target else layout.members.values():
-            member.dev = dev
-        where = f"{target.dist} (every app's dev image has it)" if target else "every member"
-        d.found.append(f"Dockerfile dev stages install {' '.join(dev)} -> dev group of {where}")
+        add_dev(layout, dev, "Dockerfile dev stages")
     return commands, staged
+
+
+def add_dev(layout: SeedLayout, packages: list[str], source: str) -> None:
+    """Dev packages go to the base package's dev group, so every app's dev image has them."""
+    target = layout.members[layout.base] if layout.base else None
+    for member in [target] if target else layout.members.values():
+        member.dev += [p for p in packages if p not in member.dev]
+    where = f"{target.dist} (every app's dev image has it)" if target else "every member"
+    layout.detection.found.append(f"{source}: {' '.join(packages)} -> dev group of {where}")
 
 
 def _base_image(layout: SeedLayout, base: str) -> None:
