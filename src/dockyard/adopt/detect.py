@@ -33,23 +33,28 @@ def _unsupported(root: Path, what: str, how: str) -> DockyardError:
     return DockyardError(f"{root}: {what}. {SUPPORTED}. {how}; nothing was written")
 
 
+def _check_pyproject(root: Path, pyproject: Path) -> None:
+    data = read_toml(pyproject)
+    if "dockyard" in data.get("tool", {}):
+        raise DockyardError(f"{pyproject} already has [tool.dockyard]; edit it there")
+    if "project" in data:
+        return
+    if "poetry" in data.get("tool", {}):
+        raise _unsupported(
+            root,
+            "a Poetry project ([tool.poetry], no [project] table)",
+            "Convert it first with `uvx migrate-to-uv` (keeps your dependencies and groups), "
+            "then run `dockyard init` again",
+        )
+    raise _unsupported(root, f"{pyproject.name} has no [project] table", "Add one (PEP 621)")
+
+
 def check_supported(root: Path) -> None:
     """Raise a clear error (exit 2) for a repository dockyard cannot adopt."""
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = read_toml(pyproject)
-        if "dockyard" in data.get("tool", {}):
-            raise DockyardError(f"{pyproject} already has [tool.dockyard]; edit it there")
-        if "project" in data:
-            return
-        if "poetry" in data.get("tool", {}):
-            raise _unsupported(
-                root,
-                "a Poetry project ([tool.poetry], no [project] table)",
-                "Convert it first with `uvx migrate-to-uv` (keeps your dependencies and groups), "
-                "then run `dockyard init` again",
-            )
-        raise _unsupported(root, f"{pyproject.name} has no [project] table", "Add one (PEP 621)")
+        _check_pyproject(root, pyproject)
+        return
     if seed.is_requirements_layout(root):
         return
     if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():

@@ -28,6 +28,20 @@ def serve_command(app: pyscan.AppObject, deps: set[str]) -> tuple[list[str], str
     return ["flask", "--app", target, "run", "--host", HOST, "--port", port], note
 
 
+def web_guess(
+    obj: pyscan.AppObject, deps: set[str], name: str, member: str, notes: list[str]
+) -> AppGuess:
+    """An app serving a FastAPI/Starlette/Flask object: command, port, health route."""
+    command, note = serve_command(obj, deps)
+    if note:
+        notes.append(f"app {name}: {note}")
+    why = f"{obj.framework} app object {obj.module}:{obj.variable}"
+    guess = AppGuess(name, member, command, why, ports=[f"{obj.port}:{obj.port}"])
+    if obj.health:
+        guess.health = f"http://127.0.0.1:{obj.port}{obj.health}"
+    return guess
+
+
 def guess_member(
     directory: Path, data: dict, name: str, member: str
 ) -> tuple[AppGuess | None, list[str]]:
@@ -43,25 +57,12 @@ def guess_member(
             mains.append(package.name)
     notes: list[str] = []
     if objects:
-        obj = objects[0]
-        command, note = serve_command(obj, deps)
-        if note:
-            notes.append(f"app {name}: {note}")
         if scripts:
             notes.append(
                 f"app {name}: also has the console script {scripts[0]!r}; "
                 "make it the command if that is how you start it"
             )
-        guess = AppGuess(
-            name,
-            member,
-            command,
-            f"{obj.framework} app object {obj.module}:{obj.variable}",
-            ports=[f"{obj.port}:{obj.port}"],
-        )
-        if obj.health:
-            guess.health = f"http://127.0.0.1:{obj.port}{obj.health}"
-        return guess, notes
+        return web_guess(objects[0], deps, name, member, notes), notes
     if scripts:
         if len(scripts) > 1:
             notes.append(f"app {name}: console scripts {', '.join(scripts)}; using the first")

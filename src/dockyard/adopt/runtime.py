@@ -120,20 +120,7 @@ def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) ->
                 continue
             app = found[pkg]
             _carry(app, service, path.name, d.found)
-            if service.env_files and dev:
-                d.unmapped.append(
-                    f"{path.name}: service {service.name} env_file {', '.join(service.env_files)}"
-                    f": dev containers take variables from apps.{app.name}.environment"
-                )
-            elif not dev and not service.builds and app.command:
-                target.apps.append(app.name)  # a server's compose: it pulls a built image
-                if service.env_files:
-                    target.env_files[app.name] = service.env_files
-            elif service.env_files:
-                d.unmapped.append(
-                    f"{path.name}: service {service.name} env_file {', '.join(service.env_files)}"
-                    f": put the variables in apps.{app.name}.environment"
-                )
+            _env_files(layout, app, service, path.name, target)
             image = service.image or ""
             registry = image.rsplit("/", 1)[0] if "/" in image else ""
             if registry and not dev and not any(registry in line for line in d.unmapped):
@@ -147,6 +134,22 @@ def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) ->
                 f"{path.name} (a server's compose file) -> [tool.dockyard.deploy.server] "
                 f"for {', '.join(target.apps)}"
             )
+
+
+def _env_files(
+    layout: SeedLayout, app: AppGuess, service: legacy.Service, source: str, target: DeployGuess
+) -> None:
+    """A server's compose (it pulls a built image) -> the deploy target, with its env files."""
+    if "dev" not in source and not service.builds and app.command:
+        target.apps.append(app.name)
+        if service.env_files:
+            target.env_files[app.name] = service.env_files
+    elif service.env_files:
+        where = "dev containers take variables from" if "dev" in source else "put the variables in"
+        layout.detection.unmapped.append(
+            f"{source}: service {service.name} env_file {', '.join(service.env_files)}"
+            f": {where} apps.{app.name}.environment"
+        )
 
 
 def _carry(app: AppGuess, service: legacy.Service, source: str, found: list[str]) -> None:
