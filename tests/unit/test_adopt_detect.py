@@ -173,3 +173,26 @@ def test_requirements_dev_file_and_a_local_prod_compose(tmp_path: Path) -> None:
     assert "requirements_dev.txt" in detection.retired
     base = detection.files["lol_data/pyproject.toml"]
     assert 'dev = ["pytest-cov", "pytest", "python-dotenv", "httpx"]' in base
+
+
+def test_root_pyproject_with_tool_settings_only_is_kept_and_extended(tmp_path: Path) -> None:
+    root = tmp_path / "seed"
+    shutil.copytree(FIXTURES / "seed", root)
+    (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100  # wide screens\n")
+    detection = detect(root)
+    assert detection.layout == "requirements layout"
+    text = detection.files["pyproject.toml"]
+    assert "line-length = 100  # wide screens" in text
+    assert "[tool.uv.workspace]" in text and "[tool.dockyard.apps.parser]" in text
+    assert "pyproject.toml" in detection.backups and "pyproject.toml" not in detection.retired
+
+
+def test_members_that_shorten_to_one_name_keep_their_own(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "uv_workspace", root)
+    other = root / "apps" / "web"
+    shutil.copytree(root / "apps" / "ladder-web", other)
+    pyproject = other / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('name = "ladder-web"', 'name = "web"'))
+    names = sorted(app.name for app in detect(root).apps)
+    assert names == ["ladder-web", "web", "worker"]

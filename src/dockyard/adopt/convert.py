@@ -77,7 +77,8 @@ def member_pyproject(member: SeedMember, python: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def root_pyproject(layout: SeedLayout, dockyard: Table, python: str) -> str:
+def root_pyproject(layout: SeedLayout, dockyard: Table, python: str, existing: str | None) -> str:
+    """The workspace root; a pyproject.toml that held only tool settings keeps them."""
     doc = tomlkit.document()
     doc.add(tomlkit.comment("By `dockyard init --write`: the repository as a uv workspace."))
     doc.add(tomlkit.comment("Each package folder has a pyproject.toml; uv.lock pins them all."))
@@ -87,15 +88,18 @@ def root_pyproject(layout: SeedLayout, dockyard: Table, python: str) -> str:
     project["requires-python"] = f">={python}"
     project["dependencies"] = []
     doc["project"] = project
-    uv = tomlkit.table()
+    for key, item in tomlkit.parse(existing or "").body:  # the user's own tables, kept
+        if key is None:
+            doc.add(item)
+        else:
+            doc.add(key, item)
+    tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.setdefault("uv", tomlkit.table())
     uv["package"] = False
     workspace = tomlkit.table()
     workspace["members"] = list(layout.members)
     uv["workspace"] = workspace
-    tool = tomlkit.table(is_super_table=True)
-    tool["uv"] = uv
     tool["dockyard"] = dockyard
-    doc["tool"] = tool
     return tomlkit.dumps(doc)
 
 
@@ -106,5 +110,9 @@ def seed_files(layout: SeedLayout, dockyard: Table) -> dict[str, str]:
         f"{package}/pyproject.toml": member_pyproject(member, python)
         for package, member in layout.members.items()
     }
-    files["pyproject.toml"] = root_pyproject(layout, dockyard, python)
+    path = layout.detection.root / "pyproject.toml"
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    files["pyproject.toml"] = root_pyproject(layout, dockyard, python, existing)
+    if existing is not None:
+        layout.detection.backups.append("pyproject.toml")
     return files

@@ -37,7 +37,7 @@ def _check_pyproject(root: Path, pyproject: Path) -> None:
     data = read_toml(pyproject)
     if "dockyard" in data.get("tool", {}):
         raise DockyardError(f"{pyproject} already has [tool.dockyard]; edit it there")
-    if "project" in data:
+    if "project" in data or seed.is_requirements_layout(root):
         return
     if "poetry" in data.get("tool", {}):
         raise _unsupported(
@@ -89,7 +89,7 @@ def detect(root: Path) -> Detection:
     if not root.is_dir():
         raise DockyardError(f"{root} is not a folder; pass the project root with --project DIR")
     check_supported(root)
-    if (root / "pyproject.toml").is_file():
+    if not seed.is_requirements_layout(root):
         detection = detect_project(root)
         if detection.apps:
             text = detection.files.get("pyproject.toml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,20 @@ def app_name(raw: str) -> str:
     if name in RESERVED or name.startswith("deps-") or name.endswith("-dev"):
         name = f"{name}-app"
     return name
+
+
+def unique_names(apps: list[AppGuess]) -> None:
+    """Two members that shorten to the same app name keep their full member names."""
+    counts = Counter(app.name for app in apps)
+    for app in apps:
+        if counts[app.name] > 1:
+            app.name = app_name(app.member)
+    seen: set[str] = set()
+    for app in apps:
+        name, n = app.name, 2
+        while app.name in seen:
+            app.name, n = f"{name}-{n}", n + 1
+        seen.add(app.name)
 
 
 def project_name(raw: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import tomlkit
 
 from dockyard.adopt import pyscan
-from dockyard.adopt.model import AppGuess, Detection, app_name, project_name
+from dockyard.adopt.model import AppGuess, Detection, app_name, project_name, unique_names
 from dockyard.workspace import Member, load_workspace, read_toml, requirement_name
 
 HOST = "0.0.0.0"
@@ -95,6 +95,7 @@ def detect_project(root: Path) -> Detection:
         detection.apps.append(guess)
         if "build-system" not in data:
             _add_build_system(detection, directory, member)
+    unique_names(detection.apps)
     return detection
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockyard.adopt import legacy, pyscan
-from dockyard.adopt.model import AppGuess, DeployGuess, app_name
+from dockyard.adopt.model import AppGuess, DeployGuess, app_name, unique_names
 from dockyard.adopt.project import serve_command
 from dockyard.adopt.seed import COMPOSE_GLOBS, Found, SeedLayout, owner
 from dockyard.workspace import requirement_name
@@ -94,6 +94,7 @@ def apps(root: Path, layout: SeedLayout, commands: dict, staged: set[str]) -> di
         if objects and objects[0].health and port:
             guess.health = f"http://127.0.0.1:{port}{objects[0].health}"
         out[package] = guess
+    unique_names(list(out.values()))
     return out
 
 

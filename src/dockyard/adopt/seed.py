@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dockyard.adopt import legacy, pyscan
 from dockyard.adopt.model import Detection
-from dockyard.workspace import normalize
+from dockyard.workspace import normalize, read_toml
 
 BASE_SUFFIXES = ("", "base", "common", "core")
 DEV_SUFFIXES = ("dev", "test", "tests")
@@ -52,11 +52,14 @@ def package_folders(root: Path) -> list[str]:
 
 
 def is_requirements_layout(root: Path) -> bool:
-    return (
-        not (root / "pyproject.toml").exists()
-        and any(root.glob("requirements*.txt"))
-        and bool(package_folders(root))
-    )
+    """Requirements files + package folders, and no project in pyproject.toml (a root
+    pyproject.toml holding only tool settings, e.g. [tool.ruff], is kept and extended)."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        data = read_toml(pyproject)
+        if "project" in data or "poetry" in data.get("tool", {}):
+            return False
+    return any(root.glob("requirements*.txt")) and bool(package_folders(root))
 
 
 def base_package(packages: list[str]) -> str | None:
