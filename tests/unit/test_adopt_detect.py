@@ -196,3 +196,20 @@ def test_members_that_shorten_to_one_name_keep_their_own(tmp_path: Path) -> None
     pyproject.write_text(pyproject.read_text().replace('name = "ladder-web"', 'name = "web"'))
     names = sorted(app.name for app in detect(root).apps)
     assert names == ["ladder-web", "web", "worker"]
+
+
+def test_requirement_links_between_packages(tmp_path: Path) -> None:
+    root = tmp_path / "seed"
+    shutil.copytree(FIXTURES / "seed", root)
+    api = root / "requirements_api.txt"
+    api.write_text("-r requirements_base.txt\n-e ./lol_data_scripts\n" + api.read_text())
+    (root / "requirements_scripts.txt").write_text("tabulate\n--index-url https://idx.invalid\n")
+    detection = detect(root)
+    text = detection.files["lol_data_api/pyproject.toml"]
+    assert '"lol-data", # this repository' in text and '"lol-data-scripts", #' in text
+    assert '"fastapi>=0.110",' in text
+    unmapped = [line for line in detection.unmapped if "requirements_" in line]
+    assert unmapped == [
+        "requirements_scripts.txt: '--index-url https://idx.invalid' is not a plain "
+        "requirement; add it by hand"
+    ]

@@ -107,3 +107,8 @@ def test_run_script_command_exports_and_what_is_left_out() -> None:
     assert script.environment == {"INTERVAL": "30"}
     assert script.workdir == "/app"
     assert script.unmapped == ["mkdir -p logs && touch logs/x"]
+
+
+def test_pip_compile_output_drops_hashes() -> None:
+    lines, odd = parse_requirements("idna==3.7 \\\n    --hash=sha256:ab12\n")
+    assert (lines, odd) == ([RequirementLine("idna==3.7")], [])

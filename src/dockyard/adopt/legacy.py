@@ -33,7 +33,9 @@ def parse_requirements(text: str) -> tuple[list[RequirementLine], list[str]]:
             lines.append(RequirementLine(None, line.lstrip("#").strip()))
             continue
         spec, _, comment = line.partition(" #")
-        spec = spec.strip()
+        spec = spec.strip().removesuffix("\\").strip()
+        if spec.startswith("--hash"):
+            continue  # a pip-compile hash line; uv.lock will hold the hashes
         if spec.startswith("-") or "://" in spec or spec.startswith((".", "/")):
             unmapped.append(line)  # -r/-e/--index-url, URLs and paths need a human
             continue

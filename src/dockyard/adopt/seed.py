@@ -24,6 +24,7 @@ class SeedMember:
     lines: list[legacy.RequirementLine] = field(default_factory=list)
     first_party: list[str] = field(default_factory=list)  # packages it needs
     dev: list[str] = field(default_factory=list)
+    odd: list[str] = field(default_factory=list)  # -r/-e/URL lines, resolved later
 
     @property
     def dist(self) -> str:
@@ -99,16 +100,34 @@ def read_requirements(root: Path, layout: SeedLayout, packages: list[str]) -> No
             continue
         lines, odd = legacy.parse_requirements(path.read_text(encoding="utf-8"))
         member = layout.members[pkg]
-        member.requirements, member.lines = path.name, lines
+        member.requirements, member.lines, member.odd = path.name, lines, odd
         d.found.append(f"{path.name} -> dependencies of {member.dist}")
-        d.unmapped += [f"{path.name}: {line!r} is not a plain requirement" for line in odd]
         d.retired.append(path.name)
+
+
+def _linked(layout: SeedLayout, member: SeedMember, packages: list[str]) -> set[str]:
+    """Packages named by ``-r requirements_x.txt`` or ``-e ./pkg`` lines; the rest unmapped."""
+    files = {m.requirements: p for p, m in layout.members.items() if m.requirements}
+    linked: set[str] = set()
+    for line in member.odd:
+        words = line.split()
+        target = Path(words[-1]).name if words else ""
+        if words[0] in ("-r", "--requirement") and target in files:
+            linked.add(files[target])
+        elif words[0] in ("-e", "--editable", words[-1]) and target in packages:
+            linked.add(target)
+        else:
+            layout.detection.unmapped.append(
+                f"{member.requirements}: {line!r} is not a plain requirement; add it by hand"
+            )
+    return linked
 
 
 def first_party(root: Path, layout: SeedLayout, packages: list[str]) -> None:
     for package, member in layout.members.items():
         imports = pyscan.scan_package(root / package)[1]
         needed = {p for p in packages if p in imports and p != package}
+        needed |= _linked(layout, member, packages) - {package}
         if layout.base and package != layout.base:
             needed.add(layout.base)  # every image of the seed builds on the base env
         member.first_party = sorted(needed)
