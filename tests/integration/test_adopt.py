@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import FIXTURES, copy_project, docker, dockyard
+from conftest import FIXTURES, REPO, copy_project, docker, dockyard
 
 
 def _adopt(tmp: Path, fixture: str, ports: dict[str, str] | None = None) -> Path:
@@ -89,6 +89,10 @@ def test_seed_layout_becomes_a_workspace(seed: Path) -> None:
     for name in ("Dockerfile", "requirements_base.txt", "requirements_parser.txt"):
         assert (seed / f"{name}.dockyard-backup").is_file()
     assert "FROM python:latest" not in (seed / "Dockerfile").read_text()  # generated anew
+    lint = subprocess.run(
+        [str(REPO / ".venv/bin/hadolint"), "Dockerfile"], cwd=seed, capture_output=True, text=True
+    )
+    assert (lint.returncode, lint.stdout) == (0, "")
     assert (seed / "uv.lock").is_file()
     lock = (seed / "uv.lock").read_text()
     for package in ("sqlalchemy", "python-dateutil", "fastapi", "tabulate", "python-dotenv"):
