@@ -213,3 +213,26 @@ def test_requirement_links_between_packages(tmp_path: Path) -> None:
         "requirements_scripts.txt: '--index-url https://idx.invalid' is not a plain "
         "requirement; add it by hand"
     ]
+
+
+def test_single_app_keeps_what_its_dockerfile_and_compose_say(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "fastapi_app", root)
+    (root / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nCOPY . /app\nRUN pip install /app\n"
+        'CMD ["uvicorn", "notes_api.app:api", "--host", "0.0.0.0", "--port", "8080"]\n'
+    )
+    (root / "docker-compose.yml").write_text(
+        "services:\n  api:\n    build: .\n    ports: ['80:8080']\n    env_file: .env\n"
+        "    volumes: ['./data:/data']\n  db:\n    image: postgres:16\n"
+    )
+    detection = detect(root)
+    [app] = detection.apps
+    assert app.command[-1] == "8080" and app.why == "Dockerfile CMD"
+    assert app.ports == ["80:8080"]
+    assert app.health == "http://127.0.0.1:8080/healthz"
+    assert (app.volumes, app.writable) == (["./data:/data"], ["/data"])
+    unmapped = "\n".join(detection.unmapped)
+    assert "service db (postgres:16) is not your app" in unmapped
+    assert "env_file .env" in unmapped
+    assert detection.retired == ["Dockerfile"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import tomlkit
 
 from dockyard.adopt import convert, runtime, seed
+from dockyard.adopt.hints import single_app_hints
 from dockyard.adopt.model import Detection, project_name
 from dockyard.adopt.project import detect_project
 from dockyard.adopt.render import dockyard_table
@@ -91,6 +92,7 @@ def detect(root: Path) -> Detection:
     check_supported(root)
     if not seed.is_requirements_layout(root):
         detection = detect_project(root)
+        single_app_hints(detection)
         if detection.apps:
             text = detection.files.get("pyproject.toml")
             document = tomlkit.parse(text or (root / "pyproject.toml").read_text(encoding="utf-8"))

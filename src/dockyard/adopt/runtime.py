@@ -54,7 +54,7 @@ def run_scripts(root: Path, layout: SeedLayout, packages: list[str], commands: d
         d.unmapped += [f"{path.name}: {line!r} (not carried over)" for line in script.unmapped]
 
 
-def _port(command: list[str]) -> str | None:
+def port_of(command: list[str]) -> str | None:
     for flag in ("--port", "-p", "--bind", "-b"):
         if flag in command[:-1]:
             return command[command.index(flag) + 1].rsplit(":", 1)[-1]
@@ -90,7 +90,7 @@ def apps(root: Path, layout: SeedLayout, commands: dict, staged: set[str]) -> di
             guess = AppGuess(name, member.dist, None, "its own Dockerfile stage, no CMD")
         else:
             continue
-        port = _port(guess.command or []) or (str(objects[0].port) if objects else None)
+        port = port_of(guess.command or []) or (str(objects[0].port) if objects else None)
         if objects and objects[0].health and port:
             guess.health = f"http://127.0.0.1:{port}{objects[0].health}"
         out[package] = guess
@@ -120,7 +120,7 @@ def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) ->
                 d.unmapped.append(f"{path.name}: service {service.name} matches no app")
                 continue
             app = found[pkg]
-            _carry(app, service, path.name, d.found)
+            carry(app, service, path.name, d.found)
             _env_files(layout, app, service, path.name, target)
             image = service.image or ""
             registry = image.rsplit("/", 1)[0] if "/" in image else ""
@@ -153,7 +153,7 @@ def _env_files(
         )
 
 
-def _carry(app: AppGuess, service: legacy.Service, source: str, found: list[str]) -> None:
+def carry(app: AppGuess, service: legacy.Service, source: str, found: list[str]) -> None:
     for port in service.ports:
         if port not in app.ports:
             app.ports.append(port)
