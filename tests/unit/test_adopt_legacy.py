@@ -57,10 +57,11 @@ def test_dockerfile_stages_commands_and_continuations() -> None:
     assert pip_installs(stages[0].runs[0]) == ([], ["/requirements_base.txt"])
     assert stages[2].cmd == ["/bin/bash", "/app/run_app.sh"]
     assert stages[2].copies == [(["/app_pkg/"], "./app_pkg/")]
-    assert parse_dockerfile("FROM x\nCMD python main.py\n")[0].cmd == [
+    assert parse_dockerfile("FROM x\nCMD python main.py\n")[0].cmd == ["python", "main.py"]
+    assert parse_dockerfile("FROM x\nCMD cd /app && ./go\n")[0].cmd == [
         "/bin/sh",
         "-c",
-        "python main.py",
+        "cd /app && ./go",
     ]
 
 

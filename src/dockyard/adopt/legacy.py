@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+_SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(")
 _PIP_OPTION_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url"}
 
 
@@ -76,12 +77,15 @@ def _logical_lines(text: str) -> list[str]:
 
 
 def _exec_or_shell(value: str) -> list[str]:
+    """Exec form as written; a shell form without shell syntax as the words it runs."""
     if value.startswith("["):
         try:
             return [str(v) for v in json.loads(value)]
         except json.JSONDecodeError:
             pass
-    return ["/bin/sh", "-c", value]
+    if _SHELL_SYNTAX.search(value) or "$" in value:
+        return ["/bin/sh", "-c", value]
+    return shlex.split(value)
 
 
 def _env_pairs(value: str) -> dict[str, str]:
@@ -217,9 +221,6 @@ class RunScript:
     environment: dict[str, str]
     workdir: str | None
     unmapped: list[str]
-
-
-_SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(")
 
 
 def parse_run_script(text: str) -> RunScript:

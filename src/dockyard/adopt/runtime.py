@@ -32,7 +32,8 @@ def run_scripts(root: Path, layout: SeedLayout, packages: list[str], commands: d
     via = {_script_of(f.command): pkg for pkg, f in commands.items() if _script_of(f.command)}
     for path in sorted(root.glob("run_*.sh")):
         script = legacy.parse_run_script(path.read_text(encoding="utf-8"))
-        module = script.command[2] if script.command and script.command[1:2] == ["-m"] else ""
+        command = script.command or []
+        module = command[2] if len(command) > 2 and command[1] == "-m" else ""
         pkg = via.get(path.name) or owner(module.split(".")[0], packages, None)
         pkg = pkg or owner(path.stem.removeprefix("run_"), packages, layout.base)
         if pkg is None or script.command is None:
