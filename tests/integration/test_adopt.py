@@ -93,6 +93,7 @@ def test_seed_layout_becomes_a_workspace(seed: Path) -> None:
         [str(REPO / ".venv/bin/hadolint"), "Dockerfile"], cwd=seed, capture_output=True, text=True
     )
     assert (lint.returncode, lint.stdout) == (0, "")
+    dockyard(seed, "generate", "--check")  # the converted project is stable
     assert (seed / "uv.lock").is_file()
     lock = (seed / "uv.lock").read_text()
     for package in ("sqlalchemy", "python-dateutil", "fastapi", "tabulate", "python-dotenv"):
