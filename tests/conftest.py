@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The fixture repositories carry their own tests, run inside their dev containers.
+collect_ignore = ["fixtures"]
 REPO = Path(__file__).resolve().parents[1]
 
 

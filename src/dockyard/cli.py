@@ -55,19 +55,38 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @PROJECT
 @click.option(
+    "--write",
+    is_flag=True,
+    help="Apply what was found: write [tool.dockyard] (and, for requirements files, a "
+    "pyproject.toml per package); every replaced file is kept as <file>.dockyard-backup.",
+)
+@click.option(
     "--example",
     "example",
     type=click.Path(path_type=Path),
     default=None,
     help="Write the bundled example monorepo (examples/lol_data) into this folder.",
 )
-def init(project_dir: Path, example: Path | None) -> int:
-    """Write [tool.dockyard] for the project (apps = members with a console script)."""
+def init(project_dir: Path, write: bool, example: Path | None) -> int:
+    """Adopt an existing project: detect its apps and print what was found.
+
+    \b
+    Detected layouts:
+      uv workspace     members with a console script, __main__.py or a
+                       FastAPI/Starlette/Flask app object are apps (command,
+                       port, /health); the others are libraries
+      single project   one pyproject.toml ([project], PEP 621): one app
+      requirements     top-level package folders + requirements_<app>.txt
+                       (+ Dockerfile, docker-compose*.yml, run_*.sh): with
+                       --write, converted to a uv workspace
+    Without --write nothing is changed. A Poetry-only, setup.py-only or
+    non-Python repository gets a message saying how to proceed (exit 2).
+    """
     from dockyard.commands import init as command
 
     if example is not None:
         return command.write_example(example)
-    return command.init(project_dir.resolve())
+    return command.init(project_dir.resolve(), write=write)
 
 
 @cli.command()

@@ -208,7 +208,7 @@ def _help(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     ("args", "expected"),
     [
         ([], "locked, layered Docker images, dev containers and deploys"),
-        (["init"], "Write [tool.dockyard] for the project"),
+        (["init"], "Adopt an existing project: detect its apps"),
         (["lock"], "pin the base image and uv in dockyard.lock"),
         (["generate"], "Render Dockerfile, compose.yaml, compose.dev.yaml"),
         (["build"], "one `docker buildx bake`"),

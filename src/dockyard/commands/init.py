@@ -1,4 +1,5 @@
-"""`dockyard init`: write [tool.dockyard] for an existing project, or the example monorepo."""
+"""`dockyard init`: adopt an existing project (detect, report, and with --write convert),
+or write the example monorepo."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import shutil
 from pathlib import Path
 
 import click
-import tomlkit
 
+from dockyard.adopt.detect import detect
+from dockyard.adopt.model import AppGuess, Detection
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.manifest import load_project
 from dockyard.render.dockerignore import render_dockerignore
-from dockyard.workspace import load_workspace, read_toml
 
+BACKUP = ".dockyard-backup"
 IGNORED = shutil.ignore_patterns(
     ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "*.db", ".dockyard"
 )
@@ -39,57 +41,87 @@ def write_example(target: Path) -> int:
     return 0
 
 
-def _script_command(data: dict) -> list[str] | None:
-    scripts = data.get("project", {}).get("scripts", {})
-    return [next(iter(scripts))] if scripts else None
+def _app_lines(app: AppGuess) -> list[str]:
+    command = " ".join(app.command) if app.command else "(none: an environment image)"
+    lines = [f"  {app.name}: member {app.member}, command {command}", f"      from {app.why}"]
+    extras = [
+        ("ports", ", ".join(app.ports)),
+        ("healthcheck", app.health or ""),
+        ("environment", ", ".join(f"{k}={v}" for k, v in app.environment.items())),
+        ("volumes", ", ".join(app.volumes)),
+        ("writable", ", ".join(app.writable)),
+    ]
+    lines += [f"      {label}: {value}" for label, value in extras if value]
+    return lines
 
 
-def detect_apps(root: Path) -> dict[str, dict]:
-    """Members with a console script become apps; the rest are libraries."""
-    workspace = load_workspace(root)
-    apps: dict[str, dict] = {}
-    for member in workspace.members.values():
-        data = read_toml(root / member.path / "pyproject.toml")
-        command = _script_command(data)
-        if command is None:
-            continue
-        name = member.name.removeprefix(f"{workspace.root_name}-") or member.name
-        name = name.replace(".", "-").replace("_", "-")
-        apps[name] = {"member": member.name, "command": command}
-    return apps
-
-
-def init(root: Path) -> int:
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        raise DockyardError(
-            f"no pyproject.toml in {root}: dockyard needs a uv workspace or a PEP 621 project "
-            "(`uv init` makes one); or try `dockyard init --example DIR`"
+def report(detection: Detection) -> None:
+    """What was found and what could not be mapped, in the order a reader checks them."""
+    click.echo(f"{detection.root}: {detection.layout}, image namespace {detection.name!r}")
+    click.echo("apps:" if detection.apps else "apps: none found")
+    for app in detection.apps:
+        for line in _app_lines(app):
+            click.echo(line)
+    if detection.libraries:
+        click.echo(
+            f"libraries (in the apps' images, no image of their own): "
+            f"{', '.join(detection.libraries)}"
         )
-    document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
-    if "dockyard" in document.get("tool", {}):
-        raise DockyardError(f"{pyproject} already has [tool.dockyard]; edit it there")
-    apps = detect_apps(root)
-    if not apps:
+    for target in detection.deploy:
+        click.echo(f"deploy target {target.name} (from {target.source}): {', '.join(target.apps)}")
+    if detection.found:
+        click.echo("found:")
+        for line in detection.found:
+            click.echo(f"  - {line}")
+    if detection.unmapped:
+        click.echo("could not map (check these by hand):")
+        for line in detection.unmapped:
+            click.echo(f"  - {line}")
+
+
+def _plan_lines(detection: Detection) -> list[str]:
+    lines = [f"  write {rel}" for rel in detection.files]
+    for rel in detection.backups:
+        action = "move" if rel in detection.retired else "copy"
+        lines.append(f"  {action} {rel} to {rel}{BACKUP}")
+    return [*lines, f"  write .dockerignore (an old one is kept as .dockerignore{BACKUP})"]
+
+
+def apply(detection: Detection) -> None:
+    """Back up, then write every file atomically; refuse before touching anything."""
+    root = detection.root
+    clashes = [f"{rel}{BACKUP}" for rel in detection.backups if (root / f"{rel}{BACKUP}").exists()]
+    if clashes:
         raise DockyardError(
-            f"no app found in {root}: an app is a member with a [project.scripts] entry; "
-            "add one, or write [tool.dockyard.apps.<name>] by hand (see README)"
+            f"{root}: {', '.join(clashes)} already exist(s) from an earlier run; move them away "
+            "and run `dockyard init --write` again; nothing was written"
         )
-    table = tomlkit.table()
-    table.add(tomlkit.comment("dockyard: images, dev containers and deploys (README)"))
-    table["base-image"] = "python:3.12-slim-bookworm"
-    apps_table = tomlkit.table(is_super_table=True)
-    for name, app in apps.items():
-        entry = tomlkit.table()
-        entry["member"] = app["member"]
-        entry["command"] = app["command"]
-        apps_table[name] = entry
-    table["apps"] = apps_table
-    document.setdefault("tool", tomlkit.table(is_super_table=True))["dockyard"] = table
-    write_atomic(pyproject, tomlkit.dumps(document))
-    write_atomic(root / ".dockerignore", render_dockerignore(load_project(root)))
-    for name, app in apps.items():
-        click.echo(f"app {name}: member {app['member']}, command {' '.join(app['command'])}")
-    click.echo(f"wrote [tool.dockyard] to {pyproject} and {root / '.dockerignore'}")
-    click.echo("next: dockyard lock && dockyard build --all")
+    ignore = root / ".dockerignore"
+    backups = [*detection.backups, *([".dockerignore"] if ignore.is_file() else [])]
+    for rel in backups:
+        shutil.copy2(root / rel, root / f"{rel}{BACKUP}")
+    for rel, text in detection.files.items():
+        write_atomic(root / rel, text)
+    for rel in detection.retired:
+        (root / rel).unlink()
+    write_atomic(ignore, render_dockerignore(load_project(root)))
+
+
+def init(root: Path, *, write: bool = False) -> int:
+    detection = detect(root)
+    report(detection)
+    if not detection.apps:
+        raise DockyardError(
+            f"no app found in {detection.root}: an app is a member with a console script, "
+            "a __main__.py, or a FastAPI/Starlette/Flask app object; add one, or write "
+            "[tool.dockyard.apps.<name>] by hand (README: The manifest); nothing was written"
+        )
+    click.echo("with --write, dockyard init would:" if not write else "writing:")
+    for line in _plan_lines(detection):
+        click.echo(line)
+    if not write:
+        click.echo("nothing written; run `dockyard init --write` to apply")
+        return 0
+    apply(detection)
+    click.echo("done; next: dockyard lock && dockyard build --all && dockyard test")
     return 0
