@@ -8,7 +8,10 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import Healthcheck
-from dockyard.plan import WORKSPACE, AppPlan, Plan
+from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan
+
+# dockyard sets these to your uid/gid, so files a dev container writes in the source are yours
+DEV_USER_SPEC = f"${{DOCKYARD_UID:-{DEV_UID}}}:${{DOCKYARD_GID:-{DEV_UID}}}"
 
 
 def _header(what: str) -> str:
@@ -71,6 +74,13 @@ def _common(app: AppPlan) -> dict[str, Any]:
     return service
 
 
+def _dev_build(app: AppPlan, dev_inputs: dict[str, str] | None) -> dict[str, Any]:
+    build: dict[str, Any] = {"context": ".", "target": app.dev_stage}
+    if dev_inputs and app.name in dev_inputs:
+        build["args"] = {"DOCKYARD_DEV_INPUTS": dev_inputs[app.name]}
+    return build
+
+
 def _dump(header: str, document: dict[str, Any]) -> str:
     return header + "\n" + yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
 
@@ -96,24 +106,27 @@ def render_compose(plan: Plan) -> str:
     return _dump(_header("the production stack (`docker compose up -d`)"), document)
 
 
-def render_compose_dev(plan: Plan) -> str:
-    """One dev service per app: source mounted at /workspace, venv python at /opt/venv."""
+def render_compose_dev(plan: Plan, dev_inputs: dict[str, str] | None = None) -> str:
+    """One dev service per app: source mounted at /workspace, venv python at /opt/venv.
+
+    ``dev_inputs`` (app -> hash) becomes a build arg, so an image an IDE builds from
+    this file carries the same staleness label as one `dockyard build` makes.
+    """
     services: dict[str, Any] = {}
     volumes: list[str] = []
     for app in plan.apps:
         config = app.app.config
         service: dict[str, Any] = {
             "image": app.dev_tag,
-            "build": {"context": ".", "target": app.dev_stage},
+            "build": _dev_build(app, dev_inputs),
             **_common(app),
+            "user": DEV_USER_SPEC,
+            "init": True,  # stops in a blink, also `sleep infinity`
             "working_dir": app.dev_workdir,
             "volumes": [f".:{WORKSPACE}", *config.volumes],
         }
         volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
-        if config.command is not None:
-            service["command"] = list(config.command)
-        else:
-            service["command"] = ["sleep", "infinity"]
+        service["command"] = list(config.dev_command or config.command or ["sleep", "infinity"])
         if config.healthcheck is not None:
             service["healthcheck"] = _healthcheck(config.healthcheck)
         needs = _depends_on(plan, [*config.depends_on, *config.test_needs])
