@@ -167,6 +167,19 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
     return command(load_project(project_dir), apps, pytest_args)
 
 
+@cli.command()
+@PROJECT
+@click.option("--volumes", is_flag=True, help="Also remove the dev volumes (the dev database).")
+def down(project_dir: Path, volumes: bool) -> int:
+    """Stop and remove the dev containers: VS Code's, `dockyard dev`'s and notebooks'.
+
+    The Dev Containers CLI has no `down`; this is `docker compose -f compose.dev.yaml down`.
+    """
+    from dockyard.commands.down import down as command
+
+    return command(load_project(project_dir), volumes=volumes)
+
+
 @cli.group()
 def base() -> None:
     """Base images for hosts with no registry."""

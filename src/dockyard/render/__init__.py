@@ -25,7 +25,7 @@ def render_all(plan: Plan) -> dict[str, str]:
     files = {
         "Dockerfile": dockerfile,
         "compose.yaml": render_compose(plan),
-        "compose.dev.yaml": render_compose_dev(plan, inputs),
+        "compose.dev.yaml": render_compose_dev(plan),
         "docker-bake.json": render_bake(plan, inputs),
         ".dockerignore": render_dockerignore(plan.project),
         **exports,

@@ -74,13 +74,6 @@ def _common(app: AppPlan) -> dict[str, Any]:
     return service
 
 
-def _dev_build(app: AppPlan, dev_inputs: dict[str, str] | None) -> dict[str, Any]:
-    build: dict[str, Any] = {"context": ".", "target": app.dev_stage}
-    if dev_inputs and app.name in dev_inputs:
-        build["args"] = {"DOCKYARD_DEV_INPUTS": dev_inputs[app.name]}
-    return build
-
-
 def _dump(header: str, document: dict[str, Any]) -> str:
     return header + "\n" + yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
 
@@ -106,11 +99,11 @@ def render_compose(plan: Plan) -> str:
     return _dump(_header("the production stack (`docker compose up -d`)"), document)
 
 
-def render_compose_dev(plan: Plan, dev_inputs: dict[str, str] | None = None) -> str:
+def render_compose_dev(plan: Plan) -> str:
     """One dev service per app: source mounted at /workspace, venv python at /opt/venv.
 
-    ``dev_inputs`` (app -> hash) becomes a build arg, so an image an IDE builds from
-    this file carries the same staleness label as one `dockyard build` makes.
+    No `build:`: IDEs (PyCharm, the Dev Containers CLI) start the images `dockyard
+    build --dev` made, at once, instead of rebuilding without the build's secrets.
     """
     services: dict[str, Any] = {}
     volumes: list[str] = []
@@ -118,7 +111,6 @@ def render_compose_dev(plan: Plan, dev_inputs: dict[str, str] | None = None) -> 
         config = app.app.config
         service: dict[str, Any] = {
             "image": app.dev_tag,
-            "build": _dev_build(app, dev_inputs),
             **_common(app),
             "user": DEV_USER_SPEC,
             "init": True,  # stops in a blink, also `sleep infinity`

@@ -1,0 +1,144 @@
+"""Dev environments on a real engine: the Dev Containers CLI, file ownership, notebooks,
+live reload and stale dev images. Host ports 18100-18199 only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_project, docker, dockyard
+
+NAME = "dy-devenv-t"
+API_PORT = 18101
+OWNER = 1000  # the copied tree belongs to a normal user; the suite runs as root
+
+
+def _manifest(root: Path, old: str, new: str) -> None:
+    path = root / "pyproject.toml"
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("devenv") / "lol_data")
+    _manifest(root, 'name = "lol-data"', f'name = "{NAME}"')
+    _manifest(root, '"8000:8000"', f'"127.0.0.1:{API_PORT}:8000"')
+    dockyard(root, "lock")
+    dockyard(root, "build", "--dev")
+    subprocess.run(["chown", "-R", f"{OWNER}:{OWNER}", str(root)], check=True)
+    yield root
+    dockyard(root, "down", "--volumes", check=False)
+
+
+def _project_containers() -> list[str]:
+    out = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={NAME}-dev")
+    return out.stdout.split()
+
+
+def _devcontainer(root: Path, app: str, *args: str) -> subprocess.CompletedProcess:
+    cli = shutil.which("devcontainer")
+    assert cli, (
+        "the Dev Containers CLI is missing: run `make test` (scripts/ensure-devcontainer-cli.sh)"
+    )
+    config = root / ".devcontainer" / app / "devcontainer.json"
+    return subprocess.run(
+        [cli, args[0], "--workspace-folder", str(root), "--config", str(config), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_devcontainer_up_and_exec_runs_each_apps_tests(example: Path) -> None:
+    try:
+        for app, member in (
+            ("parser", "lol_data_parser"),
+            ("api", "lol_data_api"),
+            ("scripts", "lol_data_scripts"),
+            ("bot", "lol_data_bot"),
+        ):
+            up = _devcontainer(example, app, "up")
+            assert up.returncode == 0, up.stderr[-3000:]
+            result = json.loads(up.stdout.strip().splitlines()[-1])
+            assert result["outcome"] == "success"
+            assert result["composeProjectName"] == f"{NAME}-dev"
+            assert result["remoteWorkspaceFolder"] == f"/workspace/packages/{member}"
+            run = _devcontainer(
+                example, app, "exec", "sh", "-c", "pwd && id -u && python -m pytest -q"
+            )
+            assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+            lines = run.stdout.splitlines()
+            assert lines[:2] == [f"/workspace/packages/{member}", str(OWNER)]
+            assert " passed" in lines[-1] and "failed" not in lines[-1]
+    finally:
+        dockyard(example, "down", "--volumes")
+    assert _project_containers() == []
+
+
+def test_devcontainer_exec_fails_when_a_test_fails(example: Path) -> None:
+    broken = example / "packages/lol_data_api/tests/test_zz_broken.py"
+    broken.write_text("def test_broken():\n    assert 1 == 2\n")
+    try:
+        up = _devcontainer(example, "api", "up")
+        assert up.returncode == 0, up.stderr[-3000:]
+        run = _devcontainer(example, "api", "exec", "python", "-m", "pytest", "-q")
+        assert run.returncode == 1
+        assert "1 failed" in run.stdout
+    finally:
+        broken.unlink()
+        dockyard(example, "down", "--volumes")
+
+
+def test_files_written_by_dockyard_run_belong_to_the_trees_owner(example: Path) -> None:
+    made = example / "packages/lol_data_api/made-by-run.txt"
+    proc = dockyard(
+        example,
+        "run",
+        "api",
+        "--",
+        "sh",
+        "-c",
+        f"id -u > {made.name} && python -c 'import lol_data_api'",
+    )
+    assert proc.returncode == 0
+    try:
+        info = made.stat()
+        assert (info.st_uid, info.st_gid) == (OWNER, OWNER)
+        assert made.read_text().strip() == str(OWNER)
+    finally:
+        made.unlink()
+
+
+def test_dockyard_uid_overrides_and_the_venv_works_for_any_uid(example: Path) -> None:
+    env = {**os.environ, "DOCKYARD_UID": "4321", "DOCKYARD_GID": "4322"}
+    proc = dockyard(
+        example,
+        "run",
+        "scripts",
+        "--",
+        "sh",
+        "-c",
+        "id -u && id -g && echo $HOME && python -c 'import pandas, lol_data_scripts; print(1)'",
+        env=env,
+    )
+    assert proc.stdout.split() == ["4321", "4322", "/home/dev", "1"]
+
+
+COUNT_GAMES = (
+    "from lol_data.db import engine_from_env, session_scope; from lol_data import queries; "
+    "s = session_scope(engine_from_env()).__enter__(); print(queries.count_games(s))"
+)
+
+
+def test_dev_parser_fills_the_dev_database_the_scripts_app_reads(example: Path) -> None:
+    """As the tree's owner (not root) the parser can write the dev database volume."""
+    dockyard(example, "run", "parser", "--", "lol-data-parser", "--once")
+    proc = dockyard(example, "run", "scripts", "--", "python", "-c", COUNT_GAMES)
+    assert proc.stdout.strip() == str(len(list((example / "data/matches").glob("*.json"))))
