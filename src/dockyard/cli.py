@@ -123,28 +123,40 @@ def build(
     )
 
 
+BUILD_FIRST = click.option(
+    "--build",
+    "build",
+    is_flag=True,
+    help="(Re)build the app's dev image(s) first; needed when they are stale "
+    "(lock exports or Dockerfile changed since they were built).",
+)
+
+
 @cli.command()
 @PROJECT
+@BUILD_FIRST
 @click.argument("app")
-def shell(project_dir: Path, app: str) -> int:
+def shell(project_dir: Path, app: str, build: bool) -> int:
     """An interactive shell in APP's dev container, the source mounted at /workspace."""
     from dockyard.commands.devrun import shell as command
 
-    return command(load_project(project_dir), app)
+    return command(load_project(project_dir), app, build=build)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @PROJECT
+@BUILD_FIRST
 @click.argument("app")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def run(project_dir: Path, app: str, command: tuple[str, ...]) -> int:
+def run(project_dir: Path, app: str, command: tuple[str, ...], build: bool) -> int:
     """Run COMMAND in a one-off dev container of APP (removed afterwards).
 
-    Example: dockyard run api -- python -c 'import lol_data_api'
+    It runs as your uid (DOCKYARD_UID/DOCKYARD_GID override it), so files it writes
+    in the source are yours. Example: dockyard run api -- python -c 'import lol_data_api'
     """
     from dockyard.commands.devrun import run_in_dev
 
-    return run_in_dev(load_project(project_dir), app, list(command))
+    return run_in_dev(load_project(project_dir), app, list(command), build=build)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

@@ -142,3 +142,28 @@ def test_dev_parser_fills_the_dev_database_the_scripts_app_reads(example: Path) 
     dockyard(example, "run", "parser", "--", "lol-data-parser", "--once")
     proc = dockyard(example, "run", "scripts", "--", "python", "-c", COUNT_GAMES)
     assert proc.stdout.strip() == str(len(list((example / "data/matches").glob("*.json"))))
+
+
+def test_a_stale_dev_image_is_named_and_build_rebuilds_it(example: Path) -> None:
+    """Last in the module: it changes the manifest (then puts it back and rebuilds)."""
+    original = (example / "pyproject.toml").read_text()
+    _manifest(
+        example,
+        'volumes = ["db:/data"]          #',
+        'writable = ["/scratch"]\nvolumes = ["db:/data"] #',
+    )
+    try:
+        proc = dockyard(example, "run", "scripts", "--", "true", check=False)
+        assert proc.returncode == 1
+        assert proc.stderr.strip().splitlines() == [
+            f"dockyard: error: the dev image {NAME}/scripts:dev is stale: its lock exports or "
+            "Dockerfile stages changed since it was built; run again with --build to rebuild "
+            f"it first (or `dockyard build --dev scripts`)"
+        ]
+        dockyard(example, "run", "parser", "--", "true")  # other apps' images are fresh
+        fresh = dockyard(example, "run", "--build", "scripts", "--", "ls", "-ld", "/scratch")
+        assert fresh.stdout.startswith("drwxrwxrwt")
+        dockyard(example, "run", "scripts", "--", "true")
+    finally:
+        (example / "pyproject.toml").write_text(original)
+        dockyard(example, "build", "--dev", "scripts")

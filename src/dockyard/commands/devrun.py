@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dockyard.commands.build import build_images
+from dockyard.commands.devimages import ensure_dev_images
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
@@ -17,18 +17,6 @@ from dockyard.workspace import Member, normalize
 DEV_COMPOSE = "compose.dev.yaml"
 
 
-def ensure_dev_images(project: Project, apps: list[App]) -> None:
-    """Build the dev images that are missing, so a one-off never runs a stale guess."""
-    missing = []
-    for app in apps:
-        image = f"{project.registry or project.name}/{app.name}:dev"
-        if docker.inspect_image(image) is None:
-            missing.append(app.name)
-    if missing:
-        click.echo(f"dev image(s) not built yet for {', '.join(missing)}; building", err=True)
-        build_images(project, missing, kinds=("dev",))
-
-
 def _run_args(app: App, command: list[str]) -> list[str]:
     args = ["run", "--rm"]
     if not sys.stdin.isatty():
@@ -36,10 +24,10 @@ def _run_args(app: App, command: list[str]) -> list[str]:
     return [*args, app.name, *command]
 
 
-def run_in_dev(project: Project, name: str, command: list[str]) -> int:
+def run_in_dev(project: Project, name: str, command: list[str], *, build: bool = False) -> int:
     app = project.app(name)
     docker.require_engine()
-    ensure_dev_images(project, needed_apps(project, app))
+    ensure_dev_images(project, needed_apps(project, app), build=build)
     proc = docker.compose(
         project.root,
         DEV_COMPOSE,
@@ -50,9 +38,12 @@ def run_in_dev(project: Project, name: str, command: list[str]) -> int:
     return proc.returncode
 
 
-def shell(project: Project, name: str) -> int:
+def shell(project: Project, name: str, *, build: bool = False) -> int:
     return run_in_dev(
-        project, name, ["sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"]
+        project,
+        name,
+        ["sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"],
+        build=build,
     )
 
 
@@ -99,7 +90,7 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
             f"nothing to test in {project.root}: no selected member has a tests/ folder"
         )
     needed = {a.name: a for app, _ in pairs for a in needed_apps(project, app)}
-    ensure_dev_images(project, list(needed.values()))
+    ensure_dev_images(project, list(needed.values()), rebuild_stale=True)
     failed = []
     for app, member in pairs:
         if not member.has_tests:
