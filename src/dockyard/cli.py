@@ -181,6 +181,28 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
 
 @cli.command()
 @PROJECT
+@BUILD_FIRST
+@click.argument("app", required=False)
+@click.option(
+    "--port",
+    default=8888,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Host port (on 127.0.0.1) for Jupyter Lab.",
+)
+def notebook(project_dir: Path, app: str | None, port: int, build: bool) -> int:
+    """Jupyter Lab in APP's dev environment (default: the app that has jupyterlab).
+
+    The repository is mounted at /workspace and the app's volumes (its database) are
+    attached; the URL with its token is printed. Ctrl-C stops it and removes its container.
+    """
+    from dockyard.commands.notebook import notebook as command
+
+    return command(load_project(project_dir), app, port=port, build=build)
+
+
+@cli.command()
+@PROJECT
 @click.option("--volumes", is_flag=True, help="Also remove the dev volumes (the dev database).")
 def down(project_dir: Path, volumes: bool) -> int:
     """Stop and remove the dev containers: VS Code's, `dockyard dev`'s and notebooks'.

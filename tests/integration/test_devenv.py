@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import shutil
+import signal
 import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -142,6 +150,79 @@ def test_dev_parser_fills_the_dev_database_the_scripts_app_reads(example: Path) 
     dockyard(example, "run", "parser", "--", "lol-data-parser", "--once")
     proc = dockyard(example, "run", "scripts", "--", "python", "-c", COUNT_GAMES)
     assert proc.stdout.strip() == str(len(list((example / "data/matches").glob("*.json"))))
+
+
+NOTEBOOK_PORT = 18102
+NOTEBOOK = "/workspace/packages/lol_data_scripts/notebooks/explore.ipynb"
+
+
+def _read_url(proc: subprocess.Popen, timeout: float) -> str:
+    """The token of the URL line dockyard notebook prints (bounded wait)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        match = re.search(rf"http://127\.0\.0\.1:{NOTEBOOK_PORT}/lab\?token=(\w+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no notebook URL within {timeout}s: {''.join(seen)[-3000:]}")
+
+
+def _api(path: str, token: str) -> dict | list:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{NOTEBOOK_PORT}{path}", headers={"Authorization": f"token {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_notebook_serves_jupyter_runs_the_notebook_on_the_db_and_stops_on_ctrl_c(
+    example: Path,
+) -> None:
+    dockyard(example, "run", "parser", "--", "lol-data-parser", "--once")
+    games = len(list((example / "data/matches").glob("*.json")))
+    container = f"{NAME}-notebook-scripts"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "notebook", "--port", str(NOTEBOOK_PORT)],
+        cwd=example,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    try:
+        token = _read_url(proc, timeout=180)
+        assert "python3" in _api("/api/kernelspecs", token)["kernelspecs"]
+        with pytest.raises(urllib.error.HTTPError):  # the token is required
+            urllib.request.urlopen(f"http://127.0.0.1:{NOTEBOOK_PORT}/api/kernelspecs", timeout=10)
+        run = docker(
+            "exec",
+            container,
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--stdout",
+            NOTEBOOK,
+        )
+        cells = [c for c in json.loads(run.stdout)["cells"] if c["cell_type"] == "code"]
+        first = "".join(cells[0]["outputs"][0]["text"])
+        assert re.fullmatch(rf"{games} games, \d+ players\n", first), first
+        assert all(c["outputs"] for c in cells)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            docker("rm", "-f", container, check=False)
+    assert docker("ps", "-aq", "--filter", f"name={container}").stdout.strip() == ""
 
 
 def test_a_stale_dev_image_is_named_and_build_rebuilds_it(example: Path) -> None:
