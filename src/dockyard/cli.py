@@ -183,6 +183,22 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
 @PROJECT
 @BUILD_FIRST
 @click.argument("app", required=False)
+def dev(project_dir: Path, app: str | None, build: bool) -> int:
+    """Run APP's dev service with live reload (default: the app with a dev-command).
+
+    `docker compose -f compose.dev.yaml up APP` with the source mounted: the app's
+    `dev-command` (e.g. uvicorn --reload) restarts it on every edit, no rebuild.
+    Ctrl-C stops and removes the services it started.
+    """
+    from dockyard.commands.dev import dev as command
+
+    return command(load_project(project_dir), app, build=build)
+
+
+@cli.command()
+@PROJECT
+@BUILD_FIRST
+@click.argument("app", required=False)
 @click.option(
     "--port",
     default=8888,

@@ -225,6 +225,59 @@ def test_notebook_serves_jupyter_runs_the_notebook_on_the_db_and_stops_on_ctrl_c
     assert docker("ps", "-aq", "--filter", f"name={container}").stdout.strip() == ""
 
 
+def _get(port: int, path: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+            return json.load(response)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+        return None
+
+
+def _poll(port: int, path: str, want, timeout: float, step: float = 0.05) -> float:
+    """Seconds until GET path answers ``want`` (bounded in time, so in count)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if _get(port, path) == want:
+            return time.monotonic() - start
+        time.sleep(step)
+    raise AssertionError(f"{path} did not answer {want} within {timeout}s: {_get(port, path)}")
+
+
+def test_dev_serves_a_source_edit_without_a_rebuild(example: Path, record_property) -> None:
+    routes = example / "packages/lol_data_api/src/lol_data_api/routes.py"
+    original = routes.read_text()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "dev", "api"],
+        cwd=example,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    latencies = []
+    try:
+        started = time.monotonic()
+        while _get(API_PORT, "/health") is None:
+            assert proc.poll() is None and time.monotonic() - started < 240, "dev never served"
+            time.sleep(0.5)
+        assert _get(API_PORT, "/dev-probe") is None
+        for edit in ("one", "two", "three"):
+            routes.write_text(
+                original + f'\n\n@router.get("/dev-probe")\ndef dev_probe() -> dict[str, str]:\n'
+                f'    return {{"edit": "{edit}"}}\n'
+            )
+            latencies.append(_poll(API_PORT, "/dev-probe", {"edit": edit}, timeout=60))
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        assert proc.wait(timeout=90) == 0
+    finally:
+        routes.write_text(original)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    record_property("edit_to_served_seconds", latencies)
+    print(f"\ndockyard dev: edit-to-served latency (s): {[round(x, 2) for x in latencies]}")
+    running = docker("ps", "-q", "--filter", f"label=com.docker.compose.project={NAME}-dev")
+    assert running.stdout.strip() == ""
+
+
 def test_a_stale_dev_image_is_named_and_build_rebuilds_it(example: Path) -> None:
     """Last in the module: it changes the manifest (then puts it back and rebuilds)."""
     original = (example / "pyproject.toml").read_text()

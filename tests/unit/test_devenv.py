@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dockyard.commands.dev import dev_app
 from dockyard.commands.generate import load_plan
 from dockyard.commands.notebook import jupyter_argv, notebook_app
 from dockyard.devuser import dev_ids
@@ -261,3 +262,16 @@ def test_jupyter_serves_the_workspace_on_all_container_interfaces() -> None:
     assert argv[:2] == ["jupyter", "lab"]
     assert "--ip=0.0.0.0" in argv and "--ServerApp.root_dir=/workspace" in argv
     assert not any("token" in a for a in argv)  # the token travels in the environment
+
+
+# ---- dockyard dev: which app ----
+
+
+def test_dev_defaults_to_the_one_app_with_a_dev_command(locked_mini: Path) -> None:
+    with pytest.raises(DockyardError, match=r"name the app: .*dev-command in .*: none\)"):
+        dev_app(load_project(locked_mini), None)
+    assert dev_app(load_project(locked_mini), "tool").name == "tool"
+    _rewrite(locked_mini, 'restart = "no"', 'restart = "no"\ndev-command = ["mini-tool", "--x"]')
+    assert dev_app(load_project(locked_mini), None).name == "tool"
+    with pytest.raises(DockyardError, match="unknown app 'nope'"):
+        dev_app(load_project(locked_mini), "nope")

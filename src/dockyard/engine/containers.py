@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from dockyard.engine.run import run
 
@@ -37,3 +38,25 @@ def follow_logs(name: str) -> int:
 def stop_and_remove(name: str, *, timeout: int = 10) -> None:
     run(["docker", "stop", "--time", str(timeout), name], check=False, timeout=timeout + 30)
     run(["docker", "rm", "--force", name], check=False, timeout=60)
+
+
+def compose_foreground(argv: list[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """Run ``docker compose ... up`` attached; on Ctrl-C let Compose stop its containers
+    gracefully (it got the terminal's SIGINT too; forward one if it did not)."""
+    import os
+    import signal
+
+    proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env})
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
