@@ -37,6 +37,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       dockyard generate      write Dockerfile, compose files, bake file
       dockyard build --all   build every prod and dev image in one bake
       dockyard test          run each app's tests in its dev container
+      dockyard dev api       the API with live reload; `dockyard notebook` for Jupyter
     """
     ctx.obj = {"debug": debug}
     logging.basicConfig(
@@ -78,7 +79,10 @@ def lock(project_dir: Path, check: bool) -> int:
     "--check", is_flag=True, help="Change nothing; exit 1 when a generated file is stale (CI)."
 )
 def generate(project_dir: Path, check: bool) -> int:
-    """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore."""
+    """Render Dockerfile, compose files, bake file, .dockerignore, .devcontainer/<app>/.
+
+    .devcontainer/<app>/devcontainer.json is one VS Code Dev Containers config per app.
+    """
     from dockyard.commands.generate import generate as command
 
     return command(load_project(project_dir), check=check)
@@ -184,7 +188,7 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
 @BUILD_FIRST
 @click.argument("app", required=False)
 def dev(project_dir: Path, app: str | None, build: bool) -> int:
-    """Run APP's dev service with live reload (default: the app with a dev-command).
+    """Run APP's dev service with live reload (default: the one app that has a reload command).
 
     `docker compose -f compose.dev.yaml up APP` with the source mounted: the app's
     `dev-command` (e.g. uvicorn --reload) restarts it on every edit, no rebuild.
