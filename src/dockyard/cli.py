@@ -79,9 +79,9 @@ def lock(project_dir: Path, check: bool) -> int:
     "--check", is_flag=True, help="Change nothing; exit 1 when a generated file is stale (CI)."
 )
 def generate(project_dir: Path, check: bool) -> int:
-    """Render Dockerfile, compose files, bake file, .dockerignore, .devcontainer/<app>/.
+    """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore.
 
-    .devcontainer/<app>/devcontainer.json is one VS Code Dev Containers config per app.
+    Also .devcontainer/<app>/devcontainer.json: one VS Code Dev Containers config per app.
     """
     from dockyard.commands.generate import generate as command
 
