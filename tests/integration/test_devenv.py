@@ -139,6 +139,51 @@ def test_dockyard_uid_overrides_and_the_venv_works_for_any_uid(example: Path) ->
     assert proc.stdout.split() == ["4321", "4322", "/home/dev", "1"]
 
 
+def test_compose_dev_works_as_an_ide_interpreter(example: Path) -> None:
+    """What PyCharm's Docker Compose interpreter does: a one-off of the service, the venv
+    python by its fixed path; the imports resolve into the mounted repository (so the path
+    mapping <repo> -> /workspace holds), and nothing is left behind."""
+    probe = (
+        "import sys, lol_data, lol_data_api; "
+        "print(sys.executable); print(lol_data.__file__); print(lol_data_api.__file__)"
+    )
+    proc = subprocess.run(
+        [
+            "docker",
+            "compose",
+            "-f",
+            "compose.dev.yaml",
+            "run",
+            "--rm",
+            "-T",
+            "api",
+            "/opt/venv/bin/python",
+            "-c",
+            probe,
+        ],
+        cwd=example,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == [
+        "/opt/venv/bin/python",
+        "/workspace/packages/lol_data/src/lol_data/__init__.py",
+        "/workspace/packages/lol_data_api/src/lol_data_api/__init__.py",
+    ]
+    leftovers = docker(
+        "ps",
+        "-aq",
+        "--filter",
+        f"label=com.docker.compose.project={NAME}-dev",
+        "--filter",
+        "label=com.docker.compose.oneoff=True",
+    )
+    assert leftovers.stdout.strip() == ""
+    dockyard(example, "down")
+
+
 COUNT_GAMES = (
     "from lol_data.db import engine_from_env, session_scope; from lol_data import queries; "
     "s = session_scope(engine_from_env()).__enter__(); print(queries.count_games(s))"
