@@ -9,6 +9,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -268,6 +269,20 @@ def test_notebook_serves_jupyter_runs_the_notebook_on_the_db_and_stops_on_ctrl_c
             os.killpg(proc.pid, signal.SIGKILL)
             docker("rm", "-f", container, check=False)
     assert docker("ps", "-aq", "--filter", f"name={container}").stdout.strip() == ""
+
+
+def test_notebook_on_a_busy_port_says_so_and_leaves_nothing(example: Path) -> None:
+    port = NOTEBOOK_PORT + 1
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        proc = dockyard(example, "notebook", "--port", str(port), check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"dockyard: error: could not start Jupyter Lab for scripts: 127.0.0.1:{port} is in "
+        "use; choose another port with --port"
+    )
+    assert docker("ps", "-aq", "--filter", f"name={NAME}-notebook-scripts").stdout.strip() == ""
 
 
 def _get(port: int, path: str) -> dict | None:

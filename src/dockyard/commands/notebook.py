@@ -92,9 +92,10 @@ def notebook(project: Project, name: str | None, *, port: int, build: bool) -> i
     if proc.returncode != 0:
         containers.stop_and_remove(container)
         lines = (proc.stderr or "").strip().splitlines()
-        raise DockyardError(
-            f"could not start Jupyter Lab for {app.name}: {lines[-1] if lines else proc.returncode}"
-        )
+        reason = lines[-1] if lines else f"exit code {proc.returncode}"
+        if any("address already in use" in x or "port is already" in x for x in lines):
+            reason = f"127.0.0.1:{port} is in use; choose another port with --port"
+        raise DockyardError(f"could not start Jupyter Lab for {app.name}: {reason}")
     try:
         _wait_ready(container, port, token, timeout=120)
         click.echo(f"Jupyter Lab ({app.name}, {WORKSPACE} = {project.root}) is ready at:")

@@ -152,7 +152,7 @@ def _dev_user(app: AppPlan) -> str:
     return (
         f"RUN groupadd --non-unique --gid {DEV_UID} {DEV_USER} \\\n"
         f" && useradd --non-unique --uid {DEV_UID} --gid {DEV_UID} --no-create-home \\\n"
-        f"      --home-dir {DEV_HOME} --shell /bin/sh {DEV_USER} \\\n"
+        f"      --home-dir {DEV_HOME} --shell /bin/bash {DEV_USER} \\\n"
         f" && mkdir -p {dirs} \\\n"
         f" && chmod 1777 {dirs}"
     )
