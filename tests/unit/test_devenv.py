@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dockyard.cli import main
 from dockyard.commands.dev import dev_app
 from dockyard.commands.generate import load_plan
 from dockyard.commands.notebook import jupyter_argv, notebook_app
@@ -275,3 +276,32 @@ def test_dev_defaults_to_the_one_app_with_a_dev_command(locked_mini: Path) -> No
     assert dev_app(load_project(locked_mini), None).name == "tool"
     with pytest.raises(DockyardError, match="unknown app 'nope'"):
         dev_app(load_project(locked_mini), "nope")
+
+
+# ---- CLI errors before any engine is needed ----
+
+
+def _cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--project", str(root)])
+    return exit_info.value.code, capsys.readouterr().err.strip()
+
+
+def test_down_before_generate_says_what_to_do(
+    capsys: pytest.CaptureFixture[str], locked_mini: Path
+) -> None:
+    code, err = _cli(capsys, locked_mini, "down")
+    assert code == 2
+    assert (
+        err
+        == f"dockyard: error: no compose.dev.yaml in {locked_mini}; run `dockyard generate` first"
+    )
+
+
+def test_dev_and_notebook_name_the_missing_app_in_one_line(
+    capsys: pytest.CaptureFixture[str], locked_mini: Path
+) -> None:
+    code, err = _cli(capsys, locked_mini, "dev")
+    assert code == 2 and err.startswith("dockyard: error: name the app: `dockyard dev APP`")
+    code, err = _cli(capsys, locked_mini, "notebook", "web")
+    assert code == 2 and "app 'web' has no jupyterlab" in err and "\n" not in err

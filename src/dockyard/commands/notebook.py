@@ -75,8 +75,8 @@ def _wait_ready(name: str, port: int, token: str, timeout: float) -> None:
 
 def notebook(project: Project, name: str | None, *, port: int, build: bool) -> int:
     """Start Jupyter Lab, print its URL, stream its log; Ctrl-C stops and removes it."""
-    docker.require_engine()
     app = notebook_app(load_plan(project), name)
+    docker.require_engine()
     ensure_dev_images(project, needed_apps(project, app.app), build=build)
     container = f"{project.name}-notebook-{app.name}"
     if containers.exists(container):
