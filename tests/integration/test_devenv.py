@@ -44,11 +44,24 @@ def example(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     subprocess.run(["chown", "-R", f"{OWNER}:{OWNER}", str(root)], check=True)
     yield root
     dockyard(root, "down", "--volumes", check=False)
+    for image in CLI_IMAGES:
+        docker("rmi", image, check=False)
 
 
 def _project_containers() -> list[str]:
     out = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={NAME}-dev")
     return out.stdout.split()
+
+
+CLI_IMAGES: set[str] = set()  # images the Dev Containers CLI derived (vsc-...-uid)
+
+
+def _remember_cli_image(up: subprocess.CompletedProcess) -> None:
+    if up.returncode == 0:
+        container = json.loads(up.stdout.strip().splitlines()[-1])["containerId"]
+        image = docker("inspect", "--format", "{{.Config.Image}}", container).stdout.strip()
+        if image.startswith("vsc-"):
+            CLI_IMAGES.add(image)
 
 
 def _devcontainer(root: Path, app: str, *args: str) -> subprocess.CompletedProcess:
@@ -57,12 +70,15 @@ def _devcontainer(root: Path, app: str, *args: str) -> subprocess.CompletedProce
         "the Dev Containers CLI is missing: run `make test` (scripts/ensure-devcontainer-cli.sh)"
     )
     config = root / ".devcontainer" / app / "devcontainer.json"
-    return subprocess.run(
+    proc = subprocess.run(
         [cli, args[0], "--workspace-folder", str(root), "--config", str(config), *args[1:]],
         capture_output=True,
         text=True,
         timeout=600,
     )
+    if args[0] == "up":
+        _remember_cli_image(proc)
+    return proc
 
 
 def test_devcontainer_up_and_exec_runs_each_apps_tests(example: Path) -> None:
