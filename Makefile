@@ -9,7 +9,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean
+.PHONY: demo test unit lint engine base venv clean devcontainer-cli
 .DEFAULT_GOAL := help
 
 help:
@@ -29,6 +29,9 @@ venv: $(VENV)/.synced
 engine:
 	scripts/ensure-engine.sh
 
+devcontainer-cli:
+	scripts/ensure-devcontainer-cli.sh
+
 base: venv engine
 	@DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh >/dev/null
 
@@ -38,7 +41,7 @@ unit: venv
 lint: venv
 	$(VENV)/bin/ruff check src tests
 
-test: venv engine
+test: venv engine devcontainer-cli
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/unit tests/integration
 

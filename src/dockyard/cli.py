@@ -45,6 +45,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       dockyard generate      write Dockerfile, compose files, bake file
       dockyard build --all   build every prod and dev image in one bake
       dockyard test          run each app's tests in its dev container
+      dockyard dev api       the API with live reload; `dockyard notebook` for Jupyter
     """
     ctx.obj = {"debug": debug}
     logging.basicConfig(
@@ -105,7 +106,10 @@ def lock(project_dir: Path, check: bool) -> int:
     "--check", is_flag=True, help="Change nothing; exit 1 when a generated file is stale (CI)."
 )
 def generate(project_dir: Path, check: bool) -> int:
-    """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore."""
+    """Render Dockerfile, compose.yaml, compose.dev.yaml, docker-bake.json, .dockerignore.
+
+    Also .devcontainer/<app>/devcontainer.json: one VS Code Dev Containers config per app.
+    """
     from dockyard.commands.generate import generate as command
 
     return command(load_project(project_dir), check=check)
@@ -157,28 +161,40 @@ def build(
     )
 
 
+BUILD_FIRST = click.option(
+    "--build",
+    "build",
+    is_flag=True,
+    help="(Re)build the app's dev image(s) first; needed when they are stale "
+    "(lock exports or Dockerfile changed since they were built).",
+)
+
+
 @cli.command()
 @PROJECT
+@BUILD_FIRST
 @click.argument("app")
-def shell(project_dir: Path, app: str) -> int:
+def shell(project_dir: Path, app: str, build: bool) -> int:
     """An interactive shell in APP's dev container, the source mounted at /workspace."""
     from dockyard.commands.devrun import shell as command
 
-    return command(load_project(project_dir), app)
+    return command(load_project(project_dir), app, build=build)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @PROJECT
+@BUILD_FIRST
 @click.argument("app")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def run(project_dir: Path, app: str, command: tuple[str, ...]) -> int:
+def run(project_dir: Path, app: str, command: tuple[str, ...], build: bool) -> int:
     """Run COMMAND in a one-off dev container of APP (removed afterwards).
 
-    Example: dockyard run api -- python -c 'import lol_data_api'
+    It runs as your uid (DOCKYARD_UID/DOCKYARD_GID override it), so files it writes
+    in the source are yours. Example: dockyard run api -- python -c 'import lol_data_api'
     """
     from dockyard.commands.devrun import run_in_dev
 
-    return run_in_dev(load_project(project_dir), app, list(command))
+    return run_in_dev(load_project(project_dir), app, list(command), build=build)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -220,6 +236,22 @@ def verify(project_dir: Path, apps: tuple[str, ...], as_json: bool, no_generate:
 
 @cli.command()
 @PROJECT
+@BUILD_FIRST
+@click.argument("app", required=False)
+def dev(project_dir: Path, app: str | None, build: bool) -> int:
+    """Run APP's dev service with live reload (default: the one app that has a reload command).
+
+    `docker compose -f compose.dev.yaml up APP` with the source mounted: the app's
+    `dev-command` (e.g. uvicorn --reload) restarts it on every edit, no rebuild.
+    Ctrl-C stops and removes the services it started.
+    """
+    from dockyard.commands.dev import dev as command
+
+    return command(load_project(project_dir), app, build=build)
+
+
+@cli.command()
+@PROJECT
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def doctor(project_dir: Path, as_json: bool) -> int:
     """Check the machine (engine, BuildKit, Compose, CA, registry) and the project
@@ -230,6 +262,41 @@ def doctor(project_dir: Path, as_json: bool) -> int:
     from dockyard.commands.doctor import doctor as command
 
     return command(project_dir.resolve(), as_json=as_json)
+
+
+@cli.command()
+@PROJECT
+@BUILD_FIRST
+@click.argument("app", required=False)
+@click.option(
+    "--port",
+    default=8888,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Host port (on 127.0.0.1) for Jupyter Lab.",
+)
+def notebook(project_dir: Path, app: str | None, port: int, build: bool) -> int:
+    """Jupyter Lab in APP's dev environment (default: the app that has jupyterlab).
+
+    The repository is mounted at /workspace and the app's volumes (its database) are
+    attached; the URL with its token is printed. Ctrl-C stops it and removes its container.
+    """
+    from dockyard.commands.notebook import notebook as command
+
+    return command(load_project(project_dir), app, port=port, build=build)
+
+
+@cli.command()
+@PROJECT
+@click.option("--volumes", is_flag=True, help="Also remove the dev volumes (the dev database).")
+def down(project_dir: Path, volumes: bool) -> int:
+    """Stop and remove the dev containers: VS Code's, `dockyard dev`'s and notebooks'.
+
+    The Dev Containers CLI has no `down`; this is `docker compose -f compose.dev.yaml down`.
+    """
+    from dockyard.commands.down import down as command
+
+    return command(load_project(project_dir), volumes=volumes)
 
 
 @cli.group()

@@ -54,6 +54,8 @@ class Healthcheck(_Model):
 class AppConfig(_Model):
     member: str
     command: list[str] | None = None
+    # what the dev service runs instead of `command`, e.g. uvicorn with --reload
+    dev_command: list[str] | None = Field(default=None, alias="dev-command")
     healthcheck: Healthcheck | None = None
     environment: dict[str, str] = Field(default_factory=dict)
     ports: list[str] = Field(default_factory=list)
@@ -67,7 +69,7 @@ class AppConfig(_Model):
         default_factory=lambda: ["python", "-m", "pytest"], alias="test-command"
     )
 
-    @field_validator("command")
+    @field_validator("command", "dev_command")
     @classmethod
     def _non_empty(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and not value:

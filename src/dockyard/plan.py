@@ -14,10 +14,28 @@ WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
 APP_DIR = "/app"
 APP_USER = "app"
 APP_UID = 10001
+DEV_USER = "dev"  # a named user in dev images, for IDEs that need one (Dev Containers)
+DEV_UID = 1000  # its uid; dev services run as DOCKYARD_UID:DOCKYARD_GID (default this)
+DEV_HOME = "/home/dev"  # writable by any uid, so tools that want a home work for every user
 REQUIREMENTS_DIR = ".dockyard/requirements"
 UV_REQUIREMENTS = ".dockyard/uv.txt"
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def needed_apps(project: Project, app: App) -> list[App]:
+    """The app and every app its dev service starts first (depends-on, test-needs), deps first."""
+    order: list[App] = []
+
+    def visit(current: App) -> None:
+        if current in order:
+            return
+        for name in (*current.config.depends_on, *current.config.test_needs):
+            visit(project.app(name))
+        order.append(current)
+
+    visit(app)
+    return order
 
 
 @dataclass(frozen=True)

@@ -6,41 +6,15 @@ import sys
 
 import click
 
-from dockyard.commands.build import build_images
+from dockyard.commands.devimages import ensure_dev_images
+from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
-from dockyard.plan import WORKSPACE
+from dockyard.plan import WORKSPACE, needed_apps
 from dockyard.workspace import Member, normalize
 
 DEV_COMPOSE = "compose.dev.yaml"
-
-
-def _needed(project: Project, app: App) -> list[App]:
-    """The app and every app its dev service starts first (test-needs, depends-on)."""
-    order: list[App] = []
-
-    def visit(current: App) -> None:
-        if current in order:
-            return
-        for name in (*current.config.depends_on, *current.config.test_needs):
-            visit(project.app(name))
-        order.append(current)
-
-    visit(app)
-    return order
-
-
-def ensure_dev_images(project: Project, apps: list[App]) -> None:
-    """Build the dev images that are missing, so a one-off never runs a stale guess."""
-    missing = []
-    for app in apps:
-        image = f"{project.registry or project.name}/{app.name}:dev"
-        if docker.inspect_image(image) is None:
-            missing.append(app.name)
-    if missing:
-        click.echo(f"dev image(s) not built yet for {', '.join(missing)}; building", err=True)
-        build_images(project, missing, kinds=("dev",))
 
 
 def _run_args(app: App, command: list[str]) -> list[str]:
@@ -50,17 +24,26 @@ def _run_args(app: App, command: list[str]) -> list[str]:
     return [*args, app.name, *command]
 
 
-def run_in_dev(project: Project, name: str, command: list[str]) -> int:
+def run_in_dev(project: Project, name: str, command: list[str], *, build: bool = False) -> int:
     app = project.app(name)
     docker.require_engine()
-    ensure_dev_images(project, _needed(project, app))
-    proc = docker.compose(project.root, DEV_COMPOSE, _run_args(app, command), check=False)
+    ensure_dev_images(project, needed_apps(project, app), build=build)
+    proc = docker.compose(
+        project.root,
+        DEV_COMPOSE,
+        _run_args(app, command),
+        check=False,
+        env=compose_env(project.root),
+    )
     return proc.returncode
 
 
-def shell(project: Project, name: str) -> int:
+def shell(project: Project, name: str, *, build: bool = False) -> int:
     return run_in_dev(
-        project, name, ["sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"]
+        project,
+        name,
+        ["sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"],
+        build=build,
     )
 
 
@@ -106,8 +89,8 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         raise DockyardError(
             f"nothing to test in {project.root}: no selected member has a tests/ folder"
         )
-    needed = {a.name: a for app, _ in pairs for a in _needed(project, app)}
-    ensure_dev_images(project, list(needed.values()))
+    needed = {a.name: a for app, _ in pairs for a in needed_apps(project, app)}
+    ensure_dev_images(project, list(needed.values()), rebuild_stale=True)
     failed = []
     for app, member in pairs:
         if not member.has_tests:
@@ -126,7 +109,12 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         args[2:2] = ["-w", workdir]
         try:
             proc = docker.compose(
-                project.root, DEV_COMPOSE, args, project_name=test_project, check=False
+                project.root,
+                DEV_COMPOSE,
+                args,
+                project_name=test_project,
+                check=False,
+                env=compose_env(project.root),
             )
         finally:
             docker.compose(

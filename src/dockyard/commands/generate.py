@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import click
 
 from dockyard.engine import uv
@@ -22,14 +24,17 @@ def load_plan(project: Project) -> Plan:
             f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
             f"'{lock.base.image}'; run `dockyard lock`"
         )
-    members = {m.name for app in project.apps.values() for m in app.first_party}
-    exports = {
-        name: (
-            uv.export(project.root, name, dev=False),
-            uv.export(project.root, name, dev=True),
-        )
-        for name in sorted(members)
-    }
+    members = sorted({m.name for app in project.apps.values() for m in app.first_party})
+    # uv export only reads uv.lock: run them side by side (dev commands render this each time)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = {
+            (name, dev): pool.submit(uv.export, project.root, name, dev=dev)
+            for name in members
+            for dev in (False, True)
+        }
+        exports = {
+            name: (jobs[name, False].result(), jobs[name, True].result()) for name in members
+        }
     return make_plan(
         project,
         base_reference=lock.base.reference,

@@ -106,6 +106,7 @@ def compose(
     project_name: str | None = None,
     capture: bool = False,
     check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     argv = ["docker", "compose", "-f", file]
     if project_name:
@@ -113,6 +114,7 @@ def compose(
     return run(
         argv + args,
         cwd=root,
+        env=env,
         capture=capture,
         check=check,
         what=f"docker compose {' '.join(args[:1])}",

@@ -8,7 +8,10 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import Healthcheck
-from dockyard.plan import WORKSPACE, AppPlan, Plan
+from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan
+
+# dockyard sets these to your uid/gid, so files a dev container writes in the source are yours
+DEV_USER_SPEC = f"${{DOCKYARD_UID:-{DEV_UID}}}:${{DOCKYARD_GID:-{DEV_UID}}}"
 
 
 def _header(what: str) -> str:
@@ -97,23 +100,25 @@ def render_compose(plan: Plan) -> str:
 
 
 def render_compose_dev(plan: Plan) -> str:
-    """One dev service per app: source mounted at /workspace, venv python at /opt/venv."""
+    """One dev service per app: source mounted at /workspace, venv python at /opt/venv.
+
+    No `build:`: IDEs (PyCharm, the Dev Containers CLI) start the images `dockyard
+    build --dev` made, at once, instead of rebuilding without the build's secrets.
+    """
     services: dict[str, Any] = {}
     volumes: list[str] = []
     for app in plan.apps:
         config = app.app.config
         service: dict[str, Any] = {
             "image": app.dev_tag,
-            "build": {"context": ".", "target": app.dev_stage},
             **_common(app),
+            "user": DEV_USER_SPEC,
+            "init": True,  # stops in a blink, also `sleep infinity`
             "working_dir": app.dev_workdir,
             "volumes": [f".:{WORKSPACE}", *config.volumes],
         }
         volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
-        if config.command is not None:
-            service["command"] = list(config.command)
-        else:
-            service["command"] = ["sleep", "infinity"]
+        service["command"] = list(config.dev_command or config.command or ["sleep", "infinity"])
         if config.healthcheck is not None:
             service["healthcheck"] = _healthcheck(config.healthcheck)
         needs = _depends_on(plan, [*config.depends_on, *config.test_needs])

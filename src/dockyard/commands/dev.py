@@ -1,0 +1,60 @@
+"""`dockyard dev`: run an app's dev service with live reload (its `dev-command`)."""
+
+from __future__ import annotations
+
+import click
+
+from dockyard.commands.devimages import ensure_dev_images
+from dockyard.devuser import compose_env
+from dockyard.engine import containers, docker
+from dockyard.errors import DockyardError
+from dockyard.manifest import App, Project
+from dockyard.plan import needed_apps
+
+DEV_COMPOSE = "compose.dev.yaml"
+
+
+def dev_app(project: Project, name: str | None) -> App:
+    """The named app, or the one app with a `dev-command`."""
+    if name is not None:
+        return project.app(name)
+    found = [app for app in project.apps.values() if app.config.dev_command]
+    if len(found) != 1:
+        names = ", ".join(a.name for a in found) or "none"
+        raise DockyardError(
+            f"name the app: `dockyard dev APP` (apps with a dev-command in "
+            f"{project.pyproject}: {names})"
+        )
+    return found[0]
+
+
+def dev(project: Project, name: str | None, *, build: bool) -> int:
+    """`docker compose up APP` on compose.dev.yaml, attached; Ctrl-C stops and removes it."""
+    app = dev_app(project, name)
+    docker.require_engine()
+    services = [a.name for a in needed_apps(project, app)]
+    ensure_dev_images(project, needed_apps(project, app), build=build)
+    if not app.config.dev_command:
+        click.echo(
+            f"note: app {app.name} has no dev-command; it runs its command, without reload",
+            err=True,
+        )
+    env = compose_env(project.root)
+    argv = ["docker", "compose", "-f", DEV_COMPOSE, "up", app.name]
+    code = 0
+    try:
+        code = containers.compose_foreground(argv, cwd=project.root, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        # Leave nothing behind: the services this command started are removed.
+        docker.compose(
+            project.root,
+            DEV_COMPOSE,
+            ["rm", "--stop", "--force", *services],
+            capture=True,
+            check=False,
+            env=env,
+        )
+    click.echo(f"stopped and removed the dev services {', '.join(services)}", err=True)
+    return code
