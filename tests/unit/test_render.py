@@ -107,7 +107,7 @@ def test_dockerfile_runs_only_the_venv_python_or_python3(files: dict[str, str]) 
     text = files["Dockerfile"]
     assert "/usr/local/bin/python" not in text
     runs = [rest for keyword, rest in _instructions(text) if keyword == "RUN"]
-    assert len(runs) == 16  # 2 shared stages + 7 per app
+    assert len(runs) == 17  # base, uv, deps-common + 7 per app
     for run in runs:
         assert not re.search(r"(?<![\w/.-])python(?![\w.])", run), run
     assert any("python3 -m venv /opt/uv" in run for run in runs)
