@@ -138,3 +138,16 @@ def test_prod_images_are_reproducible(example: Path) -> None:
     for r in results:
         assert r["identical"], r
         assert r["matches_built_image"], r
+
+
+def test_tests_run_while_the_apps_host_port_is_taken(example: Path) -> None:
+    """The bot's tests start a live API; a running stack on :8000 must not get in the way."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("0.0.0.0", 8000))
+        holder.listen()
+        proc = dockyard(example, "test", "bot", check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.strip().endswith("tests passed for: lol-data-bot")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -91,6 +93,33 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         )
     needed = {a.name: a for app, _ in pairs for a in needed_apps(project, app)}
     ensure_dev_images(project, list(needed.values()), rebuild_stale=True)
+    with tempfile.TemporaryDirectory(prefix="dockyard-test-") as tmp:
+        # Test runs publish no host ports, so they never clash with a stack that
+        # is already running (the prod stack on :8000, a `dockyard dev` API...).
+        no_ports = Path(tmp) / "no-ports.yaml"
+        no_ports.write_text(
+            "services:\n" + "".join(f"  {name}:\n    ports: !reset []\n" for name in project.apps)
+        )
+        failed = _run_tests(project, pairs, pytest_args, [DEV_COMPOSE, str(no_ports)])
+    tested = [m.name for _, m in pairs if m.has_tests]
+    if failed:
+        click.echo(
+            f"tests failed for: {', '.join(failed)} "
+            f"(passed: {', '.join(t for t in tested if t not in failed) or 'none'})",
+            err=True,
+        )
+        return 1
+    click.echo(f"tests passed for: {', '.join(tested)}", err=True)
+    return 0
+
+
+def _run_tests(
+    project: Project,
+    pairs: list[tuple[App, Member]],
+    pytest_args: tuple[str, ...],
+    files: list[str],
+) -> list[str]:
+    """Run each pair's tests in a throwaway Compose project; the members that failed."""
     failed = []
     for app, member in pairs:
         if not member.has_tests:
@@ -110,7 +139,7 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         try:
             proc = docker.compose(
                 project.root,
-                DEV_COMPOSE,
+                files,
                 args,
                 project_name=test_project,
                 check=False,
@@ -119,7 +148,7 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         finally:
             docker.compose(
                 project.root,
-                DEV_COMPOSE,
+                files,
                 ["down", "--volumes", "--remove-orphans"],
                 project_name=test_project,
                 capture=True,
@@ -127,13 +156,4 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
             )
         if proc.returncode != 0:
             failed.append(member.name)
-    tested = [m.name for _, m in pairs if m.has_tests]
-    if failed:
-        click.echo(
-            f"tests failed for: {', '.join(failed)} "
-            f"(passed: {', '.join(t for t in tested if t not in failed) or 'none'})",
-            err=True,
-        )
-        return 1
-    click.echo(f"tests passed for: {', '.join(tested)}", err=True)
-    return 0
+    return failed

@@ -100,7 +100,7 @@ def bake(
 
 def compose(
     root: Path,
-    file: str,
+    file: str | list[str],
     args: list[str],
     *,
     project_name: str | None = None,
@@ -108,7 +108,9 @@ def compose(
     check: bool = True,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    argv = ["docker", "compose", "-f", file]
+    argv = ["docker", "compose"]
+    for name in [file] if isinstance(file, str) else file:
+        argv += ["-f", name]
     if project_name:
         argv += ["-p", project_name]
     return run(
