@@ -167,6 +167,99 @@ def test(project_dir: Path, apps: tuple[str, ...], pytest_args: tuple[str, ...])
     return command(load_project(project_dir), apps, pytest_args)
 
 
+@cli.command()
+@PROJECT
+@click.argument("apps", nargs=-1)
+@click.option("--dev", is_flag=True, help="Push the dev images (:dev) too.")
+def push(project_dir: Path, apps: tuple[str, ...], dev: bool) -> int:
+    """Push the prod images of APPS (default: all) to the manifest's `registry`.
+
+    Pushes <registry>/<app>:<version> and :<version>-<revision>; layers the registry
+    already has are not sent again.
+    """
+    from dockyard.commands.ship import push as command
+
+    return command(load_project(project_dir), apps, dev=dev)
+
+
+@cli.command()
+@PROJECT
+@click.argument("apps", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write, e.g. lol-data.tar.gz.",
+)
+@click.option("--dev", is_flag=True, help="Include the dev images (:dev).")
+def save(project_dir: Path, apps: tuple[str, ...], output: Path, dev: bool) -> int:
+    """Save the images of APPS into one .tar.gz, for a machine with no registry."""
+    from dockyard.commands.ship import save as command
+
+    return command(load_project(project_dir), apps, output, dev=dev)
+
+
+@cli.command()
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+def load(archive: Path) -> int:
+    """Load images from a `dockyard save` archive into the engine (DOCKER_HOST)."""
+    from dockyard.commands.ship import load as command
+
+    return command(archive)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+def deploy(project_dir: Path, target: str) -> int:
+    """Deploy this revision's images to TARGET ([tool.dockyard.deploy.TARGET]).
+
+    \b
+    compose: render the server's compose file, pull, `up -d`, wait until every app
+             is healthy (health-timeout); on failure roll back to the previous release.
+    swarm:   `docker stack deploy` with start-first, auto-rollback rolling updates.
+    The images must be in the registry: `dockyard build && dockyard push` first.
+    """
+    from dockyard.commands.deploy import deploy as command
+
+    return command(load_project(project_dir), target)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.option("--release", "release_id", type=int, default=None, help="Go back to this release.")
+def rollback(project_dir: Path, target: str, release_id: int | None) -> int:
+    """Run TARGET's previous release again (the server keeps `keep` of them)."""
+    from dockyard.commands.deploy import rollback as command
+
+    return command(load_project(project_dir), target, release_id)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+def status(project_dir: Path, target: str) -> int:
+    """What runs on TARGET: app, image, version, state/health, since; kept releases."""
+    from dockyard.commands.status import status as command
+
+    return command(load_project(project_dir), target)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.argument("apps", nargs=-1)
+@click.option("-f", "--follow", is_flag=True, help="Keep following new output.")
+@click.option("--tail", default="200", show_default=True, help="Lines per app ('all' for all).")
+def logs(project_dir: Path, target: str, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+    """The logs of TARGET's apps (default: all of them)."""
+    from dockyard.commands.status import logs as command
+
+    return command(load_project(project_dir), target, apps, follow, tail)
+
+
 @cli.group()
 def base() -> None:
     """Base images for hosts with no registry."""
