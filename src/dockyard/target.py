@@ -82,7 +82,7 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
         version = project.apps[app].member.version
         tag = f"{version}-{revision}" if revision else version
         repo = image_name(project, app)
-        digest = images.registry_digest(f"{repo}:{tag}")
+        digest = images.registry_digest(f"{repo}:{tag}", app=app)
         out[app] = DeployImage(app, f"{repo}@{digest}", tag)
     return out
 

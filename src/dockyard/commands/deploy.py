@@ -67,9 +67,11 @@ def _pull(target: Target, compose_text: str) -> None:
         )
 
 
-def _restore(target: Target, helper: str, state: State, reason: str) -> DockyardError:
+def _restore(
+    target: Target, helper: str, state: State, reason: str, what: str = "deploy"
+) -> DockyardError:
     """Put the running release back after a failed deploy; the error to raise."""
-    head = f"deploy to '{target.name}' failed: {reason}"
+    head = f"{what} on '{target.name}' failed: {reason}"
     previous = state.running
     if previous is None:
         target.engine.compose(target.compose_project, ["down", "--remove-orphans"])
@@ -161,7 +163,7 @@ def rollback(project: Project, target_name: str, release_id: int | None) -> int:
     say(f"rolling '{target.name}' back to {chosen.summary()}")
     failure = _up(target, chosen.compose)
     if failure:
-        raise _restore(target, helper, state, failure)
+        raise _restore(target, helper, state, failure, what=f"rollback to release {chosen.id}")
     write_state(target, helper, make_current(state, chosen.id), chosen.compose)
     say(f"{chosen.summary()} is live on '{target.name}' and healthy")
     return 0

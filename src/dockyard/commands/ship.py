@@ -47,6 +47,7 @@ def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
         )
     tags = image_tags(project, names, dev=dev)
     docker.require_engine()
+    images.require_registry(project.registry)
     _require_built(tags)
     sent = present = 0
     for _, tag in tags:

@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,21 @@ def registry_down(reference: str, detail: str) -> DockyardError:
     )
 
 
+def require_registry(registry: str) -> None:
+    """A clear error unless the registry's /v2/ answers (any HTTP status will do)."""
+    host = registry_host(registry + "/x")
+    errors = []
+    for scheme in ("https", "http"):
+        try:
+            urllib.request.urlopen(f"{scheme}://{host}/v2/", timeout=10).close()
+            return
+        except urllib.error.HTTPError:
+            return  # 401 and friends: it answers
+        except (OSError, ValueError) as exc:
+            errors.append(str(getattr(exc, "reason", exc)))
+    raise registry_down(registry, errors[-1])
+
+
 def push(tag: str) -> Pushed:
     """``docker push`` one tag; BuildKit/the engine send only layers the registry lacks."""
     proc = run(["docker", "push", tag], check=False, timeout=900)
@@ -67,7 +84,7 @@ def push(tag: str) -> Pushed:
     )
 
 
-def registry_digest(reference: str) -> str:
+def registry_digest(reference: str, *, app: str = "APP") -> str:
     """The digest the registry serves for ``reference``; a clear error when it cannot."""
     proc = run(
         ["docker", "buildx", "imagetools", "inspect", reference, "--format", "{{json .Manifest}}"],
@@ -85,7 +102,7 @@ def registry_digest(reference: str) -> str:
         raise registry_down(reference, last)
     raise DockyardError(
         f"the image {reference} is not in the registry ({last}); build and push it first: "
-        "`dockyard build APP && dockyard push APP`"
+        f"`dockyard build {app} && dockyard push {app}`"
     )
 
 

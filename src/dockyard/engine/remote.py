@@ -123,7 +123,7 @@ class TargetEngine:
         capture: bool = True,
         timeout: float | None = 600,
     ) -> subprocess.CompletedProcess[str]:
-        argv = ["compose", "-p", project]
+        argv = ["compose", "--ansi", "never", "-p", project]
         if file is not None:
             argv += ["-f", str(file)]
         return self.docker(
