@@ -260,6 +260,27 @@ def logs(project_dir: Path, target: str, apps: tuple[str, ...], follow: bool, ta
     return command(load_project(project_dir), target, apps, follow, tail)
 
 
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the manifests [default: k8s/TARGET].",
+)
+@click.option(
+    "--tags", "tags_only", is_flag=True, help="Name images by tag; do not ask the registry."
+)
+def k8s(project_dir: Path, target: str, output: Path | None, tags_only: bool) -> int:
+    """Render Kubernetes manifests for TARGET's apps (Deployment, Service, probes,
+    ConfigMap/Secret env, PVCs, non-root) and a kustomization.yaml."""
+    from dockyard.commands.k8s import k8s as command
+
+    return command(load_project(project_dir), target, output, tags_only)
+
+
 @cli.group()
 def base() -> None:
     """Base images for hosts with no registry."""

@@ -118,6 +118,8 @@ class DeployTarget(_Model):
     """A server (compose) or a swarm that runs some of the apps."""
 
     kind: Literal["compose", "swarm"] = "compose"
+    # swarm: how published ports reach the apps; "gateway" where the kernel lacks IPVS
+    routing: Literal["mesh", "gateway"] = "mesh"
     host: str | None = None  # ssh://user@host[:port]; None: the local engine
     context: str | None = None  # a docker context name instead of host
     apps: list[str]
