@@ -132,7 +132,7 @@ def deploy(project: Project, target_name: str) -> int:
     return deploy_compose(target, new)
 
 
-def _pick(state: State, release_id: int | None, target: Target) -> Release:
+def pick_release(state: State, release_id: int | None, target: Target) -> Release:
     if release_id is not None:
         chosen = state.release(release_id)
         if chosen is None:
@@ -155,11 +155,11 @@ def rollback(project: Project, target_name: str, release_id: int | None) -> int:
     if target.config.kind == "swarm":
         from dockyard.commands.swarm import rollback_stack
 
-        return rollback_stack(target)
+        return rollback_stack(target, release_id)
     check_env_files(target)
     helper = helper_image(target)
     state = read_state(target)
-    chosen = _pick(state, release_id, target)
+    chosen = pick_release(state, release_id, target)
     say(f"rolling '{target.name}' back to {chosen.summary()}")
     failure = _up(target, chosen.compose)
     if failure:

@@ -190,13 +190,13 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     return 0
 
 
-def rollback_stack(target: Target) -> int:
+def rollback_stack(target: Target, release_id: int | None = None) -> int:
+    from dockyard.commands.deploy import pick_release
+
     _require_swarm(target)
     helper = helper_image(target)
     state = read_state(target)
-    previous = state.previous()
-    if previous is None:
-        raise DockyardError(f"deploy target '{target.name}' keeps no older release to go back to")
+    previous = pick_release(state, release_id, target)
     say(f"rolling stack {target.compose_project} back to {previous.summary()}")
     failed = _apply(target, _keep_gateways(target, previous.compose))
     if failed:
