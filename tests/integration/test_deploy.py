@@ -259,6 +259,22 @@ def test_rollback_goes_to_the_previous_release(story: Story) -> None:
     assert "lol_data_parser" in logs
 
 
+def test_k8s_manifests_name_the_pushed_digests(story: Story, tmp_path: Path) -> None:
+    import kubernetes_validate
+    import yaml
+
+    out = tmp_path / "k8s"
+    story.run("k8s", "prod", "-o", str(out))
+    digest = json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
+    images = {r["images"]["api"] for r in digest["releases"]}
+    deployment = yaml.safe_load((out / "api-deployment.yaml").read_text())
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] in images
+    for path in out.glob("*.yaml"):
+        doc = yaml.safe_load(path.read_text())
+        if doc["kind"] != "Kustomization":
+            kubernetes_validate.validate(doc, "1.30.0", strict=True)
+
+
 def _fails_cleanly(story: Story, args: tuple[str, ...], *needles: str) -> None:
     proc = story.run(*args, check=False)
     assert proc.returncode != 0
