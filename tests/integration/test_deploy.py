@@ -265,10 +265,14 @@ def test_k8s_manifests_name_the_pushed_digests(story: Story, tmp_path: Path) -> 
 
     out = tmp_path / "k8s"
     story.run("k8s", "prod", "-o", str(out))
-    digest = json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
-    images = {r["images"]["api"] for r in digest["releases"]}
+    repo = f"{REGISTRY}/{story.name}/api"
+    manifest = docker(
+        "buildx", "imagetools", "inspect", f"{repo}:{story.versions[-1]}",
+        "--format", "{{json .Manifest}}",
+    ).stdout  # fmt: skip
     deployment = yaml.safe_load((out / "api-deployment.yaml").read_text())
-    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] in images
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"{repo}@{json.loads(manifest)['digest']}"  # this revision, by digest
     for path in out.glob("*.yaml"):
         doc = yaml.safe_load(path.read_text())
         if doc["kind"] != "Kustomization":
