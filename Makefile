@@ -9,7 +9,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean devcontainer-cli
+.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd
 .DEFAULT_GOAL := help
 
 help:
@@ -35,13 +35,20 @@ devcontainer-cli:
 base: venv engine
 	@DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh >/dev/null
 
+# A registry on 127.0.0.1:5000 and an sshd on 127.0.0.1:18022 (the deploy tests' "server").
+registry:
+	scripts/ensure-registry.sh >/dev/null
+
+sshd:
+	scripts/ensure-sshd.sh >/dev/null
+
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
 lint: venv
 	$(VENV)/bin/ruff check src tests
 
-test: venv engine devcontainer-cli
+test: venv engine devcontainer-cli registry sshd
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/unit tests/integration
 

@@ -236,6 +236,20 @@ def verify(project_dir: Path, apps: tuple[str, ...], as_json: bool, no_generate:
 
 @cli.command()
 @PROJECT
+@click.option("--dev", is_flag=True, help="Push the dev images (:dev) too.")
+def push(project_dir: Path, apps: tuple[str, ...], dev: bool) -> int:
+    """Push the prod images of APPS (default: all) to the manifest's `registry`.
+
+    Pushes <registry>/<app>:<version> and :<version>-<revision>; layers the registry
+    already has are not sent again.
+    """
+    from dockyard.commands.ship import push as command
+
+    return command(load_project(project_dir), apps, dev=dev)
+
+
+@cli.command()
+@PROJECT
 @BUILD_FIRST
 @click.argument("app", required=False)
 def dev(project_dir: Path, app: str | None, build: bool) -> int:
@@ -288,6 +302,33 @@ def notebook(project_dir: Path, app: str | None, port: int, build: bool) -> int:
 
 @cli.command()
 @PROJECT
+@click.argument("apps", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write, e.g. lol-data.tar.gz.",
+)
+@click.option("--dev", is_flag=True, help="Include the dev images (:dev).")
+def save(project_dir: Path, apps: tuple[str, ...], output: Path, dev: bool) -> int:
+    """Save the images of APPS into one .tar.gz, for a machine with no registry."""
+    from dockyard.commands.ship import save as command
+
+    return command(load_project(project_dir), apps, output, dev=dev)
+
+
+@cli.command()
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+def load(archive: Path) -> int:
+    """Load images from a `dockyard save` archive into the engine (DOCKER_HOST)."""
+    from dockyard.commands.ship import load as command
+
+    return command(archive)
+
+
+@cli.command()
+@PROJECT
 @click.option("--volumes", is_flag=True, help="Also remove the dev volumes (the dev database).")
 def down(project_dir: Path, volumes: bool) -> int:
     """Stop and remove the dev containers: VS Code's, `dockyard dev`'s and notebooks'.
@@ -297,6 +338,78 @@ def down(project_dir: Path, volumes: bool) -> int:
     from dockyard.commands.down import down as command
 
     return command(load_project(project_dir), volumes=volumes)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+def deploy(project_dir: Path, target: str) -> int:
+    """Deploy this revision's images to TARGET ([tool.dockyard.deploy.TARGET]).
+
+    \b
+    compose: render the server's compose file, pull, `up -d`, wait until every app
+             is healthy (health-timeout); on failure roll back to the previous release.
+    swarm:   `docker stack deploy` with start-first, auto-rollback rolling updates.
+    The images must be in the registry: `dockyard build && dockyard push` first.
+    """
+    from dockyard.commands.deploy import deploy as command
+
+    return command(load_project(project_dir), target)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.option("--release", "release_id", type=int, default=None, help="Go back to this release.")
+def rollback(project_dir: Path, target: str, release_id: int | None) -> int:
+    """Run TARGET's previous release again (the server keeps `keep` of them)."""
+    from dockyard.commands.deploy import rollback as command
+
+    return command(load_project(project_dir), target, release_id)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+def status(project_dir: Path, target: str) -> int:
+    """What runs on TARGET: app, image, version, state/health, since; kept releases."""
+    from dockyard.commands.status import status as command
+
+    return command(load_project(project_dir), target)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.argument("apps", nargs=-1)
+@click.option("-f", "--follow", is_flag=True, help="Keep following new output.")
+@click.option("--tail", default="200", show_default=True, help="Lines per app ('all' for all).")
+def logs(project_dir: Path, target: str, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+    """The logs of TARGET's apps (default: all of them)."""
+    from dockyard.commands.status import logs as command
+
+    return command(load_project(project_dir), target, apps, follow, tail)
+
+
+@cli.command()
+@PROJECT
+@click.argument("target")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the manifests [default: k8s/TARGET].",
+)
+@click.option(
+    "--tags", "tags_only", is_flag=True, help="Name images by tag; do not ask the registry."
+)
+def k8s(project_dir: Path, target: str, output: Path | None, tags_only: bool) -> int:
+    """Render Kubernetes manifests for TARGET's apps (Deployment, Service, probes,
+    ConfigMap/Secret env, PVCs, non-root) and a kustomization.yaml."""
+    from dockyard.commands.k8s import k8s as command
+
+    return command(load_project(project_dir), target, output, tags_only)
 
 
 @cli.group()

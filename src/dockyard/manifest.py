@@ -103,11 +103,25 @@ class DeployApp(_Model):
     restart: Literal["no", "always", "on-failure", "unless-stopped"] | None = None
     replicas: int = Field(default=1, ge=0)  # swarm
 
+    @field_validator("env_file")
+    @classmethod
+    def _relative(cls, value: list[str]) -> list[str]:
+        for path in value:
+            parts = path.replace("\\", "/").split("/")
+            if path.startswith(("/", "~")) or ".." in parts:
+                raise ValueError(
+                    f"'{path}' must be a path inside the project (it is copied to the same "
+                    "place under the target's directory on the server)"
+                )
+        return value
+
 
 class DeployTarget(_Model):
     """A server (compose) or a swarm that runs some of the apps."""
 
     kind: Literal["compose", "swarm"] = "compose"
+    # swarm: how published ports reach the apps; "gateway" where the kernel lacks IPVS
+    routing: Literal["mesh", "gateway"] = "mesh"
     host: str | None = None  # ssh://user@host[:port]; None: the local engine
     context: str | None = None  # a docker context name instead of host
     apps: list[str]
@@ -115,6 +129,25 @@ class DeployTarget(_Model):
     keep: int = Field(default=5, ge=1)  # previous versions kept for rollback
     health_timeout: str = Field(default="120s", alias="health-timeout")
     app: dict[str, DeployApp] = Field(default_factory=dict)
+
+    @field_validator("health_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(s|m)", value):
+            raise ValueError("a duration like '120s' or '2m'")
+        return value
+
+    @field_validator("directory")
+    @classmethod
+    def _absolute_directory(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError(f"'{value}' must be an absolute path on the server")
+        return value
+
+    @property
+    def health_seconds(self) -> int:
+        number = int(self.health_timeout[:-1])
+        return number * 60 if self.health_timeout.endswith("m") else number
 
     @model_validator(mode="after")
     def _one_address(self) -> DeployTarget:

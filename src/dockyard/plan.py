@@ -73,6 +73,11 @@ def requirements_text(reqs: tuple[Requirement, ...]) -> str:
     return "".join(r.text + "\n" for r in reqs)
 
 
+def image_name(project: Project, app: str) -> str:
+    """The repository of an app's images: <registry or name>/<app>."""
+    return f"{project.registry or project.name}/{app}"
+
+
 @dataclass(frozen=True)
 class AppPlan:
     app: App
@@ -168,7 +173,6 @@ def make_plan(
     app's dev image carries the dev groups of every first-party member it contains,
     so the tests of a shared library run in the dev container of an app that uses it.
     """
-    prefix = project.registry or project.name
     apps = []
     for app in project.apps.values():
         dev: set[Requirement] = set()
@@ -177,7 +181,7 @@ def make_plan(
         apps.append(
             AppPlan(
                 app=app,
-                image=f"{prefix}/{app.name}",
+                image=image_name(project, app.name),
                 version=app.member.version,
                 requirements=parse_requirements(exports[app.member.name][0]),
                 dev_requirements=tuple(sorted(dev, key=lambda r: (r.name, r.version))),

@@ -1,0 +1,94 @@
+"""`dockyard push`, `save` and `load`: images, not Dockerfiles, are what gets shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dockyard.engine import docker, git, images
+from dockyard.errors import DockyardError
+from dockyard.manifest import Project
+from dockyard.plan import image_name
+
+
+def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[tuple[str, str]]:
+    """(app, tag) of each selected app's prod tags (version, version-revision) [+ dev]."""
+    revision = git.revision(project.root)
+    out = []
+    for app in project.select(names):
+        repo = image_name(project, app.name)
+        version = app.member.version
+        out.append((app.name, f"{repo}:{version}"))
+        if revision:
+            out.append((app.name, f"{repo}:{version}-{revision}"))
+        if dev:
+            out.append((app.name, f"{repo}:dev"))
+    return out
+
+
+def _require_built(tags: list[tuple[str, str]]) -> None:
+    for app, tag in tags:
+        if docker.inspect_image(tag) is None:
+            flag = " --dev" if tag.endswith(":dev") else ""
+            raise DockyardError(
+                f"the image {tag} is not built (for this revision); run "
+                f"`dockyard build{flag} {app}` first"
+            )
+
+
+def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
+    """Push prod (and with ``dev`` the dev) images to the manifest's registry."""
+    if project.registry is None:
+        raise DockyardError(
+            f"{project.pyproject}: tool.dockyard.registry is not set; set it (e.g. "
+            'registry = "registry.example.com/team") and rebuild, or move images without '
+            "a registry: `dockyard save APP... -o FILE.tar.gz`"
+        )
+    tags = image_tags(project, names, dev=dev)
+    docker.require_engine()
+    images.require_registry(project.registry)
+    _require_built(tags)
+    sent = present = 0
+    for _, tag in tags:
+        pushed = images.push(tag)
+        sent += pushed.sent
+        present += pushed.present
+        click.echo(
+            f"pushed {tag}  {pushed.digest[:19]}  ({pushed.sent} layer(s) sent, "
+            f"{pushed.present} already in the registry)"
+        )
+    click.echo(
+        f"{len(tags)} tag(s) pushed to {project.registry}: {sent} layer(s) sent, "
+        f"{present} already there",
+        err=True,
+    )
+    return 0
+
+
+def save(project: Project, names: tuple[str, ...], output: Path, *, dev: bool) -> int:
+    """Write the apps' images into one .tar.gz (for a host with no registry)."""
+    if not output.parent.is_dir():
+        raise DockyardError(f"cannot write {output}: the folder {output.parent} does not exist")
+    tags = image_tags(project, names, dev=dev)
+    docker.require_engine()
+    _require_built(tags)
+    size = images.save([tag for _, tag in tags], output)
+    click.echo(f"saved {len(tags)} tag(s) to {output} ({size / 1e6:.1f} MB):")
+    for _, tag in tags:
+        click.echo(f"  {tag}")
+    click.echo(f"on the other machine: dockyard load {output.name}", err=True)
+    return 0
+
+
+def load(archive: Path) -> int:
+    """Load a `dockyard save` archive into the engine."""
+    if not archive.is_file():
+        raise DockyardError(f"{archive}: no such file; pass the .tar.gz `dockyard save` wrote")
+    docker.require_engine()
+    loaded = images.load(archive)
+    if not loaded:
+        raise DockyardError(f"{archive} held no image; make one with `dockyard save`")
+    for ref in loaded:
+        click.echo(f"loaded {ref}")
+    return 0

@@ -1,0 +1,238 @@
+"""`dockyard deploy/rollback/status/logs` for swarm targets (`kind = "swarm"`).
+
+The stack file is rendered by render/stack.py; Swarm itself does the rolling update,
+gates it on health and rolls a failed update back. dockyard waits for the outcome,
+reports it in one line, and keeps the releases on the manager for `rollback`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+import yaml
+
+from dockyard.errors import DockyardError
+from dockyard.release import add_release, make_current
+from dockyard.render.server import VERSION_LABEL, DeployImage, app_ports, dump
+from dockyard.render.stack import gateway_name, render_stack
+from dockyard.target import (
+    Target,
+    helper_image,
+    now,
+    prepare_server,
+    read_state,
+    say,
+    staged,
+    write_state,
+)
+
+NAMESPACE = "com.docker.stack.namespace"
+DONE = {"completed"}
+ROLLED_BACK = {"rollback_completed", "rollback_paused", "paused"}
+
+
+def _require_swarm(target: Target) -> None:
+    proc = target.engine.docker(["info", "--format", "{{json .Swarm}}"], timeout=60)
+    swarm = json.loads(proc.stdout or "{}")
+    if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
+        raise DockyardError(
+            f"deploy target '{target.name}' is kind = \"swarm\" but {target.engine.address} "
+            'is not a swarm manager; run `docker swarm init` there (or use kind = "compose")'
+        )
+
+
+def _services(target: Target) -> dict[str, dict]:
+    """The stack's services, inspected, by app name."""
+    proc = target.engine.docker(
+        ["service", "ls", "-q", "--filter", f"label={NAMESPACE}={target.compose_project}"]
+    )
+    infos = target.engine.inspect(proc.stdout.split(), kind="service")
+    prefix = f"{target.compose_project}_"
+    return {i["Spec"]["Name"].removeprefix(prefix): i for i in infos}
+
+
+def _running(target: Target, app: str) -> tuple[int, int]:
+    proc = target.engine.docker(
+        ["service", "ps", "--filter", "desired-state=running", f"{target.compose_project}_{app}",
+         "--format", "{{.CurrentState}}"],
+        check=False,
+    )  # fmt: skip
+    states = proc.stdout.splitlines()
+    return sum(s.startswith("Running") for s in states), len(states)
+
+
+def _judge(target: Target, app: str, info: dict, started_before: str | None) -> str | None:
+    """'ok', 'wait' or a failure reason for one service after a stack deploy."""
+    status = info.get("UpdateStatus") or {}
+    if status and status.get("StartedAt") != started_before:
+        state = status.get("State", "")
+        if state in ROLLED_BACK:
+            return f"{app}: {status.get('Message') or state}"
+        if state not in DONE:
+            return "wait"
+    running, desired = _running(target, app)
+    wanted = info["Spec"].get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
+    return "ok" if running >= wanted and desired >= wanted else "wait"
+
+
+def _waited(target: Target) -> list[str]:
+    """The stack's services to wait for: every app, and its gateway when there is one."""
+    names = list(target.config.apps)
+    if target.config.routing == "gateway":
+        names += [
+            gateway_name(app)
+            for app in target.config.apps
+            if app_ports(target.project, target.config, app)
+        ]
+    return names
+
+
+def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list[str]:
+    deadline = time.monotonic() + timeout
+    time.sleep(2)  # let the managers start the updates the new spec asks for
+    while True:
+        services = _services(target)
+        verdicts = {
+            app: _judge(target, app, services[app], before.get(app)) if app in services else "wait"
+            for app in _waited(target)
+        }
+        failed = [v for v in verdicts.values() if v not in ("ok", "wait")]
+        if failed:
+            return failed
+        if all(v == "ok" for v in verdicts.values()):
+            return []
+        if time.monotonic() > deadline:
+            late = [app for app, v in verdicts.items() if v == "wait"]
+            return [f"{', '.join(late)} not healthy after {timeout:.0f}s"]
+        time.sleep(1)
+
+
+def _apply(target: Target, text: str) -> list[str]:
+    """`docker stack deploy` the text, wait for Swarm's verdict; the failures."""
+    before = {
+        app: (info.get("UpdateStatus") or {}).get("StartedAt")
+        for app, info in _services(target).items()
+    }
+    with staged(target, text) as file:
+        target.engine.docker(
+            ["stack", "deploy", "--prune", "--resolve-image", "never", "-c", str(file),
+             target.compose_project],
+            what=f"docker stack deploy on {target.engine.address}",
+        )  # fmt: skip
+    return _wait(target, before, target.config.health_seconds)
+
+
+def _pull(target: Target, new: dict[str, DeployImage]) -> None:
+    for image in new.values():
+        proc = target.engine.docker(["pull", "-q", image.reference], check=False, timeout=900)
+        if proc.returncode != 0:
+            lines = (proc.stderr or "").strip().splitlines()
+            raise DockyardError(
+                f"deploy target '{target.name}': the manager cannot pull {image.reference} "
+                f"({lines[-1] if lines else proc.returncode}); nothing was changed there"
+            )
+
+
+def _gateway_images(target: Target) -> dict[str, str]:
+    """The image each running gateway uses, by app (kept so that it is not restarted)."""
+    services = _services(target)
+    return {
+        app: services[name]["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+        for app in target.config.apps
+        if (name := gateway_name(app)) in services
+    }
+
+
+def _keep_gateways(target: Target, text: str) -> str:
+    """An earlier release's stack file with the running gateways' images kept."""
+    images = _gateway_images(target)
+    if not images:
+        return text
+    document = yaml.safe_load(text)
+    for app, image in images.items():
+        if gateway_name(app) in document["services"]:
+            document["services"][gateway_name(app)]["image"] = image
+    head = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    return head + "\n" + dump(document)
+
+
+def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
+    _require_swarm(target)
+    text = render_stack(
+        target.project, target.name, target.config, new, gateway_images=_gateway_images(target)
+    )
+    versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
+    say(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
+    _pull(target, new)
+    helper = next(iter(new.values())).reference
+    state = prepare_server(target, helper, text)
+    say(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
+    failed = _apply(target, text)
+    if failed:
+        previous = state.running
+        write_state(target, helper, state, previous.compose if previous else text)
+        where = f"Swarm rolled back by itself to {previous.summary()}" if previous else (
+            "nothing ran before"
+        )  # fmt: skip
+        raise DockyardError(f"deploy on '{target.name}' failed: {'; '.join(failed)}; {where}")
+    after, release = add_release(
+        state,
+        images={app: image.reference for app, image in new.items()},
+        versions={app: image.version for app, image in new.items()},
+        compose=text,
+        deployed_at=now(),
+        keep=target.config.keep,
+    )
+    write_state(target, helper, after, text)
+    say(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
+    return 0
+
+
+def rollback_stack(target: Target, release_id: int | None = None) -> int:
+    from dockyard.commands.deploy import pick_release
+
+    _require_swarm(target)
+    helper = helper_image(target)
+    state = read_state(target)
+    previous = pick_release(state, release_id, target)
+    say(f"rolling stack {target.compose_project} back to {previous.summary()}")
+    failed = _apply(target, _keep_gateways(target, previous.compose))
+    if failed:
+        raise DockyardError(f"rollback on '{target.name}' failed: {'; '.join(failed)}")
+    write_state(target, helper, make_current(state, previous.id), previous.compose)
+    say(f"{previous.summary()} is live on '{target.name}' (swarm) and healthy")
+    return 0
+
+
+def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for app, info in sorted(_services(target).items()):
+        spec = info["Spec"]
+        image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
+        repo, _, digest = image.partition("@")
+        running, _ = _running(target, app)
+        wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
+        update = (info.get("UpdateStatus") or {}).get("State", "")
+        state = f"{running}/{wanted} running" + (f" ({update})" if update else "")
+        labels = spec["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
+        since = (info.get("UpdatedAt") or "")[:19].replace("T", " ")
+        short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
+        rows.append((app, short, labels.get(VERSION_LABEL, "?"), state, since))
+    return rows
+
+
+def stack_logs(target: Target, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+    names = list(apps) or list(target.config.apps)
+    if follow and len(names) > 1:
+        raise DockyardError("--follow on a swarm target takes one app: dockyard logs TARGET APP -f")
+    code = 0
+    for app in names:
+        args = ["service", "logs", "--no-trunc", "--tail", tail, *(["--follow"] if follow else [])]
+        proc = target.engine.docker(
+            [*args, f"{target.compose_project}_{app}"], capture=False, check=False, timeout=None
+        )
+        code = code or proc.returncode
+    click.echo("", nl=False)
+    return code

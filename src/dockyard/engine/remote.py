@@ -1,0 +1,184 @@
+"""A deploy target's engine, reached like the docker CLI reaches it: DOCKER_HOST
+(``ssh://user@host`` runs ``docker system dial-stdio`` over ssh) or a Docker context.
+
+Files on the server (the compose file, env files, the release state) are written by a
+short-lived helper container with the target directory bind-mounted, so dockyard needs
+nothing on the server but the engine, and the same code serves ssh, tcp and contexts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockyard.engine.run import run
+from dockyard.errors import DockyardError
+
+HELPER_ROOT = "/target"
+HELPER_MOUNTS = "/mnt/bind"
+APP_UID = 10001
+
+# Runs as root inside the helper: write files, own writable bind mounts, read files back.
+_HELPER = """
+import json, os, sys
+req = json.load(sys.stdin)
+out = {}
+for rel in req["read"]:
+    try:
+        with open(os.path.join("/target", rel)) as handle:
+            out[rel] = handle.read()
+    except FileNotFoundError:
+        out[rel] = None
+for rel, (text, mode) in req["write"].items():
+    path = os.path.join("/target", rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".partial", "w") as handle:
+        handle.write(text)
+    os.chmod(path + ".partial", int(mode, 8))
+    os.replace(path + ".partial", path)
+for index, own in enumerate(req["own"]):
+    if own:
+        os.chown(f"/mnt/bind/{index}", req["uid"], req["uid"])
+print(json.dumps(out))
+"""
+
+
+@dataclass(frozen=True)
+class TargetEngine:
+    """The engine of one deploy target."""
+
+    name: str  # the target's name, for messages
+    host: str | None  # DOCKER_HOST, e.g. ssh://root@server
+    context: str | None  # or a docker context
+
+    @property
+    def address(self) -> str:
+        if self.host:
+            return self.host
+        if self.context:
+            return f"docker context {self.context}"
+        return "the local engine"
+
+    @property
+    def env(self) -> dict[str, str]:
+        if self.host:
+            return {"DOCKER_HOST": self.host, "DOCKER_CONTEXT": ""}
+        if self.context:
+            return {"DOCKER_CONTEXT": self.context}
+        return {}
+
+    def docker(
+        self,
+        args: Sequence[str],
+        *,
+        check: bool = True,
+        capture: bool = True,
+        input: str | None = None,
+        timeout: float | None = 300,
+        what: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return run(
+            ["docker", *args],
+            env=self.env,
+            check=check,
+            capture=capture,
+            input=input,
+            timeout=timeout,
+            what=what or f"docker {args[0]} on {self.address}",
+        )
+
+    def require(self) -> str:
+        """The server engine's version; one clear line when it cannot be reached."""
+        try:
+            proc = self.docker(
+                ["version", "--format", "{{.Server.Version}}"], check=False, timeout=60
+            )
+        except DockyardError as exc:
+            raise DockyardError(f"deploy target '{self.name}': {exc}") from None
+        if proc.returncode != 0 or not proc.stdout.strip():
+            lines = [x for x in (proc.stderr or "").strip().splitlines() if x.strip()]
+            reason = lines[-1] if lines else f"exit code {proc.returncode}"
+            hint = (
+                f"check that `DOCKER_HOST={self.host} docker info` works (ssh key, host, "
+                "port, and docker on the server)"
+                if self.host and self.host.startswith("ssh://")
+                else "check that the engine runs and answers there"
+            )
+            raise DockyardError(
+                f"deploy target '{self.name}': cannot reach the engine at {self.address} "
+                f"({reason}); {hint}"
+            )
+        return proc.stdout.strip()
+
+    def compose(
+        self,
+        project: str,
+        args: Sequence[str],
+        *,
+        file: Path | None = None,
+        check: bool = False,
+        capture: bool = True,
+        timeout: float | None = 600,
+    ) -> subprocess.CompletedProcess[str]:
+        argv = ["compose", "--ansi", "never", "-p", project]
+        if file is not None:
+            argv += ["-f", str(file)]
+        return self.docker(
+            [*argv, *args],
+            check=check,
+            capture=capture,
+            timeout=timeout,
+            what=f"docker compose {args[0]} on {self.address}",
+        )
+
+    def inspect(self, ids: list[str], kind: str = "container") -> list[dict]:
+        if not ids:
+            return []
+        proc = self.docker([kind, "inspect", *ids], check=False, timeout=60)
+        return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+
+    def containers(self, label: str) -> list[dict]:
+        """Inspected containers (running or not) carrying ``label`` (key=value)."""
+        proc = self.docker(["ps", "-aq", "--filter", f"label={label}"], timeout=60)
+        return self.inspect(proc.stdout.split())
+
+    def files(
+        self,
+        image: str,
+        directory: str,
+        *,
+        read: Sequence[str] = (),
+        write: dict[str, tuple[str, str]] | None = None,
+        binds: Sequence[tuple[str, bool]] = (),
+    ) -> dict[str, str | None]:
+        """One helper container: read files of ``directory``, write others (text, octal
+        mode), create bind-mount sources and give the writable ones to uid 10001."""
+        mounts: list[str] = ["-v", f"{directory}:{HELPER_ROOT}"]
+        for index, (source, _) in enumerate(binds):
+            mounts += ["-v", f"{source}:{HELPER_MOUNTS}/{index}"]
+        request = {
+            "read": list(read),
+            "write": write or {},
+            "own": [own for _, own in binds],
+            "uid": APP_UID,
+        }
+        proc = self.docker(
+            [
+                "run", "--rm", "-i", "--pull", "never", "--network", "none", "--user", "0:0",
+                "--no-healthcheck", "--entrypoint", "/opt/venv/bin/python", *mounts,
+                image, "-c", _HELPER,
+            ],
+            check=False,
+            input=json.dumps(request),
+            timeout=180,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            detail = (proc.stderr or "").strip().splitlines()
+            raise DockyardError(
+                f"could not write {directory} on {self.address} with a helper container of "
+                f"{image} ({detail[-1] if detail else proc.returncode})"
+            )
+        return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,0 +1,187 @@
+"""A deploy target's own compose file: the server's `compose.yaml` (pure: no I/O).
+
+It differs from the project's compose.yaml in what a server needs: images by digest
+(immutable, so a rollback restores exactly what ran), bind mounts at absolute paths
+under the target's directory, the target's env files, ports and restart policy.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from dockyard import __version__
+from dockyard.manifest import DeployApp, DeployTarget, Project
+
+VERSION_LABEL = "dev.dockyard.version"
+APP_LABEL = "dev.dockyard.app"
+
+
+@dataclass(frozen=True)
+class DeployImage:
+    """An app's image as deployed: pinned by digest, named by the tag it came from."""
+
+    app: str
+    reference: str  # <repository>@sha256:<digest>
+    version: str  # the tag it was resolved from, e.g. 0.1.0-3eac79fe029d
+
+
+@dataclass(frozen=True)
+class BindMount:
+    app: str
+    source: str  # absolute path on the server
+    target: str  # path in the container
+    read_only: bool
+
+
+def compose_project(project: Project, target_name: str) -> str:
+    """The Compose project (and Swarm stack) name on the server."""
+    return f"{project.name}-{target_name}"
+
+
+def server_directory(project: Project, target_name: str, target: DeployTarget) -> str:
+    return target.directory or f"/srv/dockyard/{compose_project(project, target_name)}"
+
+
+def _settings(target: DeployTarget, app: str) -> DeployApp:
+    return target.app.get(app) or DeployApp()
+
+
+def app_volumes(project: Project, target: DeployTarget, app: str) -> list[str]:
+    own = _settings(target, app).volumes
+    return list(own) if own is not None else list(project.apps[app].config.volumes)
+
+
+def app_ports(project: Project, target: DeployTarget, app: str) -> list[str]:
+    own = _settings(target, app).ports
+    return list(own) if own is not None else list(project.apps[app].config.ports)
+
+
+def app_environment(project: Project, target: DeployTarget, app: str) -> dict[str, str]:
+    return {**project.apps[app].config.environment, **_settings(target, app).environment}
+
+
+def app_restart(project: Project, target: DeployTarget, app: str) -> str:
+    return _settings(target, app).restart or project.apps[app].config.restart
+
+
+def is_bind(source: str) -> bool:
+    return source.startswith((".", "/", "~"))
+
+
+def absolute_volume(spec: str, directory: str) -> str:
+    """``./logs:/app/logs`` -> ``<directory>/logs:/app/logs``; names and absolute paths stay."""
+    if ":" not in spec:
+        return spec
+    source, rest = spec.split(":", 1)
+    if source.startswith("."):
+        source = posixpath.normpath(posixpath.join(directory, source))
+    return f"{source}:{rest}"
+
+
+def bind_mounts(project: Project, target: DeployTarget, directory: str) -> list[BindMount]:
+    """Every host directory the target's apps mount, at its absolute server path."""
+    mounts = []
+    for app in target.apps:
+        for spec in app_volumes(project, target, app):
+            parts = absolute_volume(spec, directory).split(":")
+            if len(parts) >= 2 and is_bind(parts[0]):
+                read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+                mounts.append(BindMount(app, parts[0], parts[1], read_only))
+    return mounts
+
+
+def env_files(target: DeployTarget) -> list[str]:
+    """Every env file the target names (paths relative to the project root)."""
+    files: list[str] = []
+    for app in target.apps:
+        files += [f for f in _settings(target, app).env_file if f not in files]
+    return files
+
+
+def named_volumes(specs: list[str]) -> list[str]:
+    return [s.split(":", 1)[0] for s in specs if ":" in s and not is_bind(s.split(":", 1)[0])]
+
+
+def _service(
+    project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
+) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "image": image.reference,
+        "labels": {APP_LABEL: app, VERSION_LABEL: image.version},
+    }
+    environment = app_environment(project, target, app)
+    if environment:
+        service["environment"] = environment
+    if _settings(target, app).env_file:
+        service["env_file"] = list(_settings(target, app).env_file)
+    volumes = [absolute_volume(v, directory) for v in app_volumes(project, target, app)]
+    if volumes:
+        service["volumes"] = volumes
+    ports = app_ports(project, target, app)
+    if ports:
+        service["ports"] = ports
+    service["restart"] = app_restart(project, target, app)
+    needs = [a for a in project.apps[app].config.depends_on if a in target.apps]
+    if needs:
+        service["depends_on"] = {
+            a: {
+                "condition": "service_healthy"
+                if project.apps[a].config.healthcheck is not None
+                else "service_started"
+            }
+            for a in needs
+        }
+    return service
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML a person reads: no &anchors/*aliases for repeated values."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(document: Any) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
+
+
+def header(
+    project: Project,
+    target_name: str,
+    what: str,
+    images: dict[str, DeployImage],
+    command: str = "deploy",
+) -> str:
+    lines = [
+        f"# Generated by dockyard {__version__} for deploy target '{target_name}' of "
+        f"{project.name}:\n# {what}",
+        f"# from [tool.dockyard.deploy.{target_name}] in pyproject.toml; do not edit here:",
+        f"# change the manifest and run `dockyard {command} {target_name}`.",
+        "# Images:",
+    ]
+    lines += [f"#   {app}: {image.version}  ({image.reference})" for app, image in images.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_server_compose(
+    project: Project, target_name: str, target: DeployTarget, images: dict[str, DeployImage]
+) -> str:
+    """The compose file for ``docker compose -p <name>-<target> up -d`` on the server."""
+    directory = server_directory(project, target_name, target)
+    services = {app: _service(project, target, app, images[app], directory) for app in target.apps}
+    volumes: list[str] = []
+    for app in target.apps:
+        volumes += [v for v in named_volumes(app_volumes(project, target, app)) if v not in volumes]
+    document: dict[str, Any] = {"name": compose_project(project, target_name), "services": services}
+    if volumes:
+        document["volumes"] = {v: {} for v in volumes}
+    what = (
+        f"the server's compose file\n# ({directory}/compose.yaml). Bind-mounted host "
+        "directories are created on deploy;\n# writable (not :ro) ones are given to the "
+        "apps' non-root user, uid 10001."
+    )
+    return header(project, target_name, what, images) + "\n" + dump(document)

@@ -1,0 +1,179 @@
+"""One deploy target at work: its engine, directory, images, releases and health wait.
+
+Shared by `deploy`, `rollback`, `status` and `logs`; the engine calls go through
+engine/remote.py, the decisions are in render/server.py, release.py and health.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from dockyard.engine import git, images
+from dockyard.engine.remote import TargetEngine
+from dockyard.errors import DockyardError
+from dockyard.health import Verdict, judge
+from dockyard.manifest import DeployTarget, Project
+from dockyard.plan import image_name
+from dockyard.release import STATE_FILE, State, dump_state, parse_state
+from dockyard.render.server import (
+    DeployImage,
+    bind_mounts,
+    compose_project,
+    env_files,
+    server_directory,
+)
+
+COMPOSE_FILE = "compose.yaml"
+PROJECT_LABEL = "com.docker.compose.project"
+
+
+def say(message: str) -> None:
+    click.echo(f"dockyard: {message}", err=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    project: Project
+    name: str
+    config: DeployTarget
+    engine: TargetEngine
+
+    @property
+    def directory(self) -> str:
+        return server_directory(self.project, self.name, self.config)
+
+    @property
+    def compose_project(self) -> str:
+        return compose_project(self.project, self.name)
+
+    @property
+    def state_path(self) -> str:
+        return f"{self.directory}/{STATE_FILE}"
+
+
+def open_target(project: Project, name: str) -> Target:
+    if name not in project.deploy:
+        known = ", ".join(project.deploy) or "none; add [tool.dockyard.deploy.<name>]"
+        raise DockyardError(f"{project.pyproject}: no deploy target '{name}' (targets: {known})")
+    config = project.deploy[name]
+    return Target(project, name, config, TargetEngine(name, config.host, config.context))
+
+
+def resolve_images(target: Target) -> dict[str, DeployImage]:
+    """Each app's image for this revision, pinned to the digest the registry serves."""
+    project = target.project
+    if project.registry is None:
+        raise DockyardError(
+            f"{project.pyproject}: tool.dockyard.registry is not set; the server pulls the "
+            "images from a registry: set it, rebuild and `dockyard push`"
+        )
+    revision = git.revision(project.root)
+    out = {}
+    for app in target.config.apps:
+        version = project.apps[app].member.version
+        tag = f"{version}-{revision}" if revision else version
+        repo = image_name(project, app)
+        digest = images.registry_digest(f"{repo}:{tag}", app=app)
+        out[app] = DeployImage(app, f"{repo}@{digest}", tag)
+    return out
+
+
+def check_env_files(target: Target) -> None:
+    for rel in env_files(target.config):
+        if not (target.project.root / rel).is_file():
+            raise DockyardError(
+                f"{target.project.pyproject}: tool.dockyard.deploy.{target.name}: env file "
+                f"{rel} does not exist; create it (keep it out of git)"
+            )
+
+
+@contextmanager
+def staged(target: Target, compose_text: str) -> Iterator[Path]:
+    """A local folder laid out like the server's directory: compose.yaml + env files.
+
+    Compose reads env files on the client; bind mounts in the file are absolute paths
+    on the server, so the same file works here and there.
+    """
+    with tempfile.TemporaryDirectory(prefix="dockyard-deploy-") as tmp:
+        root = Path(tmp)
+        (root / COMPOSE_FILE).write_text(compose_text)
+        for rel in env_files(target.config):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target.project.root / rel, root / rel)
+        yield root / COMPOSE_FILE
+
+
+def server_files(target: Target, compose_text: str) -> dict[str, tuple[str, str]]:
+    """What the server's directory holds besides the state: the compose and env files."""
+    files = {COMPOSE_FILE: (compose_text, "644")}
+    for rel in env_files(target.config):
+        files[rel] = ((target.project.root / rel).read_text(), "600")
+    return files
+
+
+def prepare_server(target: Target, image: str, compose_text: str) -> State:
+    """Write the compose and env files, create and own the bind mounts; the state read."""
+    binds = [(b.source, not b.read_only) for b in bind_mounts(
+        target.project, target.config, target.directory
+    )]  # fmt: skip
+    got = target.engine.files(
+        image,
+        target.directory,
+        read=[STATE_FILE],
+        write=server_files(target, compose_text),
+        binds=binds,
+    )
+    return parse_state(got.get(STATE_FILE), f"{target.state_path} on {target.engine.address}")
+
+
+def write_state(target: Target, image: str, state: State, compose_text: str) -> None:
+    files = {STATE_FILE: (dump_state(state), "644"), COMPOSE_FILE: (compose_text, "644")}
+    target.engine.files(image, target.directory, write=files)
+
+
+def helper_image(target: Target) -> str:
+    """An image already on the server to run the helper container with."""
+    for container in target.engine.containers(f"{PROJECT_LABEL}={target.compose_project}"):
+        return container["Config"]["Image"]
+    prefix = image_name(target.project, "")
+    proc = target.engine.docker(
+        ["image", "ls", "--format", "{{.Repository}}@{{.Digest}}"], timeout=60
+    )
+    for line in proc.stdout.split():
+        if line.startswith(prefix) and "@sha256:" in line:
+            return line
+    raise DockyardError(
+        f"deploy target '{target.name}': nothing of {target.project.name} is on "
+        f"{target.engine.address} yet; run `dockyard deploy {target.name}` first"
+    )
+
+
+def read_state(target: Target) -> State:
+    got = target.engine.files(helper_image(target), target.directory, read=[STATE_FILE])
+    return parse_state(got.get(STATE_FILE), f"{target.state_path} on {target.engine.address}")
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wait_healthy(target: Target, timeout: float) -> Verdict:
+    """Poll the target's containers until all are healthy, one fails, or time runs out."""
+    deadline = time.monotonic() + timeout
+    label = f"{PROJECT_LABEL}={target.compose_project}"
+    while True:
+        verdict = judge(target.engine.containers(label), list(target.config.apps))
+        if verdict.done or verdict.failed:
+            return verdict
+        if time.monotonic() > deadline:
+            return Verdict((), tuple(f"{w} after {timeout:.0f}s" for w in verdict.waiting))
+        time.sleep(1)
