@@ -236,6 +236,7 @@ def verify(project_dir: Path, apps: tuple[str, ...], as_json: bool, no_generate:
 
 @cli.command()
 @PROJECT
+@click.argument("apps", nargs=-1)
 @click.option("--dev", is_flag=True, help="Push the dev images (:dev) too.")
 def push(project_dir: Path, apps: tuple[str, ...], dev: bool) -> int:
     """Push the prod images of APPS (default: all) to the manifest's `registry`.

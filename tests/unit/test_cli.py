@@ -250,3 +250,12 @@ def test_help_from_the_real_entry_point(tmp_path: Path) -> None:
     proc = dockyard(tmp_path, "--help")
     assert proc.returncode == 0
     assert "dockyard generate" in proc.stdout
+
+
+def test_every_command_taking_apps_accepts_them() -> None:
+    """A merge once dropped a command's APPS argument; each must still take app names."""
+    from dockyard.cli import cli
+
+    for name in ("build", "push", "test", "verify"):
+        params = {p.name for p in cli.commands[name].params}
+        assert "apps" in params, name
