@@ -28,6 +28,7 @@ from bench.variants import (
     tool_version,
 )
 
+RETRIES = 2  # a failed run is repeated from scratch at most this often
 DEPENDENCY = "tabulate==0.9.0"  # small, pure Python, in no app's lock yet
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
 
@@ -179,6 +180,19 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def attempts(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+    """One run; a failed one (BuildKit sometimes fails with an internal error such as
+    "inconsistent graph state") is discarded and repeated from scratch with a new nonce."""
+    for attempt in range(1 + RETRIES):
+        try:
+            return {**one_run(key, rep, args, root, ctx, base), "discarded_attempts": attempt}
+        except BenchError as error:
+            if attempt == RETRIES:
+                raise
+            say(f"{key}: run failed, repeating it from scratch: {str(error).splitlines()[-1]}")
+    raise AssertionError("unreachable")
+
+
 def warm_up(args: argparse.Namespace, ctx: Context, base: str) -> None:
     """Fill the uv download cache both uv-based variants share (untimed)."""
     from bench.variants import Dockyard
@@ -237,29 +251,24 @@ def _main(args: argparse.Namespace) -> int:
     load = [os.getloadavg()[0]]
     say(f"pushing the base image to {args.registry} once (no variant pays for it)")
     engine.push(base, f"{args.registry}/dockyard-bench/base:latest")
+    engine.remove_images([f"{args.registry}/dockyard-bench/base:latest"])  # the tag only
     say("warm-up: filling the shared uv download cache (untimed)")
     warm_up(args, ctx, base)
     runs: dict[str, list[dict]] = {k: [] for k in keys}
+    config = {"reps": args.reps, "variants": keys, "apps": list(ctx.apps), "dependency": DEPENDENCY}
     for rep in range(args.reps):
         for key in keys:
             say(f"rep {rep + 1}/{args.reps}: {key}")
-            runs[key].append(one_run(key, rep, args, root, ctx, base))
+            runs[key].append(attempts(key, rep, args, root, ctx, base))
             load.append(os.getloadavg()[0])
+            partial = {"meta": info, "config": config, "runs": runs}
+            args.json.write_text(json.dumps(partial, indent=2) + "\n")  # --render recovers it
     info["load average (1 min) during the run"] = (
         f"{min(load):.1f}-{max(load):.1f} (the engine and CPUs are shared with other "
         "engineers building and testing at the same time)"
     )
     deploy_scenarios()
-    results = {
-        "meta": info,
-        "config": {
-            "reps": args.reps,
-            "variants": keys,
-            "apps": list(ctx.apps),
-            "dependency": DEPENDENCY,
-        },
-        "runs": runs,
-    }
+    results = {"meta": info, "config": config, "runs": runs}
     derived = summarize(results)
     args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
     args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
