@@ -154,6 +154,13 @@ def meta_lines(meta: Mapping[str, Any]) -> list[str]:
     return [f"- **{key}**: {value}" for key, value in meta.items()]
 
 
+def failure_line(runs: Mapping[str, list[Mapping[str, Any]]]) -> str:
+    """How many runs were thrown away because a build failed (and repeated from scratch)."""
+    counts = {v: sum(r.get("discarded_attempts", 0) for r in reps) for v, reps in runs.items()}
+    shown = ", ".join(f"{LABELS.get(v, v)} {n}" for v, n in counts.items())
+    return f"- **runs repeated from scratch after a failed build**: {shown}"
+
+
 def render_markdown(results: Mapping[str, Any], derived: Mapping[str, Any], notes: str) -> str:
     """BENCHMARKS.md: the tables, then how it was measured, then the notes on misses."""
     parts = [
@@ -181,6 +188,7 @@ def render_markdown(results: Mapping[str, Any], derived: Mapping[str, Any], note
         "## Machine",
         "",
         *meta_lines(results["meta"]),
+        failure_line(results["runs"]),
         "",
         notes.strip(),
         "",

@@ -28,7 +28,7 @@ from bench.variants import (
     tool_version,
 )
 
-RETRIES = 2  # a failed run is repeated from scratch at most this often
+RETRIES = 4  # a failed run is repeated from scratch at most this often
 DEPENDENCY = "tabulate==0.9.0"  # small, pure Python, in no app's lock yet
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO, docker
+from conftest import REPO, docker
 
 REGISTRY = "127.0.0.1:18251"  # this test's own registry (the bench's is 18250)
 

@@ -83,7 +83,10 @@ def _runs() -> dict:
         }
 
     return {
-        "dockyard": [rep(50.0, 4.0, 500, 20_000), rep(60.0, 5.0, 500, 30_000)],
+        "dockyard": [
+            rep(50.0, 4.0, 500, 20_000),
+            {**rep(60.0, 5.0, 500, 30_000), "discarded_attempts": 1},
+        ],
         "seed": [rep(150.0, 100.0, 1000, 2_000_000), rep(140.0, 80.0, 1000, 2_000_000)],
         "uvrec": [rep(40.0, 12.0, 520, 9_000_000), rep(50.0, 15.0, 520, 9_000_000)],
     }
@@ -119,6 +122,7 @@ def test_markdown_has_every_scenario_target_and_the_deploy_hook() -> None:
     assert text.count(report.NOT_YET) == 2 * 5
     assert "| api | 500 B | 1.0 kB | 520 B |" in text
     assert "- **engine**: 26.1.5" in text
+    assert "after a failed build**: dockyard 1, seed-style 0, uv-recommended 0" in text
     assert text.rstrip().endswith("why")
     assert derived["summary"]["seed"]["lib_edit"] == 90.0
 
