@@ -247,7 +247,7 @@ def _main(args: argparse.Namespace) -> int:
         raise BenchError(f"--variants: unknown {', '.join(unknown)}; know {', '.join(VARIANTS)}")
     root, ctx = registry_root(args), context(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    info = meta(base, args, ctx)
+    info, started = meta(base, args, ctx), time.monotonic()
     load = [os.getloadavg()[0]]
     say(f"pushing the base image to {args.registry} once (no variant pays for it)")
     engine.push(base, f"{args.registry}/dockyard-bench/base:latest")
@@ -267,6 +267,7 @@ def _main(args: argparse.Namespace) -> int:
         f"{min(load):.1f}-{max(load):.1f} (the engine and CPUs are shared with other "
         "engineers building and testing at the same time)"
     )
+    info["wall-clock of the whole run"] = f"{(time.monotonic() - started) / 60:.0f} min"
     deploy_scenarios()
     results = {"meta": info, "config": config, "runs": runs}
     derived = summarize(results)
