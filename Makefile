@@ -9,12 +9,13 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd
+.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd bench
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
 	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+	@echo "make bench  benchmarks vs the seed's Dockerfile and uv's recipe -> BENCHMARKS.md"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -58,3 +59,10 @@ demo: venv engine
 
 clean:
 	rm -rf .work $(VENV)
+
+# Benchmarks: dockyard vs the seed's Dockerfile vs uv's recipe (BENCHMARKS.md, bench/results.json).
+# BENCH_REPS repetitions (default 2); BENCH_REGISTRY is a loopback registry the bench owns.
+BENCH_REGISTRY ?= 127.0.0.1:18250
+bench: venv engine
+	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
+	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))

@@ -1,0 +1,106 @@
+"""The harness's only contact with the outside: subprocesses, the engine, the registry."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bench.stats import INDEX_TYPES, MANIFEST_TYPES, image_manifests
+
+LOG: list[Path] = []  # the current step's log file (set by run.py)
+
+
+class BenchError(Exception):
+    """A step of the benchmark failed; the message names it and ends with its output."""
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 1800,
+) -> str:
+    """Run a command, append its output to the log; raise BenchError with the tail on failure."""
+    argv = [str(a) for a in args]
+    proc = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        input=input,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if LOG:
+        with LOG[0].open("a") as log:
+            log.write(f"$ {' '.join(argv)}  (cwd {cwd})\n{proc.stdout}{proc.stderr}\n")
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
+        raise BenchError(f"`{' '.join(argv[:4])} ...` exited {proc.returncode}:\n{tail}")
+    return proc.stdout
+
+
+def timed(step: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    step()
+    return time.perf_counter() - start
+
+
+def docker(*args: str, **kw) -> str:
+    return run(["docker", *args], **kw)
+
+
+def nonce_base(base: str, nonce: str) -> str:
+    """``base`` plus one tiny layer unique to this run: nothing below it can hit a cache."""
+    tag = f"dockyard-bench/base:{nonce}"
+    dockerfile = f"FROM {base}\nRUN echo {nonce} > /etc/dockyard-bench-nonce\n"
+    docker("buildx", "build", "--load", "--quiet", "-t", tag, "-", input=dockerfile)
+    return tag
+
+
+def remove_images(refs: Sequence[str]) -> None:
+    present = [r for r in refs if r]
+    if present:
+        subprocess.run(["docker", "image", "rm", *present], capture_output=True, check=False)
+
+
+def images_named(pattern: str) -> list[str]:
+    out = docker(
+        "image", "ls", "--filter", f"reference={pattern}", "--format", "{{.Repository}}:{{.Tag}}"
+    )
+    return [line for line in out.splitlines() if line and "<none>" not in line]
+
+
+def push(ref: str, remote: str) -> None:
+    docker("tag", ref, remote)
+    docker("push", "--quiet", remote)
+
+
+def blob_store_bytes(root: Path) -> int:
+    """Bytes of every blob the registry stores (its filesystem driver's blob directory)."""
+    blobs = root / "data" / "docker" / "registry" / "v2" / "blobs"
+    return sum(p.stat().st_size for p in blobs.rglob("data") if p.is_file())
+
+
+def _get(url: str, accept: Sequence[str]) -> dict:
+    request = urllib.request.Request(url, headers={"Accept": ", ".join(accept)})
+    with urllib.request.urlopen(request, timeout=30) as response:  # loopback only
+        return json.loads(response.read())
+
+
+def image_manifest(addr: str, repo: str, tag: str) -> dict:
+    """The image manifest the registry serves for repo:tag (through an index if there is one)."""
+    found = _get(f"http://{addr}/v2/{repo}/manifests/{tag}", INDEX_TYPES + MANIFEST_TYPES)
+    if "manifests" in found:
+        digests = image_manifests(found)
+        if len(digests) != 1:
+            raise BenchError(f"{repo}:{tag}: expected one image manifest, found {len(digests)}")
+        found = _get(f"http://{addr}/v2/{repo}/manifests/{digests[0]}", MANIFEST_TYPES)
+    return found

@@ -1,0 +1,196 @@
+"""Summaries, target verdicts and the BENCHMARKS.md text, from the raw results (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bench.stats import human_bytes, median, same_run_ratios, seconds, times
+
+VARIANTS = ("dockyard", "seed", "uvrec")
+LABELS = {"dockyard": "dockyard", "seed": "seed-style", "uvrec": "uv-recommended"}
+TIME_METRICS = (
+    ("cold", "Cold build of all prod images"),
+    ("noop", "No-op rebuild"),
+    ("lib_edit", "Edit one function of the shared library, rebuild all"),
+    ("app_edit", "Edit one app only, rebuild all"),
+    ("add_dep", "Add one small dependency to one app, rebuild all"),
+)
+BYTE_METRICS = (
+    ("unique_bytes", "Total unique bytes of all prod images (compressed, layers once)"),
+    ("push_first", "Bytes pushed: first push of all apps"),
+    ("push_lib_edit", "Bytes pushed after the shared-library edit"),
+)
+DEPLOY_ROWS = (
+    "Time from `dockyard deploy` to healthy",
+    "Failed requests during an update (bounded loopback load)",
+)
+NOT_YET = "not measured yet (needs dockyard deploy)"
+ONE_MB = 1_000_000
+
+
+def _target(name: str, value: float | None, ok: bool | None, goal: str, shown: str) -> dict:
+    return {"target": name, "goal": goal, "value": value, "shown": shown, "met": ok}
+
+
+def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
+    """The issue's targets, each from ratios measured in the same run (median over runs)."""
+    lib_seed = median(same_run_ratios(runs, "lib_edit", "seed", "dockyard"))
+    lib_uv = median(same_run_ratios(runs, "lib_edit", "uvrec", "dockyard"))
+    cold_uv = median(same_run_ratios(runs, "cold", "uvrec", "dockyard"))
+    size = median(same_run_ratios(runs, "unique_bytes", "dockyard", "seed"))
+    pushed = median(r.get("push_lib_edit") for r in runs.get("dockyard", []))
+
+    def at_least(v: float | None, floor: float) -> bool | None:
+        return None if v is None else v >= floor
+
+    return [
+        _target(
+            "Shared-library edit rebuild vs seed-style",
+            lib_seed,
+            at_least(lib_seed, 20),
+            ">= 20x faster",
+            times(lib_seed) + " faster",
+        ),
+        _target(
+            "Shared-library edit rebuild vs uv-recommended",
+            lib_uv,
+            at_least(lib_uv, 1),
+            "no slower (>= 1.0x)",
+            times(lib_uv) + " faster",
+        ),
+        _target(
+            "Cold build vs uv-recommended",
+            cold_uv,
+            at_least(cold_uv, 1),
+            "no slower (>= 1.0x)",
+            times(cold_uv) + " faster",
+        ),
+        _target(
+            "Total unique bytes of all prod images vs seed-style",
+            size,
+            None if size is None else size <= 0.60,
+            "<= 60% of seed-style",
+            "n/a" if size is None else f"{size:.0%} of seed-style",
+        ),
+        _target(
+            "Bytes pushed after a shared-library edit (all apps)",
+            pushed,
+            None if pushed is None else pushed < ONE_MB,
+            "< 1 MB",
+            human_bytes(pushed),
+        ),
+    ]
+
+
+def summarize(results: Mapping[str, Any]) -> dict:
+    """Medians per variant and metric, per-app sizes, same-run ratios and target verdicts."""
+    runs = results["runs"]
+    summary: dict[str, dict[str, float | None]] = {}
+    sizes: dict[str, dict[str, dict[str, float | None]]] = {}
+    for variant, reps in runs.items():
+        keys = [k for k, _ in TIME_METRICS + BYTE_METRICS]
+        summary[variant] = {k: median(r.get(k) for r in reps) for k in keys}
+        apps = sorted({app for r in reps for app in r.get("sizes", {})})
+        sizes[variant] = {
+            app: {
+                kind: median(r.get("sizes", {}).get(app, {}).get(kind) for r in reps)
+                for kind in ("compressed",)
+            }
+            for app in apps
+        }
+    ratios = {
+        f"{metric}:{base}/dockyard": median(same_run_ratios(runs, metric, base, "dockyard"))
+        for metric, _ in TIME_METRICS + BYTE_METRICS
+        for base in ("seed", "uvrec")
+    }
+    return {"summary": summary, "sizes": sizes, "ratios": ratios, "targets": targets(runs)}
+
+
+def _cell(kind: str, value: float | None) -> str:
+    return seconds(value) if kind == "time" else human_bytes(value)
+
+
+def scenario_table(results: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
+    present = [v for v in VARIANTS if v in results["runs"]]
+    bases = [v for v in ("seed", "uvrec") if v in present]
+    head = ["Scenario", *(LABELS[v] for v in present)]
+    head += [f"{LABELS[b]} ÷ dockyard" for b in bases]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = [(k, label, "time") for k, label in TIME_METRICS]
+    rows += [(k, label, "bytes") for k, label in BYTE_METRICS]
+    for key, label, kind in rows:
+        cells = [label] + [_cell(kind, derived["summary"][v].get(key)) for v in present]
+        cells += [times(derived["ratios"].get(f"{key}:{b}/dockyard")) for b in bases]
+        lines.append("| " + " | ".join(cells) + " |")
+    for label in DEPLOY_ROWS:
+        lines.append("| " + " | ".join([label] + [NOT_YET] * (len(head) - 1)) + " |")
+    return lines
+
+
+def size_table(derived: Mapping[str, Any]) -> list[str]:
+    sizes = derived["sizes"]
+    present = [v for v in VARIANTS if v in sizes]
+    apps = sorted({a for v in present for a in sizes[v]})
+    head = ["Prod image", *(LABELS[v] for v in present)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for app in apps:
+        cells = [app]
+        for v in present:
+            cells.append(human_bytes(sizes[v].get(app, {}).get("compressed")))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def target_table(derived: Mapping[str, Any]) -> list[str]:
+    lines = ["| Target | Goal | Measured (median of same-run ratios) | Met? |", "|---|---|---|---|"]
+    for t in derived["targets"]:
+        verdict = {True: "met", False: "**missed**", None: "not measured"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['goal']} | {t['shown']} | {verdict} |")
+    return lines
+
+
+def meta_lines(meta: Mapping[str, Any]) -> list[str]:
+    return [f"- **{key}**: {value}" for key, value in meta.items()]
+
+
+def failure_line(runs: Mapping[str, list[Mapping[str, Any]]]) -> str:
+    """How many runs were thrown away because a build failed (and repeated from scratch)."""
+    counts = {v: sum(r.get("discarded_attempts", 0) for r in reps) for v, reps in runs.items()}
+    shown = ", ".join(f"{LABELS.get(v, v)} {n}" for v, n in counts.items())
+    return f"- **runs repeated from scratch after a failed build**: {shown}"
+
+
+def render_markdown(results: Mapping[str, Any], derived: Mapping[str, Any], notes: str) -> str:
+    """BENCHMARKS.md: the tables, then how it was measured, then the notes on misses."""
+    parts = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (bench/run.py); raw figures in bench/results.json.",
+        f"Each figure is the median of {results['config']['reps']} runs; each ratio is the "
+        "median of ratios measured within the same run. `A ÷ dockyard` > 1 means dockyard "
+        "is faster (times) or smaller (bytes).",
+        "",
+        "## Scenarios",
+        "",
+        *scenario_table(results, derived),
+        "",
+        "## Targets",
+        "",
+        *target_table(derived),
+        "",
+        "## Prod image size per app",
+        "",
+        "Median; compressed layers + config, as the registry stores them.",
+        "",
+        *size_table(derived),
+        "",
+        "## Machine",
+        "",
+        *meta_lines(results["meta"]),
+        failure_line(results["runs"]),
+        "",
+        notes.strip(),
+        "",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,277 @@
+"""`make bench`: every scenario for dockyard and both baselines, interleaved per repetition."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench import engine
+from bench.engine import BenchError, timed
+from bench.report import render_markdown, summarize
+from bench.stats import image_bytes, seconds, unique_bytes
+from bench.variants import (
+    REPO,
+    VARIANTS,
+    Context,
+    Variant,
+    copy_example,
+    edit_app,
+    edit_library,
+    example_apps,
+    tool_version,
+)
+
+RETRIES = 4  # a failed run is repeated from scratch at most this often
+DEPENDENCY = "tabulate==0.9.0"  # small, pure Python, in no app's lock yet
+NOTES = Path(__file__).resolve().parent / "NOTES.md"
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument(
+        "--reps",
+        type=int,
+        default=int(os.environ.get("BENCH_REPS", "2")),
+        help="repetitions; each figure is their median [default: $BENCH_REPS or 2]",
+    )
+    p.add_argument(
+        "--variants",
+        default="dockyard,seed,uvrec",
+        help="comma-separated subset of dockyard,seed,uvrec",
+    )
+    p.add_argument("--apps", default="", help="comma-separated subset of the example's apps")
+    p.add_argument(
+        "--render",
+        action="store_true",
+        help="only re-render BENCHMARKS.md from the existing results JSON",
+    )
+    p.add_argument("--registry", default="127.0.0.1:18250", help="loopback registry ADDR")
+    p.add_argument(
+        "--registry-root",
+        type=Path,
+        help="its storage root [default: /var/tmp/dockyard-registry-<port>]",
+    )
+    p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
+    p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
+    p.add_argument("--json", type=Path, default=REPO / "bench" / "results.json")
+    return p.parse_args(argv)
+
+
+def registry_root(args: argparse.Namespace) -> Path:
+    root = args.registry_root or Path(
+        f"/var/tmp/dockyard-registry-{args.registry.rsplit(':', 1)[1]}"
+    )
+    config = root / "config.yml"
+    if not config.is_file() or args.registry not in config.read_text():
+        raise BenchError(
+            f"{config} does not configure a registry on {args.registry}; start it with "
+            f"scripts/ensure-registry.sh {args.registry} or pass --registry-root"
+        )
+    return root
+
+
+def context(args: argparse.Namespace) -> Context:
+    from dockyard.buildenv import find_ca_bundle
+    from dockyard.engine.uv import uv_bin
+
+    apps = example_apps()
+    if args.apps:
+        wanted = args.apps.split(",")
+        unknown = sorted(set(wanted) - set(apps))
+        if unknown:
+            raise BenchError(f"--apps: unknown app(s) {', '.join(unknown)}; know {', '.join(apps)}")
+        apps = {a: m for a, m in apps.items() if a in wanted}
+    dockyard = shutil.which("dockyard", path=str(Path(sys.executable).parent)) or "dockyard"
+    ca = find_ca_bundle(None)
+    return Context(dockyard, uv_bin(), str(ca) if ca else None, apps)
+
+
+def meta(base: str, args: argparse.Namespace, ctx: Context) -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = Path("/proc/meminfo").read_text().split()[1]
+    base_id = engine.docker("image", "inspect", "--format", "{{.Id}}", base).strip()
+    return {
+        "date (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "machine": f"{platform.node()}: {os.cpu_count()} cores ({cpu}), "
+        f"{int(mem) / 2**20:.0f} GiB RAM, {platform.platform()}",
+        "engine": tool_version(
+            ["docker", "version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"]
+        ),
+        "image store": tool_version(["docker", "info", "--format", "{{.DriverStatus}}"]),
+        "buildx": tool_version(["docker", "buildx", "version"]),
+        "compose": tool_version(["docker", "compose", "version"]),
+        "dockyard": tool_version([ctx.dockyard, "--version"]),
+        "uv": tool_version([ctx.uv, "--version"]),
+        "python (host)": platform.python_version(),
+        "base image": f"{base} ({base_id[:19]})",
+        "registry": f"{tool_version(['docker-registry', '--version'])} on {args.registry}",
+        "apps": ", ".join(ctx.apps),
+        "added dependency": DEPENDENCY,
+    }
+
+
+def push_all(variant: Variant, args: argparse.Namespace, root: Path, label: str):
+    """Push every app image; the registry's blob-store growth and the pushed manifests."""
+    before = engine.blob_store_bytes(root)
+    manifests = {}
+    for app, ref in variant.images().items():
+        repo = f"{variant.name}/{app}"
+        engine.push(ref, f"{args.registry}/{repo}:{label}")
+        manifests[app] = engine.image_manifest(args.registry, repo, label)
+    return engine.blob_store_bytes(root) - before, manifests
+
+
+def scenarios(variant: Variant, args: argparse.Namespace, root: Path, ctx: Context) -> dict:
+    rec: dict = {"nonce": variant.nonce}
+    tag = f"{variant.key} rep {variant.nonce}"
+    rec["cold"] = timed(variant.build)
+    say(f"{tag}: cold build {seconds(rec['cold'])}")
+    rec["push_first"], manifests = push_all(variant, args, root, "first")
+    rec["sizes"] = {app: {"compressed": image_bytes(m)} for app, m in manifests.items()}
+    rec["unique_bytes"] = unique_bytes(manifests.values())
+    rec["noop"] = timed(variant.build)
+    edit_library(variant.root, variant.nonce)
+    rec["lib_edit"] = timed(variant.build)
+    rec["push_lib_edit"], _ = push_all(variant, args, root, "libedit")
+    edit_app_name = "api" if "api" in ctx.apps else next(iter(ctx.apps))
+    edit_app(variant.root, ctx.apps[edit_app_name], variant.nonce)
+    rec["app_edit"] = timed(variant.build)
+    dep_app = "bot" if "bot" in ctx.apps else next(iter(ctx.apps))
+    rec["add_dep"] = timed(lambda: variant.add_dependency(dep_app, DEPENDENCY))
+    say(
+        f"{tag}: "
+        + ", ".join(f"{k} {seconds(rec[k])}" for k in ("noop", "lib_edit", "app_edit", "add_dep"))
+    )
+    return rec
+
+
+def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+    nonce = secrets.token_hex(4)
+    workdir = args.workdir / f"{key}-{rep}-{nonce}"
+    engine.LOG[:] = [args.workdir / f"{key}-{rep}-{nonce}.log"]
+    copy_example(workdir)
+    nonce_tag = engine.nonce_base(base, nonce)
+    variant = VARIANTS[key](ctx, workdir, nonce, nonce_tag)
+    try:
+        variant.prepare()
+        return scenarios(variant, args, root, ctx)
+    finally:
+        engine.remove_images(engine.images_named(f"{variant.name}/*"))
+        engine.remove_images(engine.images_named(f"{args.registry}/{variant.name}/*"))
+        engine.remove_images([nonce_tag])
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def attempts(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+    """One run; a failed one (BuildKit sometimes fails with an internal error such as
+    "inconsistent graph state") is discarded and repeated from scratch with a new nonce."""
+    for attempt in range(1 + RETRIES):
+        try:
+            return {**one_run(key, rep, args, root, ctx, base), "discarded_attempts": attempt}
+        except BenchError as error:
+            if attempt == RETRIES:
+                raise
+            say(f"{key}: run failed, repeating it from scratch: {str(error).splitlines()[-1]}")
+    raise AssertionError("unreachable")
+
+
+def warm_up(args: argparse.Namespace, ctx: Context, base: str) -> None:
+    """Fill the uv download cache both uv-based variants share (untimed)."""
+    from bench.variants import Dockyard
+
+    workdir = args.workdir / "warm-up"
+    shutil.rmtree(workdir, ignore_errors=True)
+    engine.LOG[:] = [args.workdir / "warm-up.log"]
+    variant = Dockyard(ctx, copy_example(workdir), "warmup", base)
+    try:
+        variant.prepare()
+        variant.build()
+    finally:
+        engine.remove_images(engine.images_named(f"{variant.name}/*"))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def deploy_scenarios() -> None:
+    """HOOK (not measured yet, needs `dockyard deploy`): time to healthy, failed requests.
+
+    When the deploy work lands, measure here and fill the two DEPLOY_ROWS of report.py.
+    """
+    return None
+
+
+def render(args: argparse.Namespace) -> int:
+    data = json.loads(args.json.read_text())
+    results = {k: data[k] for k in ("meta", "config", "runs")}
+    derived = summarize(results)
+    args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
+    say(f"wrote {args.markdown} from {args.json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if args.render:
+        return render(args)
+    try:
+        return _main(args)
+    except BenchError as error:
+        say(f"error: {error}")
+        return 1
+
+
+def _main(args: argparse.Namespace) -> int:
+    base = os.environ.get("DOCKYARD_BASE_IMAGE")
+    if not base:
+        raise BenchError("DOCKYARD_BASE_IMAGE is not set; run `make bench` (it sets one up)")
+    keys = args.variants.split(",")
+    if unknown := sorted(set(keys) - set(VARIANTS)):
+        raise BenchError(f"--variants: unknown {', '.join(unknown)}; know {', '.join(VARIANTS)}")
+    root, ctx = registry_root(args), context(args)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    info, started = meta(base, args, ctx), time.monotonic()
+    load = [os.getloadavg()[0]]
+    say(f"pushing the base image to {args.registry} once (no variant pays for it)")
+    engine.push(base, f"{args.registry}/dockyard-bench/base:latest")
+    engine.remove_images([f"{args.registry}/dockyard-bench/base:latest"])  # the tag only
+    say("warm-up: filling the shared uv download cache (untimed)")
+    warm_up(args, ctx, base)
+    runs: dict[str, list[dict]] = {k: [] for k in keys}
+    config = {"reps": args.reps, "variants": keys, "apps": list(ctx.apps), "dependency": DEPENDENCY}
+    for rep in range(args.reps):
+        for key in keys:
+            say(f"rep {rep + 1}/{args.reps}: {key}")
+            runs[key].append(attempts(key, rep, args, root, ctx, base))
+            load.append(os.getloadavg()[0])
+            partial = {"meta": info, "config": config, "runs": runs}
+            args.json.write_text(json.dumps(partial, indent=2) + "\n")  # --render recovers it
+    info["load average (1 min) during the run"] = (
+        f"{min(load):.1f}-{max(load):.1f} (the engine and CPUs are shared with other "
+        "engineers building and testing at the same time)"
+    )
+    info["wall-clock of the whole run"] = f"{(time.monotonic() - started) / 60:.0f} min"
+    deploy_scenarios()
+    results = {"meta": info, "config": config, "runs": runs}
+    derived = summarize(results)
+    args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
+    say(f"wrote {args.markdown} and {args.json}")
+    return 0
