@@ -43,6 +43,20 @@ class Healthcheck(_Model):
             raise ValueError("'command' must not be empty")
         return self
 
+    def argv(self) -> list[str]:
+        """The probe as an exec-form command, run inside the container.
+
+        An HTTP probe uses the venv's python (on PATH), so it needs no curl in the image.
+        """
+        if self.http is None:
+            return list(self.command or [])
+        probe = (
+            "import sys, urllib.request; "
+            f"sys.exit(0 if urllib.request.urlopen({self.http!r}, timeout=5).status < 400 "
+            "else 1)"
+        )
+        return ["python", "-c", probe]
+
     @field_validator("interval", "timeout", "start_period")
     @classmethod
     def _duration(cls, value: str) -> str:

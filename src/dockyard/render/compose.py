@@ -32,17 +32,8 @@ def named_volumes(volumes: list[str]) -> list[str]:
 
 
 def _healthcheck(check: Healthcheck) -> dict[str, Any]:
-    if check.http is not None:
-        probe = (
-            "import sys, urllib.request; "
-            f"sys.exit(0 if urllib.request.urlopen({check.http!r}, timeout=5).status < 400 "
-            "else 1)"
-        )
-        test = ["CMD", "python", "-c", probe]
-    else:
-        test = ["CMD", *(check.command or [])]
     return {
-        "test": test,
+        "test": ["CMD", *check.argv()],
         "interval": check.interval,
         "timeout": check.timeout,
         "retries": check.retries,

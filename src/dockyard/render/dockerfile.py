@@ -173,19 +173,10 @@ def _member_pins(app: AppPlan) -> str:
 
 
 def _healthcheck(check: Healthcheck) -> str:
-    if check.http is not None:
-        probe = (
-            "import sys, urllib.request; "
-            f"sys.exit(0 if urllib.request.urlopen({check.http!r}, timeout=5).status < 400 "
-            "else 1)"
-        )
-        argv = ["python", "-c", probe]
-    else:
-        argv = list(check.command or [])
     return (
         f"HEALTHCHECK --interval={check.interval} --timeout={check.timeout} "
         f"--start-period={check.start_period} --retries={check.retries} \\\n"
-        f"    CMD {_exec(argv)}"
+        f"    CMD {_exec(check.argv())}"
     )
 
 
