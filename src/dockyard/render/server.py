@@ -106,9 +106,10 @@ def named_volumes(specs: list[str]) -> list[str]:
     return [s.split(":", 1)[0] for s in specs if ":" in s and not is_bind(s.split(":", 1)[0])]
 
 
-def _service(
+def base_service(
     project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
 ) -> dict[str, Any]:
+    """What a server's compose service and a swarm stack service have in common."""
     service: dict[str, Any] = {
         "image": image.reference,
         "labels": {APP_LABEL: app, VERSION_LABEL: image.version},
@@ -121,6 +122,13 @@ def _service(
     volumes = [absolute_volume(v, directory) for v in app_volumes(project, target, app)]
     if volumes:
         service["volumes"] = volumes
+    return service
+
+
+def _service(
+    project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
+) -> dict[str, Any]:
+    service = base_service(project, target, app, image, directory)
     ports = app_ports(project, target, app)
     if ports:
         service["ports"] = ports

@@ -16,12 +16,10 @@ from dockyard.render.gateway import gateway_service
 from dockyard.render.k8s import container_port, published_port
 from dockyard.render.server import (
     APP_LABEL,
-    VERSION_LABEL,
     DeployImage,
-    absolute_volume,
-    app_environment,
     app_ports,
     app_volumes,
+    base_service,
     compose_project,
     dump,
     header,
@@ -57,19 +55,7 @@ def _deploy(project: Project, target: DeployTarget, app: str) -> dict[str, Any]:
 def _service(
     project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
 ) -> dict[str, Any]:
-    service: dict[str, Any] = {
-        "image": image.reference,
-        "labels": {APP_LABEL: app, VERSION_LABEL: image.version},
-    }
-    environment = app_environment(project, target, app)
-    if environment:
-        service["environment"] = environment
-    settings = target.app.get(app)
-    if settings and settings.env_file:
-        service["env_file"] = list(settings.env_file)
-    volumes = [absolute_volume(v, directory) for v in app_volumes(project, target, app)]
-    if volumes:
-        service["volumes"] = volumes
+    service = base_service(project, target, app, image, directory)
     ports = app_ports(project, target, app)
     service["stop_grace_period"] = "20s"
     service["deploy"] = _deploy(project, target, app)
