@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -8,12 +9,14 @@ from dockyard.engine import uv
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project, load_project
 from dockyard.plan import (
+    AppPlan,
     Plan,
     Requirement,
+    lock_sizes,
     make_plan,
     parse_requirements,
     requirements_text,
-    shared_requirements,
+    shared_layers,
 )
 
 BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
@@ -94,14 +97,81 @@ def test_parse_rejects_what_is_not_an_exact_pin(line: str) -> None:
     assert line in str(err.value)
 
 
-def test_shared_needs_same_name_version_and_hashes() -> None:
+def _app_plan(name: str, *reqs: Requirement) -> AppPlan:
+    app = SimpleNamespace(name=name)  # only its name matters to the layer tree
+    return AppPlan(app, f"x/{name}", "1", reqs, ())  # type: ignore[arg-type]
+
+
+def test_shared_layers_need_same_name_version_and_hashes() -> None:
     a1, b1, c1 = _req("a", "1", "a"), _req("b", "1", "b"), _req("c", "1", "c")
-    other_hash = _req("b", "1", "f")
-    other_version = _req("c", "2", "c")
-    assert shared_requirements([(a1, b1, c1), (a1, other_hash, other_version)]) == (a1,)
-    assert shared_requirements([(c1, a1), (a1, c1), (c1, a1, b1)]) == (a1, c1)
-    assert shared_requirements([(b1,)]) == (b1,)
-    assert shared_requirements([]) == ()
+    other_hash, other_version = _req("b", "1", "f"), _req("c", "2", "c")
+    layers = shared_layers(
+        [_app_plan("x", a1, b1, c1), _app_plan("y", a1, other_hash, other_version)], {}
+    )
+    assert [(g.stage, g.parent, g.apps, g.requirements) for g in layers] == [
+        ("deps-common", "base", ("x", "y"), (a1,))
+    ]
+
+
+def test_shared_layers_form_a_tree_that_follows_the_bytes() -> None:
+    """Example-like: big numpy shared by two apps, sqlalchemy by three, pydantic by all."""
+    pyd, sqla, numpy = (
+        _req("pydantic", "2", "a"),
+        _req("sqlalchemy", "2", "b"),
+        _req("numpy", "2", "c"),
+    )
+    scipy, pandas, fastapi, discord = (
+        _req(n, "1", d)
+        for n, d in zip(("scipy", "pandas", "fastapi", "discord"), "defg", strict=True)
+    )
+    apps = [
+        _app_plan("parser", pyd, sqla, numpy, scipy),
+        _app_plan("api", pyd, sqla, fastapi),
+        _app_plan("scripts", pyd, sqla, numpy, pandas),
+        _app_plan("bot", pyd, discord),
+    ]
+    sizes = {
+        ("numpy", "2"): 16_000_000,
+        ("sqlalchemy", "2"): 3_000_000,
+        ("pydantic", "2"): 2_000_000,
+    }
+    layers = shared_layers(apps, sizes)
+    assert [(g.stage, g.parent, [r.name for r in g.requirements]) for g in layers] == [
+        ("deps-common", "base", ["pydantic"]),
+        ("deps.parser.api.scripts", "deps-common", ["sqlalchemy"]),
+        ("deps.parser.scripts", "deps.parser.api.scripts", ["numpy"]),
+    ]
+    assert layers[2].file == ".dockyard/requirements/deps.parser.scripts.txt"
+    assert layers[0].file == ".dockyard/requirements/common.txt"
+    plan = Plan(None, "b", "uv", layers, tuple(apps))  # type: ignore[arg-type]
+    assert [plan.deps_parent(a) for a in ("parser", "api", "scripts", "bot")] == [
+        "deps.parser.scripts",
+        "deps.parser.api.scripts",
+        "deps.parser.scripts",
+        "deps-common",
+    ]
+    # a package shared by two apps but too small for a layer of its own stays in each app
+    small = shared_layers(apps, {("numpy", "2"): 10_000, ("sqlalchemy", "2"): 10_000})
+    assert [g.stage for g in small] == ["deps-common"]
+
+
+def test_lock_sizes_reads_the_largest_file_of_each_package() -> None:
+    lock = """version = 1
+
+[[package]]
+name = "Foo_Bar"
+version = "1.2"
+sdist = { url = "x", hash = "sha256:aa", size = 500 }
+wheels = [
+    { url = "y", hash = "sha256:bb", size = 300 },
+    { url = "z", hash = "sha256:cc", size = 900 },
+]
+
+[[package]]
+name = "lib"
+source = { editable = "packages/lib" }
+"""
+    assert lock_sizes(lock) == {("foo-bar", "1.2"): 900}
 
 
 def _exports(root: Path) -> dict[str, tuple[str, str]]:

@@ -86,6 +86,9 @@ def test_dockerfile_stage_order_and_parents(files: dict[str, str]) -> None:
     assert froms == [
         (BASE_REFERENCE, "base"),
         ("base", "uv"),
+        ("base", "wheel-mini-lib"),
+        ("base", "wheel-mini-web"),
+        ("base", "wheel-mini-tool"),
         ("base", "deps-common"),
         ("deps-common", "deps-web"),
         ("deps-web", "web-dev"),
@@ -107,7 +110,7 @@ def test_dockerfile_runs_only_the_venv_python_or_python3(files: dict[str, str]) 
     text = files["Dockerfile"]
     assert "/usr/local/bin/python" not in text
     runs = [rest for keyword, rest in _instructions(text) if keyword == "RUN"]
-    assert len(runs) == 17  # base, uv, deps-common + 7 per app
+    assert len(runs) == 20  # base, uv, a wheel per member (3), deps-common + 7 per app
     for run in runs:
         assert not re.search(r"(?<![\w/.-])python(?![\w.])", run), run
     assert any("python3 -m venv /opt/uv" in run for run in runs)
@@ -292,6 +295,7 @@ def test_bake_groups_and_targets(files: dict[str, str]) -> None:
         "dockerfile": "Dockerfile",
         "target": "web",
         "tags": ["mini/web:0.2.0"],
+        "output": ["type=image,compression=zstd,compression-level=3,oci-mediatypes=true"],
     }
     assert document["target"]["tool-dev"]["tags"] == ["mini/tool:dev"]
 
@@ -361,8 +365,12 @@ def test_requirement_files_are_the_lock_exports(files: dict[str, str]) -> None:
 def test_every_step_that_writes_files_pins_their_mtimes(files: dict[str, str]) -> None:
     """Layers must be the same bytes on every build: no step may leave clock mtimes."""
     instructions = _instructions(files["Dockerfile"])
+    # wheel stages are only ever mounted (a file in /wheels), never built upon
+    wheels = [rest for keyword, rest in instructions if keyword == "RUN" and "uv build" in rest]
+    assert wheels and all("--out-dir /wheels" in rest for rest in wheels)
+    assert not re.search(r"^FROM wheel-", files["Dockerfile"], re.M)
     for keyword, rest in instructions:
-        if keyword == "RUN" and "/opt/uv" not in rest.split("&&")[-1]:
+        if keyword == "RUN" and "/opt/uv" not in rest.split("&&")[-1] and "uv build" not in rest:
             if "uv venv" in rest or "uv pip install" in rest:
                 assert "-cnewer /tmp/.dockyard-stamp -exec touch -h -d @0" in rest, rest
             else:
