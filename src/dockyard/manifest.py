@@ -176,6 +176,9 @@ class DockyardConfig(_Model):
     name: Annotated[str, Field(pattern=NAME)] | None = None
     registry: str | None = None
     base_image: str = Field(default=DEFAULT_BASE_IMAGE, alias="base-image")
+    # zstd: smaller layers, faster to compress and to unpack; needs Docker Engine >= 23
+    # (or containerd >= 1.5) wherever the images are pulled. gzip: every engine.
+    compression: Literal["zstd", "gzip"] = "zstd"
     apps: dict[str, AppConfig]
     deploy: dict[str, DeployTarget] = Field(default_factory=dict)
 
@@ -185,10 +188,10 @@ class DockyardConfig(_Model):
         if not value:
             raise ValueError("declare at least one app: [tool.dockyard.apps.<name>]")
         for name in value:
-            if name in RESERVED or name.startswith("deps-") or name.endswith("-dev"):
+            if name in RESERVED or name.startswith(("deps-", "wheel-")) or name.endswith("-dev"):
                 raise ValueError(
                     f"app name '{name}' clashes with a Dockerfile stage name; "
-                    "avoid 'base', 'uv', 'deps-*' and '*-dev'"
+                    "avoid 'base', 'uv', 'deps-*', 'wheel-*' and '*-dev'"
                 )
             if not APP_NAME.match(name):
                 raise ValueError(
@@ -217,6 +220,7 @@ class Project:
     workspace: Workspace
     apps: dict[str, App]
     deploy: dict[str, DeployTarget]
+    compression: str = "zstd"
 
     @property
     def pyproject(self) -> Path:
@@ -367,4 +371,5 @@ def load_project(root: Path | str = ".") -> Project:
         workspace=workspace,
         apps=apps,
         deploy=dict(config.deploy),
+        compression=config.compression,
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dockyard.errors import DockyardError
+from dockyard.layers import Group, choose_groups, placement
 from dockyard.manifest import App, Project
 from dockyard.workspace import Member, normalize
 
@@ -135,19 +137,56 @@ class AppPlan:
 
 
 @dataclass(frozen=True)
+class SharedLayer:
+    """Third-party pins installed once for a group of apps: one layer all their images share.
+
+    The root (``deps-common``, every app) creates the venv; a narrower group's layer
+    builds on the smallest group that contains it, so the groups form a tree.
+    """
+
+    stage: str  # deps-common, or deps.<app>.<app>... for a narrower group
+    parent: str  # base for the root, else the enclosing group's stage
+    apps: tuple[str, ...]  # in plan order
+    requirements: tuple[Requirement, ...]
+
+    @property
+    def file(self) -> str:
+        name = "common" if self.parent == "base" else self.stage
+        return f"{REQUIREMENTS_DIR}/{name}.txt"
+
+
+@dataclass(frozen=True)
 class Plan:
     project: Project
     base_reference: str  # what FROM names: repo@digest, or a local-only tag
     uv_requirements: str  # pinned uv with hashes, from dockyard.lock
-    common: tuple[Requirement, ...]  # pins every app shares: the deps-common layer
+    layers: tuple[SharedLayer, ...]  # shared dependency layers, parents first
     apps: tuple[AppPlan, ...]
 
     @property
+    def common(self) -> tuple[Requirement, ...]:
+        """Pins every app shares: the deps-common layer."""
+        return self.layers[0].requirements
+
+    @property
     def common_file(self) -> str:
-        return f"{REQUIREMENTS_DIR}/common.txt"
+        return self.layers[0].file
 
     def app(self, name: str) -> AppPlan:
         return next(a for a in self.apps if a.name == name)
+
+    def deps_parent(self, app: str) -> str:
+        """The stage an app's own deps layer builds on: its narrowest shared group."""
+        return min((g for g in self.layers if app in g.apps), key=lambda g: len(g.apps)).stage
+
+    @property
+    def wheel_members(self) -> tuple[Member, ...]:
+        """Every first-party member some app installs: each is built once, as a wheel."""
+        seen: dict[str, Member] = {}
+        for app in self.apps:
+            for member in app.first_party:
+                seen.setdefault(member.name, member)
+        return tuple(seen.values())
 
 
 def shared_requirements(sets: list[tuple[Requirement, ...]]) -> tuple[Requirement, ...]:
@@ -160,16 +199,76 @@ def shared_requirements(sets: list[tuple[Requirement, ...]]) -> tuple[Requiremen
     return tuple(sorted(common, key=lambda r: r.name))
 
 
+UNKNOWN_SIZE = 100_000  # a package the lock gives no size for
+
+
+_LOCK_NAME = re.compile(r'^name = "([^"]+)"$', re.M)
+_LOCK_VERSION = re.compile(r'^version = "([^"]+)"$', re.M)
+_LOCK_SIZE = re.compile(r"\bsize = (\d+)")
+
+
+def lock_sizes(uv_lock: str) -> dict[tuple[str, str], int]:
+    """(name, version) -> bytes of its largest file (wheel or sdist), from uv.lock's text.
+
+    A scan, not a TOML parse: a big lock takes tomllib a fifth of a second, and every
+    build reads it.
+    """
+    sizes = {}
+    for block in uv_lock.split("\n[[package]]\n")[1:]:
+        name, version = _LOCK_NAME.search(block), _LOCK_VERSION.search(block)
+        if name and version:
+            found = [int(n) for n in _LOCK_SIZE.findall(block)]
+            sizes[normalize(name.group(1)), version.group(1)] = max(found, default=0)
+    return sizes
+
+
+def _group_stage(group: Group, order: list[str], index: int) -> str:
+    names = [a for a in order if a in group]
+    return "deps." + ".".join(names) if len(names) <= 4 else f"deps.shared-{index}"
+
+
+def shared_layers(
+    apps: list[AppPlan], sizes: Mapping[tuple[str, str], int]
+) -> tuple[SharedLayer, ...]:
+    """The tree of shared dependency layers: deps-common, then narrower app groups."""
+    order = [a.name for a in apps]
+    users: dict[Requirement, set[str]] = {}
+    for app in apps:
+        for req in app.requirements:
+            users.setdefault(req, set()).add(app.name)
+    frozen = {req: frozenset(names) for req, names in users.items()}
+    family = choose_groups(frozen, lambda r: sizes.get((r.name, r.version), UNKNOWN_SIZE), order)
+    # parents before children: wider groups first, then by the apps' order
+    family = [family[0]] + sorted(
+        family[1:], key=lambda g: (-len(g), [order.index(a) for a in sorted(g, key=order.index)])
+    )
+    stages = {
+        g: "deps-common" if i == 0 else _group_stage(g, order, i) for i, g in enumerate(family)
+    }
+    layers = []
+    for group in family:
+        parents = [g for g in family if group < g]
+        parent = stages[min(parents, key=len)] if parents else "base"
+        reqs = [r for r, u in frozen.items() if group in placement(u, family)]
+        in_order = tuple(a for a in order if a in group)
+        layers.append(
+            SharedLayer(stages[group], parent, in_order, tuple(sorted(reqs, key=lambda r: r.name)))
+        )
+    return tuple(layers)
+
+
 def make_plan(
     project: Project,
     *,
     base_reference: str,
     uv_requirements: str,
     exports: dict[str, tuple[str, str]],
+    sizes: Mapping[tuple[str, str], int] | None = None,
 ) -> Plan:
     """Build the plan.
 
-    ``exports`` maps each member name -> (prod export, prod+dev export) from uv. An
+    ``exports`` maps each member name -> (prod export, prod+dev export) from uv;
+    ``sizes`` (name, version) -> bytes of the package's wheel, to choose shared layers. An
     app's dev image carries the dev groups of every first-party member it contains,
     so the tests of a shared library run in the dev container of an app that uses it.
     """
@@ -187,5 +286,5 @@ def make_plan(
                 dev_requirements=tuple(sorted(dev, key=lambda r: (r.name, r.version))),
             )
         )
-    common = shared_requirements([a.requirements for a in apps])
-    return Plan(project, base_reference, uv_requirements, common, tuple(apps))
+    layers = shared_layers(apps, sizes or {})
+    return Plan(project, base_reference, uv_requirements, layers, tuple(apps))

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from conftest import docker, dockyard, inspect, layers
+from dockyard.layerfile import open_layer
 
 APPS = ("web", "tool")
 
@@ -98,8 +99,8 @@ def _layer_members(tag: str) -> list[tuple[str, bytes]]:
     with tarfile.open(fileobj=io.BytesIO(saved)) as outer:
         manifest = json.load(outer.extractfile("manifest.json"))
         for layer in manifest[0]["Layers"]:
-            with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
-                for member in inner.getmembers():
+            with open_layer(outer.extractfile(layer)) as inner:
+                for member in inner:
                     data = inner.extractfile(member).read() if member.isfile() else b""
                     files.append((member.name, data))
         config = outer.extractfile(manifest[0]["Config"]).read()

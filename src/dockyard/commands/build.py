@@ -101,9 +101,10 @@ def build_images(
             quiet=quiet,
             no_cache=no_cache,
         )
+    found = docker.inspect_images([tags[0] for *_, tags in targets])
     built = []
     for app, kind, _, tags in targets:
-        info = docker.inspect_image(tags[0])
+        info = found.get(tags[0])
         built.append(Built(app.name, kind, tags[0], tuple(tags), info["Id"] if info else ""))
     return built
 

@@ -11,7 +11,7 @@ from dockyard.errors import DockyardError
 from dockyard.fsutil import stale, write_all
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
-from dockyard.plan import Plan, make_plan
+from dockyard.plan import Plan, lock_sizes, make_plan
 from dockyard.render import render_all
 
 
@@ -40,6 +40,7 @@ def load_plan(project: Project) -> Plan:
         base_reference=lock.base.reference,
         uv_requirements=lock.uv_requirements,
         exports=exports,
+        sizes=lock_sizes((project.root / "uv.lock").read_text()),
     )
 
 

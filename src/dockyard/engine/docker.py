@@ -9,10 +9,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
+from dockyard.layerfile import open_layer
 
 
 def engine_address() -> str:
@@ -20,13 +22,19 @@ def engine_address() -> str:
 
 
 def require_engine() -> str:
-    """The engine's version; a clear error when no engine, buildx or Compose v2 answers."""
-    proc = run(
-        ["docker", "version", "--format", "{{.Server.Version}}"],
-        check=False,
-        timeout=30,
-        what="docker version",
-    )
+    """The engine's version; a clear error when no engine, buildx or Compose v2 answers.
+
+    The three checks run side by side: every command pays for them.
+    """
+    checks = {
+        "engine": ["docker", "version", "--format", "{{.Server.Version}}"],
+        "buildx": ["docker", "buildx", "version"],
+        "compose": ["docker", "compose", "version"],
+    }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = {k: pool.submit(run, argv, check=False, timeout=30) for k, argv in checks.items()}
+        procs = {k: job.result() for k, job in jobs.items()}
+    proc = procs["engine"]
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr or "").strip().splitlines()
         raise DockyardError(
@@ -36,12 +44,25 @@ def require_engine() -> str:
             "or set DOCKER_HOST to a running engine"
         )
     for plugin, name in (("buildx", "BuildKit's buildx"), ("compose", "Compose v2")):
-        if run(["docker", plugin, "version"], check=False, timeout=30).returncode != 0:
+        if procs[plugin].returncode != 0:
             raise DockyardError(
                 f"`docker {plugin}` is missing: dockyard needs {name}; install the "
                 f"docker-{plugin} plugin (Debian: docker-{plugin}; Docker Desktop has it)"
             )
     return proc.stdout.strip()
+
+
+def inspect_images(refs: list[str]) -> dict[str, dict]:
+    """ref -> its inspect data, for the refs that exist (one engine call for all)."""
+    if not refs:
+        return {}
+    proc = run(["docker", "image", "inspect", *refs], check=False, timeout=60)
+    try:
+        found = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        return {}
+    by_tag = {tag: info for info in found for tag in info.get("RepoTags") or []}
+    return {ref: by_tag[ref] for ref in refs if ref in by_tag}
 
 
 def inspect_image(ref: str) -> dict | None:
@@ -83,7 +104,8 @@ def bake(
     No provenance attestation: it records the build's wall-clock time, so an image
     index with one would never be the same bytes twice.
     """
-    args = ["docker", "buildx", "bake", "--load", "--provenance=false"]
+    # The bake file names each target's output: the engine's image store (no --load).
+    args = ["docker", "buildx", "bake", "--provenance=false"]
     args += ["--progress", "plain" if quiet else "auto"]
     if no_cache:
         args.append("--no-cache")
@@ -132,7 +154,7 @@ def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
             manifest = json.load(outer.extractfile("manifest.json"))
             layer = manifest[0]["Layers"][index]
             files = {}
-            with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
+            with open_layer(outer.extractfile(layer)) as inner:
                 for member in inner:
                     digest = ""
                     if member.isfile():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.plan import REQUIREMENTS_DIR, UV_REQUIREMENTS, Plan, requirements_text
+from dockyard.plan import UV_REQUIREMENTS, Plan, requirements_text
 from dockyard.render.bake import render_bake
 from dockyard.render.compose import render_compose, render_compose_dev
 from dockyard.render.devcontainer import devcontainer_path, render_devcontainer
@@ -16,7 +16,7 @@ def render_all(plan: Plan) -> dict[str, str]:
     dockerfile = render_dockerfile(plan)
     exports = {
         UV_REQUIREMENTS: plan.uv_requirements,
-        f"{REQUIREMENTS_DIR}/common.txt": requirements_text(plan.common),
+        **{layer.file: requirements_text(layer.requirements) for layer in plan.layers},
     }
     for app in plan.apps:
         exports[app.requirements_file] = requirements_text(app.requirements)
