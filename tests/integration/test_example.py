@@ -119,14 +119,23 @@ def test_bot_without_token_says_so(example: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_all_four_apps_share_base_and_common_layers(example: Path, base_image: str) -> None:
+def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str) -> None:
+    """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy once
+    for parser and scripts; then each app's own layer."""
     n = len(layers(base_image)) + 2  # base, the user layer, deps-common
-    stacks = [layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")]
-    assert len({tuple(stack[:n]) for stack in stacks}) == 1
-    # above the shared prefix each app has its own deps layer
-    assert len({stack[n] for stack in stacks}) == 4
-    common = (example / ".dockyard/requirements/common.txt").read_text()
+    parser, api, scripts, bot = (
+        layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")
+    )
+    assert parser[:n] == api[:n] == scripts[:n] == bot[:n]
+    assert parser[n] == api[n] == scripts[n] != bot[n]  # deps.parser.api.scripts
+    assert parser[n + 1] == scripts[n + 1] != api[n + 1]  # deps.parser.scripts
+    own = {parser[n + 2], scripts[n + 2], api[n + 1], bot[n]}  # deps-<app>
+    assert len(own) == 4
+    requirements = example / ".dockyard/requirements"
+    common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()
+    assert "numpy==" in (requirements / "deps.parser.scripts.txt").read_text()
+    assert "sqlalchemy==" in (requirements / "deps.parser.api.scripts.txt").read_text()
 
 
 def test_prod_images_are_reproducible(example: Path) -> None:

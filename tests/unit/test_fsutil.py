@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.fsutil import stale, write_all, write_atomic
+from dockyard.fsutil import remove_orphans, stale, write_all, write_atomic
 
 
 def _mode(path: Path) -> int:
@@ -72,3 +72,16 @@ def test_stale_lists_changed_and_missing_files(tmp_path: Path) -> None:
     files = {"same": "a\n", "changed": "new\n", "missing": "m\n"}
     assert stale(tmp_path, files) == ["changed", "missing"]
     assert not (tmp_path / "missing").exists()
+
+
+def test_remove_orphans_deletes_only_unlisted_txt_in_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / ".dockyard" / "requirements"
+    folder.mkdir(parents=True)
+    for name in ("common.txt", "deps.a.b.txt", "notes.md"):
+        (folder / name).write_text("x")
+    keep = {".dockyard/requirements/common.txt": "x"}
+    assert remove_orphans(tmp_path, keep, ".dockyard/requirements") == [
+        ".dockyard/requirements/deps.a.b.txt"
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == ["common.txt", "notes.md"]
+    assert remove_orphans(tmp_path, keep, ".dockyard/missing") == []
