@@ -56,3 +56,19 @@ def stale(root: Path, files: dict[str, str]) -> list[str]:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             out.append(rel)
     return out
+
+
+def remove_orphans(root: Path, files: dict[str, str], folder: str) -> list[str]:
+    """Delete the files of ``folder`` (one dockyard owns) that ``files`` no longer has.
+
+    A shared dependency layer that went away leaves no stale requirement file behind.
+    """
+    removed = []
+    directory = root / folder
+    if directory.is_dir():
+        for path in sorted(directory.iterdir()):
+            rel = f"{folder}/{path.name}"
+            if path.is_file() and path.suffix == ".txt" and rel not in files:
+                path.unlink()
+                removed.append(rel)
+    return removed

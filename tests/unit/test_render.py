@@ -295,7 +295,10 @@ def test_bake_groups_and_targets(files: dict[str, str]) -> None:
         "dockerfile": "Dockerfile",
         "target": "web",
         "tags": ["mini/web:0.2.0"],
-        "output": ["type=image,compression=zstd,compression-level=3,oci-mediatypes=true"],
+        "output": [
+            "type=image,compression=zstd,compression-level=7,force-compression=true,"
+            "oci-mediatypes=true"
+        ],
     }
     assert document["target"]["tool-dev"]["tags"] == ["mini/tool:dev"]
 

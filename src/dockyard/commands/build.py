@@ -13,10 +13,10 @@ from dockyard.buildenv import build_secrets
 from dockyard.commands.generate import load_plan
 from dockyard.commands.lock import check_base_unchanged
 from dockyard.engine import docker, git
-from dockyard.fsutil import write_all
+from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock
 from dockyard.manifest import Project
-from dockyard.plan import AppPlan, Plan
+from dockyard.plan import REQUIREMENTS_DIR, AppPlan, Plan
 from dockyard.render import render_all
 
 
@@ -55,8 +55,11 @@ def build_images(
     check_base_unchanged(lock)
     plan = load_plan(project)
     if generate:
-        for rel in write_all(project.root, render_all(plan)):
+        files = render_all(plan)
+        for rel in write_all(project.root, files):
             click.echo(f"wrote {rel} (was stale)", err=True)
+        for rel in remove_orphans(project.root, files, REQUIREMENTS_DIR):
+            click.echo(f"removed {rel} (no layer uses it now)", err=True)
     apps = [plan.app(a.name) for a in project.select(names)]
     revision = git.revision(project.root)
     epoch = git.source_date_epoch(project.root)

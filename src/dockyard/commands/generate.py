@@ -8,10 +8,10 @@ import click
 
 from dockyard.engine import uv
 from dockyard.errors import DockyardError
-from dockyard.fsutil import stale, write_all
+from dockyard.fsutil import remove_orphans, stale, write_all
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
-from dockyard.plan import Plan, lock_sizes, make_plan
+from dockyard.plan import REQUIREMENTS_DIR, Plan, lock_sizes, make_plan
 from dockyard.render import render_all
 
 
@@ -59,6 +59,8 @@ def generate(project: Project, *, check: bool) -> int:
     written = write_all(project.root, files)
     for rel in written:
         click.echo(f"wrote {rel}")
+    for rel in remove_orphans(project.root, files, REQUIREMENTS_DIR):
+        click.echo(f"removed {rel} (no layer uses it now)")
     if not written:
         click.echo(f"all {len(files)} generated files were already up to date")
     return 0

@@ -7,19 +7,25 @@ import json
 from dockyard import __version__
 from dockyard.plan import Plan
 
-# Level 3 (zstd's default): about a third of gzip's CPU time for smaller layers; the
-# higher levels cost more CPU than a cold build saves in bytes.
-ZSTD_LEVEL = 3
+# zstd level 7 (BuildKit's "better" encoder): on the example, all four prod images
+# together take 59% of the bytes of the same images in gzip with the seed's layout,
+# at the cold-build time of level 3 (the "best" encoder saved 5% more and cost ~30%).
+ZSTD_LEVEL = 7
 
 
 def image_output(compression: str) -> str:
-    """Into the engine's image store, new layers compressed with ``compression``.
+    """Into the engine's image store, every layer compressed with ``compression``.
 
-    Layers already in the store (the base image's) keep theirs and stay shared.
+    force-compression: layers the build cache already holds in another compression
+    (the base image's, or from an older dockyard) are converted too, so an image's
+    digest never depends on what the cache happened to hold.
     """
     if compression == "zstd":
-        return f"type=image,compression=zstd,compression-level={ZSTD_LEVEL},oci-mediatypes=true"
-    return "type=image,compression=gzip"
+        return (
+            f"type=image,compression=zstd,compression-level={ZSTD_LEVEL},"
+            "force-compression=true,oci-mediatypes=true"
+        )
+    return "type=image,compression=gzip,force-compression=true"
 
 
 def render_bake(plan: Plan, dev_inputs: dict[str, str] | None = None) -> str:
