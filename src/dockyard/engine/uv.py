@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 from pathlib import Path
 
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
+from dockyard.fsutil import write_atomic
 
 UV_VERSION = "0.13.9"
 
@@ -35,10 +39,32 @@ def lock(root: Path, *, check: bool = False) -> None:
         raise DockyardError(f"`uv lock` failed in {root}: {reason}")
 
 
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockyard"
+
+
 def export(root: Path, package: str, *, dev: bool) -> str:
-    """Third-party pins (with hashes) for one member, from uv.lock only."""
-    if not (root / "uv.lock").is_file():
-        raise DockyardError(f"{root / 'uv.lock'} is missing; run `dockyard lock` first")
+    """Third-party pins (with hashes) for one member, from uv.lock only.
+
+    Remembered per uv.lock content (every command renders the plan, and most runs
+    see the lock unchanged); an unwritable cache only costs the call.
+    """
+    lock = root / "uv.lock"
+    if not lock.is_file():
+        raise DockyardError(f"{lock} is missing; run `dockyard lock` first")
+    key = hashlib.sha256(f"{uv_bin()}\0{package}\0{dev}\0".encode() + lock.read_bytes()).hexdigest()
+    cached = _cache_dir() / "exports" / f"{key}.txt"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = _export(root, package, dev=dev)
+    with contextlib.suppress(OSError):
+        write_atomic(cached, text)
+    return text
+
+
+def _export(root: Path, package: str, *, dev: bool) -> str:
     args = [
         uv_bin(),
         "export",
