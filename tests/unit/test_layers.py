@@ -60,3 +60,12 @@ def test_open_layer_reads_plain_gzip_and_zstd_tars() -> None:
             assert [(m.name, tar.extractfile(m).read()) for m in tar] == [
                 ("opt/venv/x.py", b"x = 1")
             ]
+
+
+def test_only_buildkits_lost_graph_state_is_worth_a_second_try() -> None:
+    from dockyard.engine.docker import is_transient
+
+    lost = "ERROR: failed to solve: failed to get edge: inconsistent graph state"
+    assert is_transient(["#12 [api deps-api 1/1] RUN ...", lost])
+    assert not is_transient(["ERROR: failed to solve: process did not complete: exit code: 1"])
+    assert not is_transient([])

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,28 +97,67 @@ def pull(ref: str, *, timeout: float = 180) -> str | None:
     return lines[-1] if lines else f"exit code {proc.returncode}"
 
 
+# moby/buildkit#2303: on a busy builder BuildKit can lose track of a step that several
+# targets share; the same bake run again succeeds. Retried once, never hidden.
+TRANSIENT_BUILD_ERRORS = ("inconsistent graph state",)
+
+
+def is_transient(tail: list[str]) -> bool:
+    """Did a failed build end with an error that the same build run again gets past?"""
+    return any(error in line for line in tail for error in TRANSIENT_BUILD_ERRORS)
+
+
 def bake(
     root: Path, files: list[Path], targets: list[str], *, quiet: bool, no_cache: bool = False
 ) -> None:
     """One ``docker buildx bake`` for all targets; BuildKit's progress goes to stderr.
 
     No provenance attestation: it records the build's wall-clock time, so an image
-    index with one would never be the same bytes twice.
+    index with one would never be the same bytes twice. On a terminal the progress is
+    BuildKit's own display; elsewhere (CI, scripts) it is plain text that dockyard
+    reads too, and a known transient BuildKit error gets one more try.
     """
     # The bake file names each target's output: the engine's image store (no --load).
     args = ["docker", "buildx", "bake", "--provenance=false"]
-    args += ["--progress", "plain" if quiet else "auto"]
+    interactive = not quiet and sys.stderr.isatty()
+    args += ["--progress", "auto" if interactive else "plain"]
     if no_cache:
         args.append("--no-cache")
     for file in files:
         args += ["-f", str(file)]
     args += targets
-    stderr = subprocess.PIPE if quiet else None
-    proc = subprocess.run(args, cwd=root, stdout=sys.stderr, stderr=stderr, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr or "").strip().splitlines()[-15:] if quiet else []
-        detail = ("\n" + "\n".join(tail)) if tail else " (see the build output above)"
-        raise DockyardError(f"docker buildx bake failed for {', '.join(targets)}{detail}")
+    what = f"docker buildx bake failed for {', '.join(targets)}"
+    if interactive:
+        if subprocess.run(args, cwd=root, stdout=sys.stderr).returncode != 0:
+            raise DockyardError(f"{what} (see the build output above)")
+        return
+    for attempt in (1, 2):
+        code, tail = _bake_plain(args, root, echo=not quiet)
+        if code == 0:
+            return
+        if attempt == 1 and is_transient(tail):
+            print(
+                "dockyard: BuildKit lost track of a shared build step (moby/buildkit#2303); "
+                "building once more",
+                file=sys.stderr,
+            )
+            continue
+        detail = "\n" + "\n".join(tail[-15:]) if quiet and tail else " (see the build output above)"
+        raise DockyardError(what + detail)
+
+
+def _bake_plain(args: list[str], root: Path, *, echo: bool) -> tuple[int, list[str]]:
+    """Run a plain-progress bake, echoing its output when asked; (exit code, last lines)."""
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(
+        args, cwd=root, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, errors="replace"
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if echo:
+                sys.stderr.write(line)
+            tail.append(line.rstrip("\n"))
+    return proc.returncode, list(tail)
 
 
 def compose(

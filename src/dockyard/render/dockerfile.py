@@ -171,13 +171,19 @@ FROM {layer.parent} AS {layer.stage}
 def _wheel(member: Member) -> str:
     """One first-party member built once as a wheel; prod stages only mount /wheels."""
     source = "/src" if member.path == "." else f"/src/{member.path}"
+    build = f"uv build --quiet --wheel --no-sources --out-dir /wheels {source}"
+    # The build backend from uv's cache when it is there (no index round trip on
+    # every library edit), else from the index.
     return f"""\
 # {_wheel_stage(member)}: {member.name} {member.version} as a wheel, built once for every app
 FROM base AS {_wheel_stage(member)}
 {
         _run(
             [CACHE, SECRET, CA, UV, _bind(member.path, source)],
-            [LOAD_ENV, f"uv build --quiet --wheel --no-sources --out-dir /wheels {source}"],
+            [
+                LOAD_ENV,
+                f"{{ {build} --offline 2>/dev/null || {build}; }}",
+            ],
         )
     }
 """
