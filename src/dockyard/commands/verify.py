@@ -46,6 +46,20 @@ def _layer_difference(first: str, second: str) -> list[str]:
     return lines
 
 
+def _built_image_note(current: dict | None, first: str) -> str:
+    """Why the clean builds' digest is not the digest of the image `dockyard build` made."""
+    if not current:
+        return "no image from `dockyard build` to compare with"
+    layers = (docker.inspect_image(first) or {}).get("RootFS", {}).get("Layers")
+    if layers == current.get("RootFS", {}).get("Layers"):
+        return (
+            "same files as the image `dockyard build` made, compressed differently: the "
+            "build cache holds layers from another compression setting (`docker buildx "
+            "prune`, then `dockyard build`, to match)"
+        )
+    return "differs from the image `dockyard build` made: is it from older sources?"
+
+
 def verify(
     project: Project, names: tuple[str, ...], *, as_json: bool, generate: bool = True
 ) -> int:
@@ -72,6 +86,8 @@ def verify(
                 "difference": [] if same else _layer_difference(first.image, second.image),
             }
         )
+        if not results[-1]["matches_built_image"]:
+            results[-1]["built_image_note"] = _built_image_note(current, first.image)
     docker.remove_tags([b.image for r in rounds for b in r])
     if as_json:
         click.echo(json.dumps(results, indent=2))
@@ -79,7 +95,9 @@ def verify(
         for r in results:
             if r["identical"]:
                 extra = (
-                    " (same as the image `dockyard build` made)" if r["matches_built_image"] else ""
+                    " (same as the image `dockyard build` made)"
+                    if r["matches_built_image"]
+                    else f" ({r['built_image_note']})"
                 )
                 click.echo(f"identical  {r['app']:12} {r['digest']}{extra}")
             else:
