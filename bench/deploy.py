@@ -16,31 +16,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from bench import engine
 from bench.deploy_plan import DEPLOY_APPS, baseline_compose, dockyard_targets, set_registry
-from bench.engine import BenchError, timed
+from bench.engine import BenchError, quiet, say, timed
 from bench.load import Load, wait_answer
+from bench.swarm import remove_stack, swarm_session
 from bench.variants import Variant, member_dir
-
-SWARM_LEAVE_WAIT = 300.0  # seconds to wait for others' services before leaving a swarm
-
-
-def say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def quiet(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """A docker command for clean-up and polling: never raises, output kept aside."""
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, check=False, timeout=timeout
-    )
 
 
 def logs(container: str) -> tuple[str, str]:
@@ -100,45 +85,63 @@ def deploy_scenarios(variant: Variant, registry: str, port: int, swarm: bool) ->
 # --- baselines ---------------------------------------------------------------------
 
 
+class BaselineServer:
+    """A baseline's server: its compose file, project and container names."""
+
+    def __init__(self, variant: Variant, registry: str, port: int) -> None:
+        self.project = f"bench-deploy-{variant.key}-{variant.nonce}"
+        self.dir = variant.root / ".bench" / "server"
+        for sub in ("incoming", "logs"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        self.repo, self.port = f"{registry}/{variant.name}", port
+        self.url = f"http://127.0.0.1:{port}/health"
+        self.parser = f"{self.project}-parser"
+
+    def compose(self, *args: str) -> None:
+        engine.docker("compose", "-p", self.project, *args, cwd=self.dir, timeout=600)
+
+    def write(self, tag: str) -> None:
+        images = {app: f"{self.repo}/{app}:{tag}" for app in DEPLOY_APPS}
+        (self.dir / "compose.yaml").write_text(baseline_compose(images, self.port, self.parser))
+
+    def retag(self, source: str, tag: str) -> None:
+        for app in DEPLOY_APPS:
+            retag(f"{self.repo}/{app}", source, tag)
+
+    def seed(self) -> tuple[float, Callable[[], None]]:
+        """The seed's procedure, one moving tag per app: the first deploy's time, the update."""
+        self.write("prod")
+        self.retag("first", "prod")
+        first, _ = healthy_after(
+            lambda: (self.compose("pull", "-q"), self.compose("up", "-d")), self.url
+        )
+        self.retag("libedit", "prod")  # "built and uploaded the latest version"
+
+        def update() -> None:
+            engine.docker("container", "stop", self.parser)
+            self.compose("pull", "-q")
+            self.compose("up", "-d")
+
+        return first, update
+
+    def uvrec(self) -> tuple[float, Callable[[], None]]:
+        """`docker compose up -d` of a compose file naming each release's tag."""
+        self.write("first")
+        first, _ = healthy_after(lambda: self.compose("up", "-d"), self.url)
+        self.write("libedit")
+        return first, lambda: self.compose("up", "-d")
+
+    def down(self) -> None:
+        quiet("compose", "-p", self.project, "down", "--volumes", "--remove-orphans")
+
+
 def baseline_deploys(variant: Variant, registry: str, port: int) -> dict:
-    project = f"bench-deploy-{variant.key}-{variant.nonce}"
-    server = variant.root / ".bench" / "server"
-    for sub in ("incoming", "logs"):
-        (server / sub).mkdir(parents=True, exist_ok=True)
-    repo, url = f"{registry}/{variant.name}", f"http://127.0.0.1:{port}/health"
-    parser = f"{project}-parser"
-
-    def compose(*args: str) -> None:
-        engine.docker("compose", "-p", project, *args, cwd=server, timeout=600)
-
-    def write(tag: str) -> None:
-        images = {app: f"{repo}/{app}:{tag}" for app in DEPLOY_APPS}
-        (server / "compose.yaml").write_text(baseline_compose(images, port, parser))
-
+    server = BaselineServer(variant, registry, port)
     try:
-        if variant.key == "seed":  # one moving tag per app, as the seed's server file has
-            write("prod")
-            for app in DEPLOY_APPS:
-                retag(f"{repo}/{app}", "first", "prod")
-            first, _ = healthy_after(lambda: (compose("pull", "-q"), compose("up", "-d")), url)
-            for app in DEPLOY_APPS:
-                retag(f"{repo}/{app}", "libedit", "prod")
-
-            def update() -> None:
-                engine.docker("container", "stop", parser)
-                compose("pull", "-q")
-                compose("up", "-d")
-        else:  # uv-recommended: the compose file names each release's tag
-            write("first")
-            first, _ = healthy_after(lambda: compose("up", "-d"), url)
-            write("libedit")
-
-            def update() -> None:
-                compose("up", "-d")
-
-        settle(parser)
-        with Load(url) as load:
-            seconds, command = healthy_after(update, url)
+        first, update = server.seed() if variant.key == "seed" else server.uvrec()
+        settle(server.parser)
+        with Load(server.url) as load:
+            seconds, command = healthy_after(update, server.url)
         return {
             "deploy_first": first,
             "deploy_first_answer": first,  # healthy means answering, for the baselines
@@ -147,7 +150,7 @@ def baseline_deploys(variant: Variant, registry: str, port: int) -> dict:
             **tally("update", load),
         }
     finally:
-        quiet("compose", "-p", project, "down", "--volumes", "--remove-orphans")
+        server.down()
 
 
 # --- dockyard ----------------------------------------------------------------------
@@ -226,55 +229,3 @@ def remove_pulled(repo: str) -> None:
     refs = [f"{r['Repository']}@{r['Digest']}" for r in rows if r.get("Tag") == "<none>"]
     if refs:
         quiet("image", "rm", *refs)
-
-
-# --- swarm -------------------------------------------------------------------------
-
-
-def swarm_state() -> str:
-    return engine.docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip()
-
-
-@contextmanager
-def swarm_session() -> Iterator[None]:
-    """A usable swarm; one this created is left again, once no other service runs."""
-    state = swarm_state()
-    if state not in ("active", "inactive"):
-        raise BenchError(f"the engine's swarm is {state!r}; not touching it")
-    created = state == "inactive"
-    if created:
-        engine.docker("swarm", "init", "--advertise-addr", "127.0.0.1")
-    try:
-        yield
-    finally:
-        if created:
-            leave_when_alone()
-
-
-def leave_when_alone() -> None:
-    """Leave the swarm this run created, after others' services (if any) are gone."""
-    deadline = time.monotonic() + SWARM_LEAVE_WAIT
-    while quiet("service", "ls", "-q").stdout.strip():
-        if time.monotonic() > deadline:
-            say(
-                "warning: the swarm this bench created still runs services of others; "
-                "left active (leave it with `docker swarm leave --force` when they are done)"
-            )
-            return
-        time.sleep(2)
-    quiet("swarm", "leave", "--force")
-
-
-def remove_stack(stack: str) -> None:
-    quiet("stack", "rm", stack)
-    label = f"label=com.docker.stack.namespace={stack}"
-    deadline = time.monotonic() + 90
-    while quiet("ps", "-aq", "--filter", label).stdout.strip():
-        if time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    for _ in range(10):  # a volume can stay in use a moment after its containers
-        quiet("volume", "rm", f"{stack}_db")
-        if quiet("volume", "inspect", f"{stack}_db").returncode != 0:
-            break
-        time.sleep(1)

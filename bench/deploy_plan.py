@@ -104,11 +104,12 @@ class Tally:
         return self.last_failure - self.first_failure
 
 
-def failed_cell(failed: float | None, total: float | None) -> str:
-    """``12 of 340`` (failed of total requests), or n/a."""
+def failed_cell(failed: float | None, total: float | None, outage: float | None = None) -> str:
+    """``12 of 340`` (failed of all requests) ``(down 1.5 s)`` (first to last failure)."""
     if failed is None or total is None:
         return "n/a"
-    return f"{failed:.0f} of {total:.0f}"
+    down = f" (down {outage:.1f} s)" if outage else ""
+    return f"{failed:.0f} of {total:.0f}{down}"
 
 
 def both(compose: str, swarm: str | None) -> str:

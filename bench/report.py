@@ -32,7 +32,9 @@ DEPLOY_TIMES = (
     ),
     ("deploy_update", "swarm_update", "Time from deploy to healthy: update to a new release"),
 )
-DEPLOY_FAILED = "Failed of all requests during that update (20 req/s on loopback)"
+DEPLOY_FAILED = (
+    "Failed of all requests during that update (20 req/s on loopback; down: first to last failure)"
+)
 DEPLOY_KEYS = (
     "deploy_first",
     "deploy_first_answer",
@@ -151,8 +153,8 @@ def scenario_table(results: Mapping[str, Any], derived: Mapping[str, Any]) -> li
 def deploy_cell(summary: Mapping[str, float | None], key: str, swarm_key: str | None) -> str:
     """One variant's figure of a deploy row (dockyard: compose and swarm)."""
     if key == "update_failed":
-        cell = failed_cell(summary.get("update_failed"), summary.get("update_requests"))
-        swarm = failed_cell(summary.get("swarm_failed"), summary.get("swarm_requests"))
+        cell = failed_cell(*(summary.get(f"update_{k}") for k in ("failed", "requests", "outage")))
+        swarm = failed_cell(*(summary.get(f"swarm_{k}") for k in ("failed", "requests", "outage")))
     else:
         cell = seconds(summary.get(key))
         swarm = seconds(summary.get(swarm_key)) if swarm_key else None

@@ -82,7 +82,7 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
     assert run["update_requests"] >= 20  # at least a second of load at 20 req/s
     assert "swarm_first" not in run  # --deploy compose
     row = next(line for line in text.splitlines() if line.startswith("| Failed of all requests"))
-    assert f"| {run['update_failed']} of {run['update_requests']} |" in row
+    assert f"| {run['update_failed']} of {run['update_requests']}" in row
     project = f"label=com.docker.compose.project=bench-deploy-{run['nonce']}-single"
     assert _left("container", project) == "" and _left("volume", project) == ""
     left = docker(

@@ -72,6 +72,8 @@ def test_tally_counts_failures_and_the_outage() -> None:
 def test_cells() -> None:
     assert failed_cell(12.0, 340.5) == "12 of 340"
     assert failed_cell(None, 3) == "n/a"
+    assert failed_cell(229, 466, 12.44) == "229 of 466 (down 12.4 s)"
+    assert failed_cell(0, 940, 0.0) == "0 of 940"
     assert both("1.0 s", "2.0 s") == "compose 1.0 s / swarm 2.0 s"
     assert both("1.0 s", None) == "compose 1.0 s"
 
@@ -90,6 +92,7 @@ def _deploy_runs() -> dict:
         "deploy_update": 16.0,
         "update_failed": 40,
         "update_requests": 300,
+        "update_outage": 3.0,
         "swarm_first": 30.0,
         "swarm_update": 44.0,
         "swarm_failed": 0,
@@ -108,7 +111,7 @@ def test_deploy_rows_show_compose_and_swarm_for_dockyard() -> None:
     assert f"| {first} | compose 14.0 s / swarm 30.0 s | 7.0 s | 0.5x |" in text
     assert f"| {update} | compose 16.0 s / swarm 44.0 s | 13.0 s | 0.8x |" in text
     assert f"| {answer} | compose 9.0 s | n/a | n/a |" in text  # no swarm figure: n/a
-    assert f"| {failed} | compose 40 of 300 / swarm 0 of 880 | 90 of 200 | — |" in text
+    assert f"| {failed} | compose 40 of 300 (down 3.0 s) / swarm 0 of 880 | 90 of 200 | — |" in text
     assert report.NOT_MEASURED not in text
 
 
