@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -45,6 +46,17 @@ def run(
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
         raise BenchError(f"`{' '.join(argv[:4])} ...` exited {proc.returncode}:\n{tail}")
     return proc.stdout
+
+
+def quiet(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """A docker command for clean-up and polling: never raises, output kept aside."""
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=False, timeout=timeout
+    )
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 def timed(step: Callable[[], object]) -> float:

@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 from bench import engine
+from bench.deploy import deploy_scenarios
 from bench.engine import BenchError, timed
-from bench.report import render_markdown, summarize
+from bench.load import MAX_REQUESTS, MAX_SECONDS, RATE, TIMEOUT
+from bench.report import deploy_summary, render_markdown, summarize
 from bench.stats import image_bytes, seconds, unique_bytes
 from bench.variants import (
     REPO,
@@ -61,6 +63,33 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--registry-root",
         type=Path,
         help="its storage root [default: /var/tmp/dockyard-registry-<port>]",
+    )
+    p.add_argument(
+        "--deploy",
+        choices=("all", "compose", "none"),
+        default="all",
+        help="deploy scenarios: all (dockyard's compose and swarm targets, the baselines' "
+        "compose), compose (no swarm), none [default: all]",
+    )
+    p.add_argument(
+        "--deploy-reps",
+        type=int,
+        default=int(os.environ.get("BENCH_DEPLOY_REPS", "2")),
+        help="run the deploy scenarios in the first N repetitions only "
+        "[default: $BENCH_DEPLOY_REPS or 2]",
+    )
+    p.add_argument(
+        "--swarm-reps",
+        type=int,
+        default=int(os.environ.get("BENCH_SWARM_REPS", "1")),
+        help="of those, run dockyard's swarm deploy in the first N only (a rolling "
+        "update takes about a minute) [default: $BENCH_SWARM_REPS or 1]",
+    )
+    p.add_argument(
+        "--deploy-port",
+        type=int,
+        default=18480,
+        help="loopback port of the deployed api (swarm: the next one) [default: 18480]",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
@@ -139,7 +168,9 @@ def push_all(variant: Variant, args: argparse.Namespace, root: Path, label: str)
     return engine.blob_store_bytes(root) - before, manifests
 
 
-def scenarios(variant: Variant, args: argparse.Namespace, root: Path, ctx: Context) -> dict:
+def scenarios(
+    variant: Variant, args: argparse.Namespace, root: Path, ctx: Context, rep: int
+) -> dict:
     rec: dict = {"nonce": variant.nonce}
     tag = f"{variant.key} rep {variant.nonce}"
     rec["cold"] = timed(variant.build)
@@ -165,6 +196,13 @@ def scenarios(variant: Variant, args: argparse.Namespace, root: Path, ctx: Conte
         f"{tag}: "
         + ", ".join(f"{k} {seconds(rec[k])}" for k in ("noop", "lib_edit", "app_edit", "add_dep"))
     )
+    if args.deploy != "none" and rep < args.deploy_reps:
+        # A = the "first" push, B = the "libedit" push, both of this run.
+        swarm = args.deploy == "all" and rep < args.swarm_reps
+        started = time.perf_counter()
+        rec.update(deploy_scenarios(variant, args.registry, args.deploy_port, swarm))
+        rec["deploy_wall"] = time.perf_counter() - started  # the scenarios' own cost
+        say(f"{tag}: {deploy_summary(rec)}")
     return rec
 
 
@@ -177,7 +215,7 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
     variant = VARIANTS[key](ctx, workdir, nonce, nonce_tag)
     try:
         variant.prepare()
-        return scenarios(variant, args, root, ctx)
+        return scenarios(variant, args, root, ctx, rep)
     finally:
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
         engine.remove_images(engine.images_named(f"{args.registry}/{variant.name}/*"))
@@ -212,14 +250,6 @@ def warm_up(args: argparse.Namespace, ctx: Context, base: str) -> None:
     finally:
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def deploy_scenarios() -> None:
-    """HOOK (not measured yet, needs `dockyard deploy`): time to healthy, failed requests.
-
-    When the deploy work lands, measure here and fill the two DEPLOY_ROWS of report.py.
-    """
-    return None
 
 
 def render(args: argparse.Namespace) -> int:
@@ -261,6 +291,15 @@ def _main(args: argparse.Namespace) -> int:
     warm_up(args, ctx, base)
     runs: dict[str, list[dict]] = {k: [] for k in keys}
     config = {"reps": args.reps, "variants": keys, "apps": list(ctx.apps), "dependency": DEPENDENCY}
+    config["deploy"] = {
+        "scenarios": args.deploy,
+        "reps": min(args.reps, args.deploy_reps) if args.deploy != "none" else 0,
+        "swarm reps": min(args.reps, args.deploy_reps, args.swarm_reps)
+        if args.deploy == "all"
+        else 0,
+        "load": f"{RATE} req/s, at most {MAX_SECONDS:.0f} s / {MAX_REQUESTS} requests, "
+        f"{TIMEOUT:.0f} s timeout",
+    }
     for rep in range(args.reps):
         for key in keys:
             say(f"rep {rep + 1}/{args.reps}: {key}")
@@ -273,7 +312,6 @@ def _main(args: argparse.Namespace) -> int:
         "engineers building and testing at the same time)"
     )
     info["wall-clock of the whole run"] = f"{(time.monotonic() - started) / 60:.0f} min"
-    deploy_scenarios()
     results = {"meta": info, "config": config, "runs": runs}
     derived = summarize(results)
     args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")

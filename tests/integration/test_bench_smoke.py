@@ -1,7 +1,9 @@
-"""The benchmark harness end to end, once, on a tiny subset (dockyard, the api app).
+"""The benchmark harness end to end, once, on a small subset (dockyard; parser and api,
+the two apps the deploy scenarios run).
 
 Real engine, real BuildKit, a real loopback registry; checks the harness measures
-every scenario, writes both outputs and leaves none of its images behind.
+every scenario (the deploys on a compose target; Swarm is test_swarm.py's), writes both
+outputs and leaves none of its images, containers or volumes behind.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from pathlib import Path
 
 from conftest import REPO, docker
 
-REGISTRY = "127.0.0.1:18251"  # this test's own registry (the bench's is 18250)
+# this test's own registry (the bench's is 18250) and the deployed api's port
+REGISTRY = os.environ.get("BENCH_SMOKE_REGISTRY", "127.0.0.1:18251")
+DEPLOY_PORT = "18482"
+
+
+def _left(kind: str, label: str) -> str:
+    """IDs of containers (also stopped ones) or volumes with ``label`` still there."""
+    args = ("ps", "-aq") if kind == "container" else ("volume", "ls", "-q")
+    return docker(*args, "--filter", label).stdout.strip()
 
 
 def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) -> None:
@@ -35,7 +45,11 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
             "--variants",
             "dockyard",
             "--apps",
-            "api",
+            "parser,api",
+            "--deploy",
+            "compose",
+            "--deploy-port",
+            DEPLOY_PORT,
             "--registry",
             registry,
             "--workdir",
@@ -56,12 +70,21 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
     for scenario in ("cold", "noop", "lib_edit", "app_edit", "add_dep"):
         assert run[scenario] > 0, scenario
     assert run["noop"] < run["cold"]
-    assert run["unique_bytes"] == run["sizes"]["api"]["compressed"] > 1_000_000
+    sizes = [run["sizes"][app]["compressed"] for app in ("parser", "api")]
+    assert max(sizes) < run["unique_bytes"] < sum(sizes)  # shared layers count once
     # The first push carries the app's own layers; a library edit only its small top layer.
     assert 0 < run["push_lib_edit"] < 1_000_000 < run["push_first"]
     text = out_md.read_text()
     assert "| Cold build of all prod images |" in text
-    assert "not measured yet (needs dockyard deploy)" in text
+    # Deployed twice, healthy each time; the load loop ran through the update.
+    assert run["deploy_first"] > 0 and run["deploy_update"] > 0
+    assert 0 <= run["update_failed"] <= run["update_requests"]
+    assert run["update_requests"] >= 20  # at least a second of load at 20 req/s
+    assert "swarm_first" not in run  # --deploy compose
+    row = next(line for line in text.splitlines() if line.startswith("| Failed of all requests"))
+    assert f"| {run['update_failed']} of {run['update_requests']}" in row
+    project = f"label=com.docker.compose.project=bench-deploy-{run['nonce']}-single"
+    assert _left("container", project) == "" and _left("volume", project) == ""
     left = docker(
         "image",
         "ls",
