@@ -32,6 +32,9 @@ class Healthcheck(_Model):
     timeout: str = "5s"
     retries: int = Field(default=3, ge=1)
     start_period: str = Field(default="10s", alias="start-period")
+    # how often to probe during start-period (Docker 25+): healthy a second after the
+    # app is, so a deploy or a dependent app waits ~1 s instead of a whole interval
+    start_interval: str = Field(default="1s", alias="start-interval")
 
     @model_validator(mode="after")
     def _one_probe(self) -> Healthcheck:
@@ -57,7 +60,7 @@ class Healthcheck(_Model):
         )
         return ["python", "-c", probe]
 
-    @field_validator("interval", "timeout", "start_period")
+    @field_validator("interval", "timeout", "start_period", "start_interval")
     @classmethod
     def _duration(cls, value: str) -> str:
         if not re.fullmatch(r"\d+(ms|s|m|h)", value):

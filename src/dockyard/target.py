@@ -20,7 +20,7 @@ import click
 from dockyard.engine import git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
-from dockyard.health import Verdict, judge
+from dockyard.health import SERVICE_LABEL, Verdict, judge
 from dockyard.manifest import DeployTarget, Project
 from dockyard.plan import image_name
 from dockyard.release import STATE_FILE, State, dump_state, parse_state
@@ -166,14 +166,25 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def wait_healthy(target: Target, timeout: float) -> Verdict:
-    """Poll the target's containers until all are healthy, one fails, or time runs out."""
+def running_apps(target: Target) -> set[str]:
+    """The apps of the target's compose project that have a running container."""
+    label = f"{PROJECT_LABEL}={target.compose_project}"
+    return {
+        (c.get("Config", {}).get("Labels") or {}).get(SERVICE_LABEL, "")
+        for c in target.engine.containers(label)
+        if (c.get("State") or {}).get("Status") == "running"
+    }
+
+
+def wait_healthy(target: Target, timeout: float, apps: list[str] | None = None) -> Verdict:
+    """Poll the target's containers until all (of ``apps``) are healthy, one fails, or
+    time runs out."""
     deadline = time.monotonic() + timeout
     label = f"{PROJECT_LABEL}={target.compose_project}"
     while True:
-        verdict = judge(target.engine.containers(label), list(target.config.apps))
+        verdict = judge(target.engine.containers(label), apps or list(target.config.apps))
         if verdict.done or verdict.failed:
             return verdict
         if time.monotonic() > deadline:
             return Verdict((), tuple(f"{w} after {timeout:.0f}s" for w in verdict.waiting))
-        time.sleep(1)
+        time.sleep(0.5)

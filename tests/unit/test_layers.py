@@ -69,3 +69,19 @@ def test_only_buildkits_lost_graph_state_is_worth_a_second_try() -> None:
     assert is_transient(["#12 [api deps-api 1/1] RUN ...", lost])
     assert not is_transient(["ERROR: failed to solve: process did not complete: exit code: 1"])
     assert not is_transient([])
+
+
+def test_a_compose_update_replaces_running_apps_dependencies_first() -> None:
+    from types import SimpleNamespace
+
+    from dockyard.commands.deploy import rollout_order
+
+    def app(*needs: str) -> SimpleNamespace:
+        return SimpleNamespace(config=SimpleNamespace(depends_on=list(needs)))
+
+    project = SimpleNamespace(apps={"api": app("parser"), "parser": app(), "bot": app("api")})
+    running = {"api", "parser", "bot"}
+    assert rollout_order(project, ["api", "parser", "bot"], running) == ["parser", "api", "bot"]
+    # an app not running yet (first deploy, or a new app) is left to the final `up`
+    assert rollout_order(project, ["api", "parser", "bot"], {"api"}) == ["api"]
+    assert rollout_order(project, ["bot"], running) == ["bot"]

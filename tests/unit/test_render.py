@@ -170,6 +170,7 @@ def test_healthcheck_is_exec_form_and_only_where_configured(files: dict[str, str
         "--interval=2s",
         "--timeout=5s",
         "--start-period=2s",
+        "--start-interval=1s",
         "--retries=3",
     ]
     probe = json.loads(argv)

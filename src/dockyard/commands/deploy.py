@@ -22,6 +22,7 @@ from dockyard.target import (
     prepare_server,
     read_state,
     resolve_images,
+    running_apps,
     say,
     staged,
     wait_healthy,
@@ -29,10 +30,53 @@ from dockyard.target import (
 )
 
 
+def rollout_order(project: Project, apps: list[str], running: set[str]) -> list[str]:
+    """The running apps to replace one by one, each after the apps it depends on."""
+    order: list[str] = []
+
+    def visit(app: str) -> None:
+        if app in order or app not in apps:
+            return
+        for need in project.apps[app].config.depends_on:
+            visit(need)
+        order.append(app)
+
+    for app in apps:
+        visit(app)
+    return [app for app in order if app in running]
+
+
+def _compose_failed(proc) -> str | None:
+    if proc.returncode == 0:
+        return None
+    lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
+    return f"docker compose up failed: {lines[-1] if lines else proc.returncode}"
+
+
 def _up(target: Target, compose_text: str) -> str | None:
-    """Start ``compose_text`` on the server and wait; None when healthy, else why not."""
+    """Start ``compose_text`` on the server and wait; None when healthy, else why not.
+
+    Apps already running are replaced one at a time, each after the apps it needs and
+    only once those are healthy again: a plain `up` would stop every changed app
+    together and start a dependent app only when its dependency is healthy, leaving
+    it down for the whole of that wait.
+    """
     timeout = target.config.health_seconds
+    apps = list(target.config.apps)
     with staged(target, compose_text) as file:
+        for app in rollout_order(target.project, apps, running_apps(target)):
+            try:
+                proc = target.engine.compose(
+                    target.compose_project,
+                    ["up", "-d", "--no-deps", "--pull", "missing", app],
+                    file=file,
+                    timeout=timeout + 60,
+                )
+            except DockyardError as exc:
+                return str(exc)
+            verdict = wait_healthy(target, timeout, [app])
+            if verdict.failed or _compose_failed(proc):
+                return "; ".join(verdict.failed) or _compose_failed(proc)
         try:
             proc = target.engine.compose(
                 target.compose_project,
@@ -45,10 +89,7 @@ def _up(target: Target, compose_text: str) -> str | None:
     verdict = wait_healthy(target, timeout)
     if verdict.failed:
         return "; ".join(verdict.failed)
-    if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
-        return f"docker compose up failed: {lines[-1] if lines else proc.returncode}"
-    return None
+    return _compose_failed(proc)
 
 
 def _pull(target: Target, compose_text: str) -> None:

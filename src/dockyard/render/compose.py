@@ -38,6 +38,7 @@ def _healthcheck(check: Healthcheck) -> dict[str, Any]:
         "timeout": check.timeout,
         "retries": check.retries,
         "start_period": check.start_period,
+        "start_interval": check.start_interval,
     }
 
 

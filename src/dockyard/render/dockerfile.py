@@ -254,7 +254,8 @@ def _first_party(app: AppPlan) -> str:
 def _healthcheck(check: Healthcheck) -> str:
     return (
         f"HEALTHCHECK --interval={check.interval} --timeout={check.timeout} "
-        f"--start-period={check.start_period} --retries={check.retries} \\\n"
+        f"--start-period={check.start_period} --start-interval={check.start_interval} "
+        f"--retries={check.retries} \\\n"
         f"    CMD {_exec(check.argv())}"
     )
 
