@@ -136,6 +136,12 @@ class AppPlan:
         return (self.prod_tag, f"{self.prod_tag}-{revision}")
 
 
+def builds_inline(member: Member) -> bool:
+    """uv builds a uv_build member itself, in milliseconds and offline: cheaper inside
+    each app's install step than as a build step of its own."""
+    return member.build_backend == "uv_build"
+
+
 @dataclass(frozen=True)
 class SharedLayer:
     """Third-party pins installed once for a group of apps: one layer all their images share.
@@ -181,11 +187,13 @@ class Plan:
 
     @property
     def wheel_members(self) -> tuple[Member, ...]:
-        """Every first-party member some app installs: each is built once, as a wheel."""
+        """First-party members built once, as a wheel in a stage of their own, for every
+        app that installs them (those whose backend uv does not run in-process)."""
         seen: dict[str, Member] = {}
         for app in self.apps:
             for member in app.first_party:
-                seen.setdefault(member.name, member)
+                if not builds_inline(member):
+                    seen.setdefault(member.name, member)
         return tuple(seen.values())
 
 

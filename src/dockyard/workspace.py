@@ -32,6 +32,7 @@ class Member:
     import_roots: tuple[str, ...]  # dirs (relative to root) that go on sys.path in dev
     requires: tuple[str, ...]  # normalised names of everything in [project].dependencies
     has_tests: bool
+    build_backend: str = ""  # [build-system] build-backend, e.g. "uv_build"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def _member(root: Path, directory: Path) -> Member:
         import_roots=import_roots,
         requires=tuple(requirement_name(d) for d in deps if isinstance(d, str)),
         has_tests=(directory / "tests").is_dir(),
+        build_backend=str((data.get("build-system") or {}).get("build-backend", "")),
     )
 
 

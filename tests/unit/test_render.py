@@ -400,3 +400,29 @@ def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Pat
         [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_path: Path) -> None:
+    """uv runs uv_build in-process: no wheel stage, an offline build in each app's step."""
+    from dockyard.commands.generate import load_plan
+    from dockyard.manifest import load_project
+
+    for member in ("mini_lib", "mini_web"):
+        pyproject = locked_mini / "packages" / member / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('"hatchling.build"', '"uv_build"'))
+    text = render_all(load_plan(load_project(locked_mini)))["Dockerfile"]
+    stages = _stages(text)
+    assert [s for s in stages if s.startswith("wheel-")] == ["wheel-mini-tool"]
+    web = " ".join([rest for keyword, rest in stages["web"] if keyword == "RUN"][-1].split())
+    assert "uv build --no-cache --quiet --wheel --no-sources --out-dir /tmp/wheels/mini-lib" in web
+    assert "--offline 2>/dev/null ||" in web
+    assert "from=wheel-" not in web and web.endswith(
+        "rm -r /tmp/wheels && touch -h -d @0 /tmp /opt"
+    )
+    tool = " ".join([rest for keyword, rest in stages["tool"] if keyword == "RUN"][-1].split())
+    assert "from=wheel-mini-tool" in tool and "rm -r /tmp/wheels/mini-lib" in tool
+    (tmp_path / "Dockerfile").write_text(text)
+    proc = subprocess.run(
+        [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")

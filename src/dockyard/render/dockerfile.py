@@ -19,6 +19,7 @@ from dockyard.plan import (
     Plan,
     Requirement,
     SharedLayer,
+    builds_inline,
 )
 from dockyard.workspace import Member
 
@@ -168,9 +169,14 @@ FROM {layer.parent} AS {layer.stage}
 """
 
 
+def _source(member: Member) -> str:
+    """Where a member's source is bind-mounted for a wheel build."""
+    return "/src" if member.path == "." else f"/src/{member.path}"
+
+
 def _wheel(member: Member) -> str:
     """One first-party member built once as a wheel; prod stages only mount /wheels."""
-    source = "/src" if member.path == "." else f"/src/{member.path}"
+    source = _source(member)
     build = f"uv build --quiet --wheel --no-sources --out-dir /wheels {source}"
     # The build backend from uv's cache when it is there (no index round trip on
     # every library edit), else from the index.
@@ -213,21 +219,37 @@ def _member_pins(app: AppPlan) -> str:
 
 
 def _first_party(app: AppPlan) -> str:
-    """Install the app's first-party wheels (from their wheel stages) by name, offline.
+    """Install the app's first-party wheels by name, offline: uv_build members built
+    right here (uv does it in-process), others mounted from their wheel stages.
 
     Only what the wheels wrote gets mtime 0, found through their RECORD files: walking
     the whole venv of a big app costs more than the install itself.
     """
     wheels = [f"/tmp/wheels/{m.name}" for m in app.first_party]
+    inline = [(m, w) for m, w in zip(app.first_party, wheels, strict=True) if builds_inline(m)]
     new, rel, files, dirs = (f"/tmp/.dockyard-{n}" for n in ("new", "rel", "files", "dirs"))
     mounts = [UV] + [
         f"--mount=type=bind,from={_wheel_stage(m)},source=/wheels,target={w}"
         for m, w in zip(app.first_party, wheels, strict=True)
+        if not builds_inline(m)
     ]
+    builds = []
+    if inline:
+        mounts += [SECRET, CA] + [_bind(m.path, _source(m)) for m, _ in inline]
+        builds.append(LOAD_ENV)
+    for member, wheel in inline:
+        build = (
+            f"uv build --no-cache --quiet --wheel --no-sources --out-dir {wheel} {_source(member)}"
+        )
+        # offline in-process when the uv_build range takes this uv, else from the index
+        builds.append(f"{{ {build} --offline 2>/dev/null || {build}; }}")
+    everything = len(inline) == len(wheels)  # then /tmp/wheels is ours to remove too
+    cleanup = ["rm -r /tmp/wheels"] if everything else [f"rm -r {w}" for _, w in inline]
     return _run(
         mounts,
         [
             f"touch {STAMP}",
+            *builds,
             f"uv pip install --python {VENV}/bin/python --no-deps --no-index --no-cache "
             + " ".join(f"--find-links {w}" for w in wheels)
             + f" {_member_pins(app)}",
@@ -246,6 +268,7 @@ def _first_party(app: AppPlan) -> str:
             f"xargs -d '\\n' touch -h -d @0 < {dirs}",
             f"find {VENV} -maxdepth 1 -cnewer {STAMP} -exec touch -h -d @0 {{}} +",
             f"rm {STAMP} {new} {rel} {files} {dirs}",
+            *cleanup,
             "touch -h -d @0 /tmp /opt",
         ],
     )
