@@ -191,14 +191,19 @@ def dockyard_deploys(variant: Variant, registry: str, port: int, swarm: bool) ->
         remove_pulled(repo)
 
 
+def _first_then_update(variant: Variant, repo: str, target: str, url: str, key: str, label: str):
+    """Deploy release A on an empty target, then update it to B: timings and the load."""
+    release(variant, repo, "first")
+    first, load = timed_deploy(variant, target, url)
+    rec = {f"{key}_first": first, f"{key}_first_answer": load.tally.first_success}
+    release(variant, repo, "libedit")
+    update, load = timed_deploy(variant, target, url)
+    return {**rec, f"{key}_update": update, **tally(label, load)}
+
+
 def compose_target(variant: Variant, repo: str, url: str, name: str) -> dict:
     try:
-        release(variant, repo, "first")
-        first, load = timed_deploy(variant, "single", url)
-        rec = {"deploy_first": first, "deploy_first_answer": load.tally.first_success}
-        release(variant, repo, "libedit")
-        update, load = timed_deploy(variant, "single", url)
-        return {**rec, "deploy_update": update, **tally("update", load)}
+        return _first_then_update(variant, repo, "single", url, "deploy", "update")
     finally:
         quiet("compose", "-p", f"{name}-single", "down", "--volumes", "--remove-orphans")
 
@@ -208,12 +213,7 @@ def swarm_target(variant: Variant, repo: str, url: str, name: str) -> dict:
     try:
         with swarm_session():
             try:
-                release(variant, repo, "first")
-                first, load = timed_deploy(variant, "swarm", url)
-                rec = {"swarm_first": first, "swarm_first_answer": load.tally.first_success}
-                release(variant, repo, "libedit")
-                update, load = timed_deploy(variant, "swarm", url)
-                return {**rec, "swarm_update": update, **tally("swarm", load)}
+                return _first_then_update(variant, repo, "swarm", url, "swarm", "swarm")
             finally:
                 remove_stack(f"{name}-swarm")
     except BenchError as error:
