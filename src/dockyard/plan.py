@@ -197,16 +197,6 @@ class Plan:
         return tuple(seen.values())
 
 
-def shared_requirements(sets: list[tuple[Requirement, ...]]) -> tuple[Requirement, ...]:
-    """Pins (same name, version and hashes) present in every set."""
-    if not sets:
-        return ()
-    common = set(sets[0])
-    for reqs in sets[1:]:
-        common &= set(reqs)
-    return tuple(sorted(common, key=lambda r: r.name))
-
-
 UNKNOWN_SIZE = 100_000  # a package the lock gives no size for
 
 

@@ -169,6 +169,12 @@ FROM {layer.parent} AS {layer.stage}
 """
 
 
+def _offline_first(build: str) -> str:
+    """``build`` from uv's cache or uv's bundled backend when it can (no index round
+    trip on every library edit), else from the index."""
+    return f"{{ {build} --offline 2>/dev/null || {build}; }}"
+
+
 def _source(member: Member) -> str:
     """Where a member's source is bind-mounted for a wheel build."""
     return "/src" if member.path == "." else f"/src/{member.path}"
@@ -178,8 +184,6 @@ def _wheel(member: Member) -> str:
     """One first-party member built once as a wheel; prod stages only mount /wheels."""
     source = _source(member)
     build = f"uv build --quiet --wheel --no-sources --out-dir /wheels {source}"
-    # The build backend from uv's cache when it is there (no index round trip on
-    # every library edit), else from the index.
     return f"""\
 # {_wheel_stage(member)}: {member.name} {member.version} as a wheel, built once for every app
 FROM base AS {_wheel_stage(member)}
@@ -188,7 +192,7 @@ FROM base AS {_wheel_stage(member)}
             [CACHE, SECRET, CA, UV, _bind(member.path, source)],
             [
                 LOAD_ENV,
-                f"{{ {build} --offline 2>/dev/null || {build}; }}",
+                _offline_first(build),
             ],
         )
     }
@@ -241,8 +245,7 @@ def _first_party(app: AppPlan) -> str:
         build = (
             f"uv build --no-cache --quiet --wheel --no-sources --out-dir {wheel} {_source(member)}"
         )
-        # offline in-process when the uv_build range takes this uv, else from the index
-        builds.append(f"{{ {build} --offline 2>/dev/null || {build}; }}")
+        builds.append(_offline_first(build))
     everything = len(inline) == len(wheels)  # then /tmp/wheels is ours to remove too
     cleanup = ["rm -r /tmp/wheels"] if everything else [f"rm -r {w}" for _, w in inline]
     return _run(
