@@ -51,8 +51,14 @@ if ! have_pkgs; then
   fi
   log "installing docker.io, docker-buildx, docker-compose from trixie (about 30 s)"
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie \
-    docker.io docker-buildx docker-compose >/dev/null
+  # The release is chosen per package (`name/trixie`), never with `-t trixie`:
+  # `-t` makes trixie the target of every dependency the command touches and
+  # moves the host's own packages (python3, libc6, systemd...) to Debian 13.
+  # Per package, only these five and containerd come from trixie; every other
+  # dependency comes from the host's release and nothing installed changes.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-remove \
+    docker.io/trixie docker-cli/trixie docker-buildx/trixie docker-compose/trixie \
+    >/dev/null
   # The machine may carry its own newer client earlier on PATH; the engine's
   # packages put the plugins where that client looks too.
 fi

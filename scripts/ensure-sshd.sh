@@ -21,15 +21,23 @@ if ! [ -x /usr/sbin/sshd ]; then
     log "sshd is not installed and this is not Debian as root; install openssh-server"
     exit 2
   fi
-  # The server must match the installed client's version exactly (the engine's
-  # packages may have brought a client from a newer Debian release).
-  pkg=openssh-server
+  # openssh-server depends on exactly its own version of openssh-client. Take
+  # the installed client's version when the mirror still has it; otherwise the
+  # host release's current one, which moves the client to a newer point
+  # release of the same Debian release (never another release, nothing removed).
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   client=$(dpkg-query -W -f='${Version}' openssh-client 2>/dev/null || true)
-  [ -n "$client" ] && pkg="openssh-server=$client openssh-sftp-server=$client"
-  log "installing Debian's $pkg"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg >/dev/null; }
+  apt-get update -qq >/dev/null
+  if [ -n "$client" ] && apt-cache madison openssh-server | awk '{print $3}' | grep -qxF "$client"; then
+    pkgs="openssh-server=$client openssh-sftp-server=$client"
+  elif [ -n "$codename" ]; then
+    pkgs="openssh-server/$codename openssh-sftp-server/$codename openssh-client/$codename"
+  else
+    pkgs="openssh-server"
+  fi
+  log "installing Debian's $pkgs"
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-remove $pkgs >/dev/null
 fi
 
 mkdir -p "$dir/bin" /run/sshd
