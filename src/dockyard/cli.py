@@ -424,7 +424,7 @@ def base() -> None:
 @click.option("--mirror", default=None, help="Debian mirror [default: the one apt uses].")
 def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
     """Build a Python base image with debootstrap + `docker import` (root, ~1 minute)."""
-    from dockyard.commands.base import bootstrap as command
+    from dockyard.commands.base_image import bootstrap as command
 
     return command(suite, tag, mirror)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dockyard.build.load import load_plan
 from dockyard.cli import main
 from dockyard.commands.dev import dev_app
-from dockyard.commands.generate import load_plan
 from dockyard.commands.notebook import jupyter_argv, notebook_app
 from dockyard.devuser import dev_ids
 from dockyard.errors import DockyardError

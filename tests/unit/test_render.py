@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dockyard.commands.generate import load_plan
+from dockyard.build.load import load_plan
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, render_lock
 from dockyard.manifest import DEFAULT_BASE_IMAGE, load_project
 from dockyard.plan import make_plan
@@ -386,7 +386,7 @@ def test_every_step_that_writes_files_pins_their_mtimes(files: dict[str, str]) -
 
 def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Path) -> None:
     """An app with no workspace dependencies renders one wheel build, not a loop."""
-    from dockyard.commands.generate import load_plan
+    from dockyard.build.load import load_plan
     from dockyard.manifest import load_project
 
     pyproject = locked_mini / "pyproject.toml"
@@ -404,7 +404,7 @@ def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Pat
 
 def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_path: Path) -> None:
     """uv runs uv_build in-process: no wheel stage, an offline build in each app's step."""
-    from dockyard.commands.generate import load_plan
+    from dockyard.build.load import load_plan
     from dockyard.manifest import load_project
 
     for member in ("mini_lib", "mini_web"):

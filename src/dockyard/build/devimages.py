@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dockyard.commands.build import build_images
-from dockyard.commands.generate import load_plan
+from dockyard.build.images import build_images
+from dockyard.build.load import load_plan
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project

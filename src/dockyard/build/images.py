@@ -1,4 +1,5 @@
-"""`dockyard build`: every image in one `docker buildx bake`."""
+"""Build the selected apps' images in one `docker buildx bake` (what build, verify and the
+dev commands share)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 import click
 
 from dockyard.buildenv import build_secrets
-from dockyard.commands.generate import load_plan
-from dockyard.commands.lock import check_base_unchanged
+from dockyard.build.load import load_plan
+from dockyard.build.lock import check_base_unchanged
 from dockyard.engine import docker, git
 from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock
@@ -110,35 +111,3 @@ def build_images(
         info = found.get(tags[0])
         built.append(Built(app.name, kind, tags[0], tuple(tags), info["Id"] if info else ""))
     return built
-
-
-def build(
-    project: Project,
-    names: tuple[str, ...],
-    *,
-    kinds: tuple[str, ...],
-    as_json: bool,
-    ca_bundle: str | None,
-    generate: bool = True,
-) -> int:
-    built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "app": b.app,
-                        "target": b.target,
-                        "image": b.image,
-                        "tags": list(b.tags),
-                        "id": b.id,
-                    }
-                    for b in built
-                ],
-                indent=2,
-            )
-        )
-        return 0
-    for b in built:
-        click.echo(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
-    return 0

@@ -1,4 +1,4 @@
-"""`dockyard lock`: uv.lock for packages, dockyard.lock for the base image and uv."""
+"""Pin the base image and uv for dockyard.lock, and check a pinned base is still the same."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import click
 
 from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
-from dockyard.fsutil import write_atomic
-from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, read_lock, render_lock
+from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256
 from dockyard.manifest import Project
 
 
@@ -70,33 +69,3 @@ def check_base_unchanged(lock: Lock) -> None:
             f"base image '{lock.base.reference}' is now {info['Id'][:19]}, but {LOCK_NAME} "
             f"pins {lock.base.id[:19]}; run `dockyard lock` to accept the new base"
         )
-
-
-def lock(project: Project, *, check: bool) -> int:
-    root = project.root
-    if check:
-        uv.lock(root, check=True)
-        current = read_lock(root)
-        fresh = compute_lock(project)
-        drift = []
-        if fresh.base != current.base:
-            drift.append(f"base image ({current.base.reference} -> {fresh.base.reference})")
-        if fresh.uv_lock_sha256 != current.uv_lock_sha256:
-            drift.append("uv.lock changed since dockyard.lock was written")
-        if fresh.uv_requirements != current.uv_requirements:
-            drift.append(f"uv ({current.uv_version} -> {fresh.uv_version})")
-        if drift:
-            raise DockyardError(
-                f"{root / LOCK_NAME} is stale: {'; '.join(drift)}; run `dockyard lock`",
-                exit_code=1,
-            )
-        click.echo(f"{LOCK_NAME} and uv.lock are up to date")
-        return 0
-    click.echo("locking Python packages (uv lock) ...", err=True)
-    uv.lock(root)
-    new = compute_lock(project)
-    write_atomic(root / LOCK_NAME, render_lock(new))
-    click.echo(
-        f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"
-    )
-    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dockyard.commands.devimages import ensure_dev_images
+from dockyard.build.devimages import ensure_dev_images
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
 from dockyard.errors import DockyardError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dockyard.commands.devimages import ensure_dev_images
+from dockyard.build.devimages import ensure_dev_images
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError

@@ -142,7 +142,7 @@ def check_project(root: Path) -> list[Finding]:
 
 
 def _stale_files(project: Project) -> list[Finding]:
-    from dockyard.commands.generate import load_plan
+    from dockyard.build.load import load_plan
     from dockyard.fsutil import stale
     from dockyard.render import render_all
 

@@ -9,8 +9,8 @@ import urllib.request
 
 import click
 
-from dockyard.commands.devimages import ensure_dev_images
-from dockyard.commands.generate import load_plan
+from dockyard.build.devimages import ensure_dev_images
+from dockyard.build.load import load_plan
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
 from dockyard.errors import DockyardError

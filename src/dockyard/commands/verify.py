@@ -6,7 +6,7 @@ import json
 
 import click
 
-from dockyard.commands.build import Built, build_images
+from dockyard.build.images import Built, build_images
 from dockyard.engine import docker
 from dockyard.manifest import Project
 

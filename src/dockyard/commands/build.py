@@ -1,0 +1,42 @@
+"""`dockyard build`: every image in one `docker buildx bake`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dockyard.build.images import build_images
+from dockyard.manifest import Project
+
+
+def build(
+    project: Project,
+    names: tuple[str, ...],
+    *,
+    kinds: tuple[str, ...],
+    as_json: bool,
+    ca_bundle: str | None,
+    generate: bool = True,
+) -> int:
+    built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "app": b.app,
+                        "target": b.target,
+                        "image": b.image,
+                        "tags": list(b.tags),
+                        "id": b.id,
+                    }
+                    for b in built
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for b in built:
+        click.echo(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
+    return 0
