@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from dockyard.buildenv import build_secrets
 from dockyard.build.load import load_plan
 from dockyard.build.lock import check_base_unchanged
+from dockyard.buildenv import build_secrets
 from dockyard.engine import docker, git
 from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock

@@ -75,11 +75,12 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
             app = project.apps[name]
             pairs.append((app, app.member))
             continue
-        member = project.workspace.members.get(normalize(name))
-        app = host(member) if member else None
-        if member is None or app is None:
+        found = project.workspace.members.get(normalize(name))
+        owner = host(found) if found else None
+        if found is None or owner is None:
             project.app(name)  # raises: names the apps
-        pairs.append((app, member))
+            raise AssertionError(name)  # not reached: project.app raised
+        pairs.append((owner, found))
     return pairs
 
 

@@ -44,7 +44,8 @@ def check_machine() -> list[Finding]:
                 "start dockerd or Docker Desktop, or set DOCKER_HOST",
             )
         ]
-    major = int(re.match(r"\d+", server).group()) if re.match(r"\d+", server) else 0
+    leading = re.match(r"\d+", server)
+    major = int(leading.group()) if leading else 0
     out.append(
         Finding(
             "ok" if major >= 24 else "warn",

@@ -82,7 +82,7 @@ def verify(
                 "identical": same,
                 "digest": first.id,
                 "second_digest": second.id,
-                "matches_built_image": bool(current) and current["Id"] == first.id,
+                "matches_built_image": current is not None and current["Id"] == first.id,
                 "difference": [] if same else _layer_difference(first.image, second.image),
             }
         )

@@ -12,6 +12,7 @@ import tempfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
@@ -185,20 +186,28 @@ def compose(
     )
 
 
+def _member(archive: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """A regular file of ``archive`` (``docker save`` writes them; anything else is corrupt)."""
+    handle = archive.extractfile(member)
+    if handle is None:
+        raise DockyardError(f"{member} in a `docker save` archive is not a regular file")
+    return handle
+
+
 def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
     """Path -> (type, mode, uid, gid, mtime, size, sha256) of layer ``index`` of ``ref``."""
     with tempfile.TemporaryDirectory(prefix="dockyard-save-") as tmp:
         archive = Path(tmp) / "image.tar"
         run(["docker", "save", "-o", str(archive), ref], what=f"docker save {ref}")
         with tarfile.open(archive) as outer:
-            manifest = json.load(outer.extractfile("manifest.json"))
+            manifest = json.load(_member(outer, "manifest.json"))
             layer = manifest[0]["Layers"][index]
             files = {}
-            with open_layer(outer.extractfile(layer)) as inner:
+            with open_layer(_member(outer, layer)) as inner:
                 for member in inner:
                     digest = ""
                     if member.isfile():
-                        digest = hashlib.sha256(inner.extractfile(member).read()).hexdigest()
+                        digest = hashlib.sha256(_member(inner, member).read()).hexdigest()
                     files[member.name] = (
                         member.type,
                         member.mode,
