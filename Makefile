@@ -15,6 +15,8 @@ DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 help:
 	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
 	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+	@echo "make lint   ruff check, ruff format --check and mypy (make test runs it first)"
+	@echo "make unit   the unit tests only: no engine, a few seconds"
 	@echo "make bench  benchmarks vs the seed's Dockerfile and uv's recipe -> BENCHMARKS.md"
 
 $(UV):
@@ -47,10 +49,13 @@ sshd:
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
+# The same checks as .pre-commit-config.yaml: lint, formatting, types.
 lint: venv
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy src
 
-test: venv engine devcontainer-cli registry sshd
+test: lint engine devcontainer-cli registry sshd
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/unit tests/integration
 
