@@ -6,63 +6,22 @@ missing engine here is a failure, never a skip.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures"
-IGNORE = shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "*.db")
+# test_deploy.py and test_swarm.py still import these from here
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard  # noqa: F401
 
 
-def dockyard(root: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    """Run the real CLI (the installed entry point) in ``root``."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "dockyard", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        **kw,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"dockyard {' '.join(args)} exited {proc.returncode}\n"
-            f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}"
-        )
-    return proc
-
-
-def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["docker", *args], capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"docker {' '.join(args)}: {proc.stderr}")
-    return proc
-
-
-def inspect(ref: str) -> dict:
-    return json.loads(docker("image", "inspect", ref).stdout)[0]
-
-
-def layers(ref: str) -> list[str]:
-    return inspect(ref)["RootFS"]["Layers"]
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    """A copy of a project in a fresh git repository (revisions tag the images)."""
-    shutil.copytree(source, target, ignore=IGNORE)
-    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=target, check=True)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
-        cwd=target,
-        check=True,
-    )
-    return target
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder needs the engine: mark it, so `-m "not integration"` works."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import FIXTURES, REPO, copy_project, docker, dockyard
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard
 
 
 def _adopt(tmp: Path, fixture: str, ports: dict[str, str] | None = None) -> Path:

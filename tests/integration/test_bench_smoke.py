@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, docker
+from helpers import REPO, docker
 
 # this test's own registry (the bench's is 18250) and the deployed api's port
 REGISTRY = os.environ.get("BENCH_SMOKE_REGISTRY", "127.0.0.1:18251")

@@ -10,8 +10,8 @@ import tarfile
 import uuid
 from pathlib import Path
 
-from conftest import docker, dockyard, inspect, layers
 from dockyard.layerfile import open_layer
+from helpers import docker, dockyard, inspect, layers
 
 APPS = ("web", "tool")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard
 
 NAME = "dy-devenv-t"
 API_PORT = 18101

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import FIXTURES, copy_project, dockyard
+from helpers import FIXTURES, copy_project, dockyard
 
 
 def test_base_image_that_cannot_be_had(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, docker, dockyard, inspect, layers
+from helpers import REPO, copy_project, docker, dockyard, inspect, layers
 
 API = "http://127.0.0.1:8000"
 

@@ -1,33 +1,46 @@
-"""Unit fixtures: the mini workspace with a synthetic dockyard.lock (no engine needed)."""
+"""Unit fixtures: the mini workspace with a synthetic dockyard.lock (no engine needed), and
+the guard that keeps unit tests out of the home directory."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, render_lock
-from dockyard.manifest import load_project
-
-_BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
-_UV_REQUIREMENTS = (
-    "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + " \\\n    --hash=sha256:" + "d2" * 32 + "\n"
-)
+from dockyard.lockfile import LOCK_NAME, render_lock
+from helpers import synthetic_lock
 
 
-def _synthetic_lock(root: Path) -> Lock:
-    """A lock as `dockyard lock` would write it, for a base image that need not exist."""
-    return Lock(
-        base=BaseImage(
-            image=load_project(root).base_image,
-            reference=_BASE_REFERENCE,
-            id="sha256:" + "ef" * 32,
-            local_only=False,
-        ),
-        uv_version="0.13.9",
-        uv_requirements=_UV_REQUIREMENTS,
-        uv_lock_sha256=file_sha256(root / "uv.lock"),
-    )
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """HOME is an empty folder for the whole unit run and dockyard's cache (XDG_CACHE_HOME)
+    a temporary one; session-wide, so module-scoped fixtures run inside it too. Config is
+    still read from the real ~/.config (uv's and pip's settings)."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(
+            "XDG_CONFIG_HOME", os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        )
+        env.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        env.setenv("HOME", str(home))
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def _no_writes_to_home(_isolated_home: Path) -> Iterator[None]:
+    """Fail the test that wrote to the home directory (as pre-commit's conftest does)."""
+    yield
+    written = sorted(str(p.relative_to(_isolated_home)) for p in _isolated_home.rglob("*"))
+    if written:
+        for path in sorted(_isolated_home.iterdir()):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        pytest.fail(f"the test wrote to the home directory: {', '.join(written)}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -39,5 +52,5 @@ def _no_base_override(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def locked_mini(mini: Path) -> Path:
     """The mini workspace with a dockyard.lock for its uv.lock (manifest edits keep it valid)."""
-    (mini / LOCK_NAME).write_text(render_lock(_synthetic_lock(mini)))
+    (mini / LOCK_NAME).write_text(render_lock(synthetic_lock(mini)))
     return mini

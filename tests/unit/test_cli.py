@@ -9,15 +9,9 @@ import click
 import pytest
 
 from dockyard.cli import cli, main
+from helpers import rewrite_manifest as _rewrite
 
 NO_ENGINE = "unix:///nonexistent.sock"
-
-
-def _rewrite(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 def dockyard(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

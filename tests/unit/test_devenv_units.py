@@ -19,13 +19,7 @@ from dockyard.manifest import load_project
 from dockyard.plan import Plan, make_plan
 from dockyard.render import render_all
 from dockyard.staleness import chain, dev_inputs_hash, parse_stages
-
-
-def _rewrite(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+from helpers import rewrite_manifest as _rewrite
 
 
 def _render(root: Path) -> dict[str, str]:

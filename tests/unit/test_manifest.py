@@ -6,13 +6,7 @@ import pytest
 
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
-
-
-def _rewrite(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+from helpers import rewrite_manifest as _rewrite
 
 
 def test_loads_apps_members_and_first_party_closure(mini: Path) -> None:

@@ -18,6 +18,7 @@ from dockyard.plan import (
     requirements_text,
     shared_layers,
 )
+from helpers import rewrite_manifest as _rewrite
 
 BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
 UV_REQUIREMENTS = "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + "\n"
@@ -45,13 +46,6 @@ Uvicorn[standard]==0.30.6 ; python_full_version >= '3.11' \\
 zope.interface==7.0.3 \\
     --hash=sha256:{"2" * 64}
 """
-
-
-def _rewrite(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 def _req(name: str, version: str, digest: str) -> Requirement:

@@ -12,20 +12,12 @@ import pytest
 import yaml
 
 from dockyard.build.load import load_plan
-from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, render_lock
-from dockyard.manifest import DEFAULT_BASE_IMAGE, load_project
+from dockyard.lockfile import LOCK_NAME, render_lock
+from dockyard.manifest import load_project
 from dockyard.plan import make_plan
 from dockyard.render import render_all
-
-BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def _rewrite(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+from helpers import BASE_REFERENCE, FIXTURES, synthetic_lock
+from helpers import rewrite_manifest as _rewrite
 
 
 def _render(root: Path) -> dict[str, str]:
@@ -37,18 +29,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The unmodified fixture's rendered files, once per module (read-only in every test)."""
     root = tmp_path_factory.mktemp("render") / "mini"
     shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    (root / LOCK_NAME).write_text(
-        render_lock(
-            Lock(
-                BaseImage(DEFAULT_BASE_IMAGE, BASE_REFERENCE, "sha256:" + "ef" * 32, False),
-                "0.13.9",
-                "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + "\n",
-                file_sha256(root / "uv.lock"),
-            )
-        )
-    )
     with pytest.MonkeyPatch.context() as env:  # runs before the autouse env fixture
         env.delenv("DOCKYARD_BASE_IMAGE", raising=False)
+        (root / LOCK_NAME).write_text(render_lock(synthetic_lock(root)))
         return _render(root)
 
 
