@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dockyard.errors import DockyardError
 from dockyard.layers import Group, choose_groups, placement
 from dockyard.manifest import App, Project
+from dockyard.names import release_tag
 from dockyard.workspace import Member, normalize
 
 VENV = "/opt/venv"
@@ -133,7 +134,7 @@ class AppPlan:
         """Prod tags: the version, plus version-revision when the revision is known."""
         if not revision:
             return (self.prod_tag,)
-        return (self.prod_tag, f"{self.prod_tag}-{revision}")
+        return (self.prod_tag, f"{self.image}:{release_tag(self.version, revision)}")
 
 
 def builds_inline(member: Member) -> bool:

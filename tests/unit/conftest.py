@@ -11,20 +11,24 @@ from pathlib import Path
 import pytest
 
 from dockyard.lockfile import LOCK_NAME, render_lock
-from helpers import synthetic_lock
+from helpers import REPO, synthetic_lock
+
+# dockyard's cache (uv exports by uv.lock content) for unit runs: in the checkout, not in
+# HOME, and kept between runs so the suite stays fast.
+CACHE = REPO / ".work" / "unit-cache"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """HOME is an empty folder for the whole unit run and dockyard's cache (XDG_CACHE_HOME)
-    a temporary one; session-wide, so module-scoped fixtures run inside it too. Config is
+    is CACHE; session-wide, so module-scoped fixtures run inside it too. Config is
     still read from the real ~/.config (uv's and pip's settings)."""
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as env:
         env.setenv(
             "XDG_CONFIG_HOME", os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         )
-        env.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        env.setenv("XDG_CACHE_HOME", str(CACHE))
         env.setenv("HOME", str(home))
         yield home
 

@@ -9,9 +9,8 @@ from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
+from dockyard.names import DEV_COMPOSE_FILE
 from dockyard.plan import needed_apps
-
-DEV_COMPOSE = "compose.dev.yaml"
 
 
 def dev_app(project: Project, name: str | None) -> App:
@@ -40,20 +39,20 @@ def dev(project: Project, name: str | None, *, build: bool) -> int:
             err=True,
         )
     env = compose_env(project.root)
-    argv = ["docker", "compose", "-f", DEV_COMPOSE, "up", app.name]
     code = 0
     try:
-        code = containers.compose_foreground(argv, cwd=project.root, env=env)
+        code = containers.compose_foreground(
+            project.root, DEV_COMPOSE_FILE, ["up", app.name], env=env
+        )
     except KeyboardInterrupt:
         code = 0
     finally:
         # Leave nothing behind: the services this command started are removed.
         docker.compose(
             project.root,
-            DEV_COMPOSE,
+            DEV_COMPOSE_FILE,
             ["rm", "--stop", "--force", *services],
             capture=True,
-            check=False,
             env=env,
         )
     click.echo(f"stopped and removed the dev services {', '.join(services)}", err=True)

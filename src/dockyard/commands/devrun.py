@@ -13,10 +13,9 @@ from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
+from dockyard.names import DEV_COMPOSE_FILE
 from dockyard.plan import WORKSPACE, needed_apps
 from dockyard.workspace import Member, normalize
-
-DEV_COMPOSE = "compose.dev.yaml"
 
 
 def _run_args(app: App, command: list[str]) -> list[str]:
@@ -32,7 +31,7 @@ def run_in_dev(project: Project, name: str, command: list[str], *, build: bool =
     ensure_dev_images(project, needed_apps(project, app), build=build)
     proc = docker.compose(
         project.root,
-        DEV_COMPOSE,
+        DEV_COMPOSE_FILE,
         _run_args(app, command),
         check=False,
         env=compose_env(project.root),
@@ -101,7 +100,7 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         no_ports.write_text(
             "services:\n" + "".join(f"  {name}:\n    ports: !reset []\n" for name in project.apps)
         )
-        failed = _run_tests(project, pairs, pytest_args, [DEV_COMPOSE, str(no_ports)])
+        failed = _run_tests(project, pairs, pytest_args, [DEV_COMPOSE_FILE, str(no_ports)])
     tested = [m.name for _, m in pairs if m.has_tests]
     if failed:
         click.echo(

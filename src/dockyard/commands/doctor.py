@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from dockyard.buildenv import CA_VARIABLES, find_ca_bundle
-from dockyard.engine.run import run
+from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project, load_project
@@ -28,14 +28,10 @@ class Finding:
     fix: str = ""
 
 
-def _tool_version(args: list[str]) -> str | None:
-    proc = run(args, check=False, timeout=30)
-    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
-
-
 def check_machine() -> list[Finding]:
     out = []
-    server = _tool_version(["docker", "version", "--format", "{{.Server.Version}}"])
+    found = docker.tool_versions()
+    server = found["engine"]
     if server is None:
         return [
             Finding(
@@ -53,19 +49,19 @@ def check_machine() -> list[Finding]:
             "" if major >= 24 else "upgrade to Docker Engine 24 or newer",
         )
     )
-    buildx = _tool_version(["docker", "buildx", "version"])
+    buildx = found["buildx"]
     out.append(
         Finding("ok", f"BuildKit: {buildx}")
         if buildx
         else Finding("fail", "docker buildx is missing", "install the docker-buildx plugin")
     )
-    compose = _tool_version(["docker", "compose", "version", "--short"])
+    compose = found["compose"]
     out.append(
         Finding("ok", f"Compose v2 {compose}")
         if compose
         else Finding("fail", "docker compose (v2) is missing", "install the compose plugin")
     )
-    info = _tool_version(["docker", "info", "--format", "{{json .DriverStatus}}"]) or ""
+    info = found["drivers"] or ""
     store = "containerd image store" if "containerd" in info else "classic image store"
     out.append(Finding("ok", f"engine uses the {store}"))
     ca = find_ca_bundle(None)

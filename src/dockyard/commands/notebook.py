@@ -13,11 +13,12 @@ from dockyard.build.devimages import ensure_dev_images
 from dockyard.build.load import load_plan
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
+from dockyard.engine.run import last_line
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
+from dockyard.names import DEV_COMPOSE_FILE
 from dockyard.plan import WORKSPACE, AppPlan, Plan, needed_apps
 
-DEV_COMPOSE = "compose.dev.yaml"
 JUPYTER = "jupyterlab"
 INNER_PORT = 8888
 
@@ -88,12 +89,11 @@ def notebook(project: Project, name: str | None, *, port: int, build: bool) -> i
     args = ["run", "-d", "--name", container, "-p", f"127.0.0.1:{port}:{INNER_PORT}"]
     args += ["-e", "JUPYTER_TOKEN", app.name, *jupyter_argv()]
     env = {**compose_env(project.root), "JUPYTER_TOKEN": token}
-    proc = docker.compose(project.root, DEV_COMPOSE, args, capture=True, check=False, env=env)
+    proc = docker.compose(project.root, DEV_COMPOSE_FILE, args, capture=True, env=env)
     if proc.returncode != 0:
         containers.stop_and_remove(container)
-        lines = (proc.stderr or "").strip().splitlines()
-        reason = lines[-1] if lines else f"exit code {proc.returncode}"
-        if any("address already in use" in x or "port is already" in x for x in lines):
+        reason = last_line(proc.stderr, proc.returncode)
+        if any(x in (proc.stderr or "") for x in ("address already in use", "port is already")):
             reason = f"127.0.0.1:{port} is in use; choose another port with --port"
         raise DockyardError(f"could not start Jupyter Lab for {app.name}: {reason}")
     try:

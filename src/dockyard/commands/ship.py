@@ -9,6 +9,7 @@ import click
 from dockyard.engine import docker, git, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
+from dockyard.names import release_tag
 from dockyard.plan import image_name
 
 
@@ -21,7 +22,7 @@ def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[t
         version = app.member.version
         out.append((app.name, f"{repo}:{version}"))
         if revision:
-            out.append((app.name, f"{repo}:{version}-{revision}"))
+            out.append((app.name, f"{repo}:{release_tag(version, revision)}"))
         if dev:
             out.append((app.name, f"{repo}:dev"))
     return out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
-from dockyard.engine.run import run
+from dockyard.engine.docker import compose_argv
+from dockyard.engine.run import log, run
 
 
 def running(name: str) -> bool:
@@ -40,13 +42,16 @@ def stop_and_remove(name: str, *, timeout: int = 10) -> None:
     run(["docker", "rm", "--force", name], check=False, timeout=60)
 
 
-def compose_foreground(argv: list[str], *, cwd: Path, env: dict[str, str]) -> int:
-    """Run ``docker compose ... up`` attached; on Ctrl-C let Compose stop its containers
-    gracefully (it got the terminal's SIGINT too; forward one if it did not)."""
+def compose_foreground(root: Path, file: str, args: list[str], *, env: dict[str, str]) -> int:
+    """Run ``docker compose -f FILE ARGS`` (an ``up``) attached in ``root``; on Ctrl-C let
+    Compose stop its containers gracefully (it got the terminal's SIGINT too; forward one if
+    it did not)."""
     import os
     import signal
 
-    proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env})
+    argv = compose_argv(file, args)
+    log.debug("run: %s", shlex.join(argv))
+    proc = subprocess.Popen(argv, cwd=root, env={**os.environ, **env})
     try:
         return proc.wait()
     except KeyboardInterrupt:

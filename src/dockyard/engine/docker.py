@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-from dockyard.engine.run import run
+from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
 from dockyard.layerfile import open_layer
 
@@ -23,25 +23,41 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
 
 
-def require_engine() -> str:
-    """The engine's version; a clear error when no engine, buildx or Compose v2 answers.
+# What dockyard asks the engine about itself (require_engine, `dockyard doctor`).
+PROBES = {
+    "engine": ["docker", "version", "--format", "{{.Server.Version}}"],
+    "buildx": ["docker", "buildx", "version"],
+    "compose": ["docker", "compose", "version", "--short"],
+    "drivers": ["docker", "info", "--format", "{{json .DriverStatus}}"],
+}
 
-    The three checks run side by side: every command pays for them.
-    """
-    checks = {
-        "engine": ["docker", "version", "--format", "{{.Server.Version}}"],
-        "buildx": ["docker", "buildx", "version"],
-        "compose": ["docker", "compose", "version"],
+
+def probe(*names: str) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run the named ``PROBES`` side by side (every command pays for them)."""
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        jobs = {n: pool.submit(run, PROBES[n], check=False, timeout=30) for n in names}
+        return {n: job.result() for n, job in jobs.items()}
+
+
+def tool_versions() -> dict[str, str | None]:
+    """Each probe's answer (engine version, buildx version, Compose version, storage
+    drivers), or None where the engine or plugin did not answer."""
+    procs = probe(*PROBES)
+    return {
+        n: p.stdout.strip() if p.returncode == 0 and p.stdout.strip() else None
+        for n, p in procs.items()
     }
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = {k: pool.submit(run, argv, check=False, timeout=30) for k, argv in checks.items()}
-        procs = {k: job.result() for k, job in jobs.items()}
+
+
+def require_engine() -> str:
+    """The engine's version; a clear error when no engine, buildx or Compose v2 answers."""
+    procs = probe("engine", "buildx", "compose")
     proc = procs["engine"]
     if proc.returncode != 0 or not proc.stdout.strip():
-        reason = (proc.stderr or "").strip().splitlines()
+        reason = (proc.stderr or "").strip()
         raise DockyardError(
             f"no Docker engine answers at {engine_address()}"
-            + (f" ({reason[-1]})" if reason else "")
+            + (f" ({last_line(reason, proc.returncode)})" if reason else "")
             + "; start dockerd or Docker Desktop (check with `docker info`), "
             "or set DOCKER_HOST to a running engine"
         )
@@ -94,8 +110,7 @@ def pull(ref: str, *, timeout: float = 180) -> str | None:
     proc = run(["docker", "pull", "--quiet", ref], check=False, timeout=timeout)
     if proc.returncode == 0:
         return None
-    lines = (proc.stderr or proc.stdout or "").strip().splitlines()
-    return lines[-1] if lines else f"exit code {proc.returncode}"
+    return last_line(proc.stderr or proc.stdout, proc.returncode)
 
 
 # moby/buildkit#2303: on a busy builder BuildKit can lose track of a step that several
@@ -161,6 +176,18 @@ def _bake_plain(args: list[str], root: Path, *, echo: bool) -> tuple[int, list[s
     return proc.returncode, list(tail)
 
 
+def compose_argv(
+    file: str | list[str], args: list[str], project_name: str | None = None
+) -> list[str]:
+    """``docker compose -f FILE... [-p NAME] ARGS``."""
+    argv = ["docker", "compose"]
+    for name in [file] if isinstance(file, str) else file:
+        argv += ["-f", name]
+    if project_name:
+        argv += ["-p", project_name]
+    return argv + args
+
+
 def compose(
     root: Path,
     file: str | list[str],
@@ -168,16 +195,13 @@ def compose(
     *,
     project_name: str | None = None,
     capture: bool = False,
-    check: bool = True,
+    check: bool = False,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    argv = ["docker", "compose"]
-    for name in [file] if isinstance(file, str) else file:
-        argv += ["-f", name]
-    if project_name:
-        argv += ["-p", project_name]
+    """Run docker compose in ``root``; like the remote engine's compose, the caller reads the
+    exit code unless it asks for ``check``."""
     return run(
-        argv + args,
+        compose_argv(file, args, project_name),
         cwd=root,
         env=env,
         capture=capture,

@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard.engine.run import log, run
+from dockyard.engine.run import last_line, log, run
 from dockyard.errors import DockyardError
 
 _UNREACHABLE = re.compile(
@@ -70,8 +70,7 @@ def push(tag: str) -> Pushed:
     proc = run(["docker", "push", tag], check=False, timeout=900)
     text = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0 or "digest: sha256:" not in text:
-        lines = [line for line in text.strip().splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit code {proc.returncode}"
+        detail = last_line(text, proc.returncode)
         if unreachable(text):
             raise registry_down(tag, detail)
         raise DockyardError(f"docker push {tag} failed: {detail}")
@@ -130,10 +129,9 @@ def load(archive: Path) -> list[str]:
     """``docker load`` a tar or .tar.gz; the images it named."""
     proc = run(["docker", "load", "--input", str(archive)], check=False, timeout=1800)
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout or "").strip().splitlines()
         raise DockyardError(
             f"{archive} is not an image archive docker can load "
-            f"({detail[-1] if detail else proc.returncode}); make one with "
+            f"({last_line(proc.stderr or proc.stdout, proc.returncode)}); make one with "
             "`dockyard save APP... -o FILE.tar.gz`"
         )
     return [

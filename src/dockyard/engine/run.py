@@ -21,6 +21,13 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
     return {**os.environ, **extra}
 
 
+def last_line(text: str | None, returncode: int) -> str:
+    """The reason a command failed: the last non-empty line it printed (pass its stderr, or
+    whichever stream the tool writes errors to), else its exit code."""
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else f"exit code {returncode}"
+
+
 def run(
     args: Sequence[str | Path],
     *,
@@ -60,7 +67,6 @@ def run(
             f"{what or shlex.join(argv)}: no answer within {timeout:.0f}s"
         ) from None
     if check and proc.returncode != 0:
-        detail = (proc.stderr or "").strip() if capture else ""
-        last = detail.splitlines()[-1] if detail else f"exit code {proc.returncode}"
+        last = last_line(proc.stderr if capture else None, proc.returncode)
         raise DockyardError(f"{what or shlex.join(argv)} failed: {last}")
     return proc

@@ -7,7 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from dockyard.engine.run import run
+from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 
@@ -30,8 +30,7 @@ def lock(root: Path, *, check: bool = False) -> None:
         args.append("--check")
     proc = run(args, cwd=root, check=False)
     if proc.returncode != 0:
-        detail = proc.stderr.strip().splitlines()
-        reason = detail[-1] if detail else f"exit code {proc.returncode}"
+        reason = last_line(proc.stderr, proc.returncode)
         if check:
             raise DockyardError(
                 f"{root / 'uv.lock'} is stale ({reason}); run `dockyard lock` and commit it"

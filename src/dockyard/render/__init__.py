@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dockyard.names import BAKE_FILE, COMPOSE_FILE, DEV_COMPOSE_FILE, DOCKERFILE, DOCKERIGNORE
 from dockyard.plan import UV_REQUIREMENTS, Plan, requirements_text
 from dockyard.render.bake import render_bake
 from dockyard.render.compose import render_compose, render_compose_dev
@@ -21,13 +22,13 @@ def render_all(plan: Plan) -> dict[str, str]:
     for app in plan.apps:
         exports[app.requirements_file] = requirements_text(app.requirements)
         exports[app.dev_requirements_file] = requirements_text(app.dev_requirements)
-    inputs = dev_inputs(plan, {"Dockerfile": dockerfile, **exports})
+    inputs = dev_inputs(plan, {DOCKERFILE: dockerfile, **exports})
     files = {
-        "Dockerfile": dockerfile,
-        "compose.yaml": render_compose(plan),
-        "compose.dev.yaml": render_compose_dev(plan),
-        "docker-bake.json": render_bake(plan, inputs),
-        ".dockerignore": render_dockerignore(plan.project),
+        DOCKERFILE: dockerfile,
+        COMPOSE_FILE: render_compose(plan),
+        DEV_COMPOSE_FILE: render_compose_dev(plan),
+        BAKE_FILE: render_bake(plan, inputs),
+        DOCKERIGNORE: render_dockerignore(plan.project),
         **exports,
     }
     for app in plan.apps:
@@ -38,6 +39,5 @@ def render_all(plan: Plan) -> dict[str, str]:
 def dev_inputs(plan: Plan, files: dict[str, str]) -> dict[str, str]:
     """Each app's dev-image input hash (the `io.dockyard.dev-inputs` label it is built with)."""
     return {
-        app.name: dev_inputs_hash(files["Dockerfile"], app.dev_stage, files.get)
-        for app in plan.apps
+        app.name: dev_inputs_hash(files[DOCKERFILE], app.dev_stage, files.get) for app in plan.apps
     }
