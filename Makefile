@@ -3,7 +3,8 @@
 # venv, a Docker engine with BuildKit and Compose v2, and a Python base image.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
-UV_VERSION := 0.13.9
+# the uv that pyproject.toml pins for dockyard ("uv==X"): one source for its version
+UV_VERSION := $(shell sed -n 's/^ *"uv==\([^"]*\)",*$$/\1/p' pyproject.toml)
 TOOLS := .work/tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import os
 from pathlib import Path
 
@@ -11,7 +12,19 @@ from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 
-UV_VERSION = "0.13.9"
+
+
+def _pinned_uv_version() -> str:
+    """The uv release dockyard's own metadata pins (``uv==X`` in pyproject.toml), the one
+    source of that version: dockyard.lock and the images install exactly it."""
+    for requirement in importlib.metadata.requires("dockyard") or []:
+        name, _, version = requirement.partition("==")
+        if name.strip() == "uv" and version:
+            return version.split(";", 1)[0].strip()
+    raise RuntimeError("dockyard's metadata pins no uv release (uv==X in pyproject.toml)")
+
+
+UV_VERSION = _pinned_uv_version()
 
 
 def uv_bin() -> str:
