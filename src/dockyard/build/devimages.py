@@ -7,6 +7,7 @@ import click
 from dockyard.build.images import build_images
 from dockyard.build.load import load_plan
 from dockyard.engine import docker
+from dockyard.engine.models import Image
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
 from dockyard.render import dev_inputs, render_all
@@ -17,8 +18,8 @@ def dev_image(project: Project, app: App) -> str:
     return f"{project.registry or project.name}/{app.name}:dev"
 
 
-def _label(info: dict) -> str | None:
-    value = ((info.get("Config") or {}).get("Labels") or {}).get(DEV_INPUTS_LABEL)
+def _label(info: Image) -> str | None:
+    value = info.config.labels.get(DEV_INPUTS_LABEL)
     return None if value in (None, "", "unknown") else value  # unknown: built elsewhere
 
 

@@ -109,5 +109,5 @@ def build_images(
     built = []
     for app, kind, _, tags in targets:
         info = found.get(tags[0])
-        built.append(Built(app.name, kind, tags[0], tuple(tags), info["Id"] if info else ""))
+        built.append(Built(app.name, kind, tags[0], tuple(tags), info.id if info else ""))
     return built

@@ -33,15 +33,13 @@ def resolve_base(image: str) -> BaseImage:
             )
     repo = image.split("@", 1)[0]
     name = repo.rsplit(":", 1)[0] if ":" in repo.rsplit("/", 1)[-1] else repo
-    digests = [
-        d.split("@", 1)[1] for d in info.get("RepoDigests") or [] if d.split("@", 1)[0] == name
-    ]
+    digests = info.digests_of(name)
     if digests and not pulled:
         served = docker.remote_digest(repo)
         digests = [served] if served in digests else []
     if digests:
-        return BaseImage(image, f"{repo}@{digests[0]}", info["Id"], local_only=False)
-    return BaseImage(image, repo, info["Id"], local_only=True)
+        return BaseImage(image, f"{repo}@{digests[0]}", info.id, local_only=False)
+    return BaseImage(image, repo, info.id, local_only=True)
 
 
 def compute_lock(project: Project) -> Lock:
@@ -64,8 +62,8 @@ def check_base_unchanged(lock: Lock) -> None:
             f"base image '{lock.base.reference}' (pinned in {LOCK_NAME}) is not on this "
             "engine; load or rebuild it (`dockyard base bootstrap`), then `dockyard lock`"
         )
-    if info["Id"] != lock.base.id:
+    if info.id != lock.base.id:
         raise DockyardError(
-            f"base image '{lock.base.reference}' is now {info['Id'][:19]}, but {LOCK_NAME} "
+            f"base image '{lock.base.reference}' is now {info.id[:19]}, but {LOCK_NAME} "
             f"pins {lock.base.id[:19]}; run `dockyard lock` to accept the new base"
         )

@@ -8,6 +8,7 @@ import click
 
 from dockyard.build.images import Built, build_images
 from dockyard.engine import docker
+from dockyard.engine.models import Image
 from dockyard.manifest import Project
 
 MAX_LISTED = 20
@@ -15,16 +16,14 @@ MAX_LISTED = 20
 
 def _layer_difference(first: str, second: str) -> list[str]:
     """Lines naming the first layer that differs and the files that differ in it."""
-    a = docker.inspect_image(first) or {}
-    b = docker.inspect_image(second) or {}
-    la, lb = a.get("RootFS", {}).get("Layers", []), b.get("RootFS", {}).get("Layers", [])
+    a, b = docker.inspect_image(first), docker.inspect_image(second)
+    la = a.root_fs.layers if a else []
+    lb = b.root_fs.layers if b else []
     index = next((i for i, (x, y) in enumerate(zip(la, lb, strict=False)) if x != y), None)
     if index is None and len(la) == len(lb):
-        keys = sorted(
-            k
-            for k in set(a["Config"]) | set(b["Config"])
-            if a["Config"].get(k) != b["Config"].get(k)
-        )
+        ca = a.config.model_dump(by_alias=True) if a else {}
+        cb = b.config.model_dump(by_alias=True) if b else {}
+        keys = sorted(k for k in set(ca) | set(cb) if ca.get(k) != cb.get(k))
         return [
             f"  every layer is identical; the image config differs in: "
             f"{', '.join(keys) or 'metadata (history or timestamps)'}"
@@ -46,12 +45,12 @@ def _layer_difference(first: str, second: str) -> list[str]:
     return lines
 
 
-def _built_image_note(current: dict | None, first: str) -> str:
+def _built_image_note(current: Image | None, first: str) -> str:
     """Why the clean builds' digest is not the digest of the image `dockyard build` made."""
     if not current:
         return "no image from `dockyard build` to compare with"
-    layers = (docker.inspect_image(first) or {}).get("RootFS", {}).get("Layers")
-    if layers == current.get("RootFS", {}).get("Layers"):
+    clean = docker.inspect_image(first)
+    if clean is not None and clean.root_fs.layers == current.root_fs.layers:
         return (
             "same files as the image `dockyard build` made, compressed differently: the "
             "build cache holds layers from another compression setting (`docker buildx "
@@ -82,7 +81,7 @@ def verify(
                 "identical": same,
                 "digest": first.id,
                 "second_digest": second.id,
-                "matches_built_image": current is not None and current["Id"] == first.id,
+                "matches_built_image": current is not None and current.id == first.id,
                 "difference": [] if same else _layer_difference(first.image, second.image),
             }
         )

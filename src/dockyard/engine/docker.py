@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+from dockyard.engine.models import Image
 from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
 from dockyard.layerfile import open_layer
@@ -70,24 +71,24 @@ def require_engine() -> str:
     return proc.stdout.strip()
 
 
-def inspect_images(refs: list[str]) -> dict[str, dict]:
-    """ref -> its inspect data, for the refs that exist (one engine call for all)."""
+def inspect_images(refs: list[str]) -> dict[str, Image]:
+    """ref -> the image it names, for the refs that exist (one engine call for all)."""
     if not refs:
         return {}
     proc = run(["docker", "image", "inspect", *refs], check=False, timeout=60)
     try:
-        found = json.loads(proc.stdout or "[]")
+        found = [Image.model_validate(info) for info in json.loads(proc.stdout or "[]")]
     except json.JSONDecodeError:
         return {}
-    by_tag = {tag: info for info in found for tag in info.get("RepoTags") or []}
+    by_tag = {tag: image for image in found for tag in image.repo_tags}
     return {ref: by_tag[ref] for ref in refs if ref in by_tag}
 
 
-def inspect_image(ref: str) -> dict | None:
+def inspect_image(ref: str) -> Image | None:
     proc = run(["docker", "image", "inspect", ref], check=False, timeout=60)
     if proc.returncode != 0:
         return None
-    return json.loads(proc.stdout)[0]
+    return Image.model_validate(json.loads(proc.stdout)[0])
 
 
 def remote_digest(ref: str) -> str | None:

@@ -13,7 +13,6 @@ from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 
 
-
 def _pinned_uv_version() -> str:
     """The uv release dockyard's own metadata pins (``uv==X`` in pyproject.toml), the one
     source of that version: dockyard.lock and the images install exactly it."""

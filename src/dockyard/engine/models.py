@@ -1,0 +1,104 @@
+"""Typed views of the parts of docker's JSON that dockyard reads (`docker image inspect`,
+`docker container inspect`, `docker service inspect`), so callers get fields, not dict
+lookups. Docker's own field names are the aliases; everything else docker sends is kept
+(``extra="allow"``) but not typed. Tested against JSON captured from a real engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Docker(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any, info: Any) -> Any:
+        """docker writes null for an empty list or map (``"Labels": null``)."""
+        if value is None:
+            field = cls.model_fields[info.field_name]
+            if field.default_factory is not None:
+                return field.default_factory()  # type: ignore[call-arg]
+        return value
+
+
+class ImageConfig(_Docker):
+    labels: dict[str, str] = Field(default_factory=dict, alias="Labels")
+
+
+class RootFS(_Docker):
+    layers: list[str] = Field(default_factory=list, alias="Layers")
+
+
+class Image(_Docker):
+    """One entry of `docker image inspect`."""
+
+    id: str = Field(alias="Id")
+    repo_tags: list[str] = Field(default_factory=list, alias="RepoTags")
+    repo_digests: list[str] = Field(default_factory=list, alias="RepoDigests")
+    config: ImageConfig = Field(default_factory=ImageConfig, alias="Config")
+    root_fs: RootFS = Field(default_factory=RootFS, alias="RootFS")
+
+    def digests_of(self, repository: str) -> list[str]:
+        """The ``sha256:...`` digests this image has in ``repository`` (no tag)."""
+        return [d.split("@", 1)[1] for d in self.repo_digests if d.split("@", 1)[0] == repository]
+
+
+class HealthProbe(_Docker):
+    exit_code: int | None = Field(default=None, alias="ExitCode")
+    output: str = Field(default="", alias="Output")
+
+
+class Health(_Docker):
+    status: str = Field(default="", alias="Status")
+    log: list[HealthProbe] = Field(default_factory=list, alias="Log")
+
+
+class ContainerState(_Docker):
+    status: str = Field(default="", alias="Status")
+    exit_code: int | None = Field(default=None, alias="ExitCode")
+    health: Health | None = Field(default=None, alias="Health")
+
+
+class RestartPolicy(_Docker):
+    name: str = Field(default="", alias="Name")
+
+
+class HostConfig(_Docker):
+    restart_policy: RestartPolicy = Field(default_factory=RestartPolicy, alias="RestartPolicy")
+
+
+class Container(_Docker):
+    """One entry of `docker container inspect`."""
+
+    id: str = Field(alias="Id")
+    name: str = Field(default="", alias="Name")
+    state: ContainerState = Field(default_factory=ContainerState, alias="State")
+    restart_count: int = Field(default=0, alias="RestartCount")
+    config: ImageConfig = Field(default_factory=ImageConfig, alias="Config")
+    host_config: HostConfig = Field(default_factory=HostConfig, alias="HostConfig")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.config.labels
+
+
+class ServiceSpec(_Docker):
+    name: str = Field(alias="Name")
+    labels: dict[str, str] = Field(default_factory=dict, alias="Labels")
+
+
+class UpdateStatus(_Docker):
+    state: str = Field(default="", alias="State")
+    started_at: str | None = Field(default=None, alias="StartedAt")
+    message: str = Field(default="", alias="Message")
+
+
+class Service(_Docker):
+    """One entry of `docker service inspect`."""
+
+    id: str = Field(alias="ID")
+    spec: ServiceSpec = Field(alias="Spec")
+    update_status: UpdateStatus | None = Field(default=None, alias="UpdateStatus")
