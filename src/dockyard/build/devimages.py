@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import click
-
 from dockyard.build.images import build_images
 from dockyard.build.load import load_plan
+from dockyard.console import say
 from dockyard.engine import docker
 from dockyard.engine.models import Image
 from dockyard.errors import DockyardError
@@ -59,5 +58,5 @@ def ensure_dev_images(
     todo = missing + (stale if rebuild_stale else [])
     if todo:
         why = "stale or not built yet" if stale else "not built yet"
-        click.echo(f"dev image(s) {why} for {', '.join(todo)}; building", err=True)
+        say(f"dev image(s) {why} for {', '.join(todo)}; building")
         build_images(project, todo, kinds=("dev",))

@@ -8,11 +8,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from dockyard.build.load import load_plan
 from dockyard.build.lock import check_base_unchanged
 from dockyard.buildenv import build_secrets
+from dockyard.console import say
 from dockyard.engine import docker, git
 from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock
@@ -58,9 +57,9 @@ def build_images(
     if generate:
         files = render_all(plan)
         for rel in write_all(project.root, files):
-            click.echo(f"wrote {rel} (was stale)", err=True)
+            say(f"wrote {rel} (was stale)")
         for rel in remove_orphans(project.root, files, REQUIREMENTS_DIR):
-            click.echo(f"removed {rel} (no layer uses it now)", err=True)
+            say(f"removed {rel} (no layer uses it now)")
     apps = [plan.app(a.name) for a in project.select(names)]
     revision = git.revision(project.root)
     epoch = git.source_date_epoch(project.root)
@@ -93,10 +92,9 @@ def build_images(
         }
         override_file = Path(tmp) / "override.json"
         override_file.write_text(json.dumps(override))
-        click.echo(
+        say(
             f"building {len(targets)} image(s) with docker buildx bake: "
             + ", ".join(stage for _, _, stage, _ in targets),
-            err=True,
         )
         docker.bake(
             project.root,

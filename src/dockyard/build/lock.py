@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
+from dockyard.console import say
 from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256
@@ -20,7 +19,7 @@ def resolve_base(image: str) -> BaseImage:
     info = docker.inspect_image(image)
     pulled = False
     if info is None:
-        click.echo(f"pulling base image {image} ...", err=True)
+        say(f"pulling base image {image} ...")
         reason = docker.pull(image)
         info = docker.inspect_image(image) if reason is None else None
         pulled = info is not None

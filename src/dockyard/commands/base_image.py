@@ -8,8 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import click
-
+from dockyard.console import say, show
 from dockyard.engine import docker
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
@@ -48,9 +47,8 @@ def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
     mirror = mirror or debian_mirror()
     workdir = Path(tempfile.mkdtemp(prefix="dockyard-rootfs-", dir="/var/tmp"))
     try:
-        click.echo(
+        say(
             f"debootstrap {suite} from {mirror} with {', '.join(PACKAGES)} (about a minute) ...",
-            err=True,
         )
         run(
             [
@@ -83,6 +81,6 @@ def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
         image_id = docker.import_rootfs(workdir, tag, ["ENV LANG=C.UTF-8", 'CMD ["python3"]'])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    click.echo(f"built base image {tag} ({image_id[:19]}), Python {version} at /usr/bin/python3")
-    click.echo(f"use it: export DOCKYARD_BASE_IMAGE={tag}  (then `dockyard lock`)")
+    show(f"built base image {tag} ({image_id[:19]}), Python {version} at /usr/bin/python3")
+    show(f"use it: export DOCKYARD_BASE_IMAGE={tag}  (then `dockyard lock`)")
     return 0

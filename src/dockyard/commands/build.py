@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import click
-
 from dockyard.build.images import build_images
+from dockyard.console import show
 from dockyard.manifest import Project
 
 
@@ -21,7 +20,7 @@ def build(
 ) -> int:
     built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
     if as_json:
-        click.echo(
+        show(
             json.dumps(
                 [
                     {
@@ -38,5 +37,5 @@ def build(
         )
         return 0
     for b in built:
-        click.echo(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
+        show(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
     return 0

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import click
-
 from dockyard.build.devimages import ensure_dev_images
+from dockyard.console import say
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
 from dockyard.errors import DockyardError
@@ -34,9 +33,8 @@ def dev(project: Project, name: str | None, *, build: bool) -> int:
     services = [a.name for a in needed_apps(project, app)]
     ensure_dev_images(project, needed_apps(project, app), build=build)
     if not app.config.dev_command:
-        click.echo(
+        say(
             f"note: app {app.name} has no dev-command; it runs its command, without reload",
-            err=True,
         )
     env = compose_env(project.root)
     code = 0
@@ -55,5 +53,5 @@ def dev(project: Project, name: str | None, *, build: bool) -> int:
             capture=True,
             env=env,
         )
-    click.echo(f"stopped and removed the dev services {', '.join(services)}", err=True)
+    say(f"stopped and removed the dev services {', '.join(services)}")
     return code

@@ -6,9 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import click
-
 from dockyard.build.devimages import ensure_dev_images
+from dockyard.console import say
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
@@ -64,7 +63,7 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
         for member in project.workspace.members.values():
             app = host(member)
             if app is None:
-                click.echo(f"note: member {member.name} is in no app's image; not tested", err=True)
+                say(f"note: member {member.name} is in no app's image; not tested")
             elif member.has_tests:
                 pairs.append((app, member))
         return pairs
@@ -103,13 +102,12 @@ def test(project: Project, names: tuple[str, ...], pytest_args: tuple[str, ...])
         failed = _run_tests(project, pairs, pytest_args, [DEV_COMPOSE_FILE, str(no_ports)])
     tested = [m.name for _, m in pairs if m.has_tests]
     if failed:
-        click.echo(
+        say(
             f"tests failed for: {', '.join(failed)} "
             f"(passed: {', '.join(t for t in tested if t not in failed) or 'none'})",
-            err=True,
         )
         return 1
-    click.echo(f"tests passed for: {', '.join(tested)}", err=True)
+    say(f"tests passed for: {', '.join(tested)}")
     return 0
 
 
@@ -123,15 +121,14 @@ def _run_tests(
     failed = []
     for app, member in pairs:
         if not member.has_tests:
-            click.echo(
-                f"== {member.name}: no tests/ folder in {member.path}; nothing to run ==", err=True
+            say(
+                f"== {member.name}: no tests/ folder in {member.path}; nothing to run ==",
             )
             continue
         workdir = WORKSPACE if member.path == "." else f"{WORKSPACE}/{member.path}"
-        click.echo(
+        say(
             f"== {member.name}: {' '.join(app.config.test_command)} in the {app.name} "
             f"dev container ({member.path}) ==",
-            err=True,
         )
         test_project = f"{project.name}-test-{app.name}"
         args = _run_args(app, [*app.config.test_command, *pytest_args])

@@ -10,9 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from dockyard.buildenv import CA_VARIABLES, find_ca_bundle
+from dockyard.console import show
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
@@ -190,9 +189,9 @@ def _secret_findings(project: Project, root: Path) -> list[Finding]:
 def doctor(root: Path, *, as_json: bool) -> int:
     findings = check_machine() + check_project(root)
     if as_json:
-        click.echo(json.dumps([f.__dict__ for f in findings], indent=2))
+        show(json.dumps([f.__dict__ for f in findings], indent=2))
     else:
         marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
         for f in findings:
-            click.echo(f"{marks[f.level]}  {f.what}" + (f"\n      fix: {f.fix}" if f.fix else ""))
+            show(f"{marks[f.level]}  {f.what}" + (f"\n      fix: {f.fix}" if f.fix else ""))
     return 1 if any(f.level == "fail" for f in findings) else 0

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
+from dockyard.console import show
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.engine.run import last_line
@@ -27,7 +26,7 @@ def down(project: Project, *, volumes: bool) -> int:
     if proc.returncode != 0:
         reason = last_line(proc.stderr, proc.returncode)
         raise DockyardError(f"docker compose -f {DEV_COMPOSE_FILE} down failed: {reason}")
-    click.echo(
+    show(
         f"removed the dev containers of {project.name}-dev"
         + (" and their volumes" if volumes else " (volumes kept; --volumes drops them)")
     )

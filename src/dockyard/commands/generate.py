@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import click
-
 from dockyard.build.load import load_plan
+from dockyard.console import show
 from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, stale, write_all
 from dockyard.manifest import Project
@@ -22,13 +21,13 @@ def generate(project: Project, *, check: bool) -> int:
                 "run `dockyard generate` and commit them",
                 exit_code=1,
             )
-        click.echo(f"all {len(files)} generated files are up to date")
+        show(f"all {len(files)} generated files are up to date")
         return 0
     written = write_all(project.root, files)
     for rel in written:
-        click.echo(f"wrote {rel}")
+        show(f"wrote {rel}")
     for rel in remove_orphans(project.root, files, REQUIREMENTS_DIR):
-        click.echo(f"removed {rel} (no layer uses it now)")
+        show(f"removed {rel} (no layer uses it now)")
     if not written:
-        click.echo(f"all {len(files)} generated files were already up to date")
+        show(f"all {len(files)} generated files were already up to date")
     return 0

@@ -6,10 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import click
-
 from dockyard.adopt.detect import detect
 from dockyard.adopt.model import AppGuess, Detection
+from dockyard.console import show
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.manifest import load_project
@@ -36,8 +35,8 @@ def write_example(target: Path) -> int:
     if target.exists() and any(target.iterdir()):
         raise DockyardError(f"{target} exists and is not empty; pick a new folder")
     shutil.copytree(example_source(), target, ignore=IGNORED, dirs_exist_ok=True)
-    click.echo(f"wrote the example monorepo to {target}")
-    click.echo(f"next: cd {target} && dockyard lock && dockyard build")
+    show(f"wrote the example monorepo to {target}")
+    show(f"next: cd {target} && dockyard lock && dockyard build")
     return 0
 
 
@@ -57,26 +56,26 @@ def _app_lines(app: AppGuess) -> list[str]:
 
 def report(detection: Detection) -> None:
     """What was found and what could not be mapped, in the order a reader checks them."""
-    click.echo(f"{detection.root}: {detection.layout}, image namespace {detection.name!r}")
-    click.echo("apps:" if detection.apps else "apps: none found")
+    show(f"{detection.root}: {detection.layout}, image namespace {detection.name!r}")
+    show("apps:" if detection.apps else "apps: none found")
     for app in detection.apps:
         for line in _app_lines(app):
-            click.echo(line)
+            show(line)
     if detection.libraries:
-        click.echo(
+        show(
             f"libraries (in the apps' images, no image of their own): "
             f"{', '.join(detection.libraries)}"
         )
     for target in detection.deploy:
-        click.echo(f"deploy target {target.name} (from {target.source}): {', '.join(target.apps)}")
+        show(f"deploy target {target.name} (from {target.source}): {', '.join(target.apps)}")
     if detection.found:
-        click.echo("found:")
+        show("found:")
         for line in detection.found:
-            click.echo(f"  - {line}")
+            show(f"  - {line}")
     if detection.unmapped:
-        click.echo("could not map (check these by hand):")
+        show("could not map (check these by hand):")
         for line in detection.unmapped:
-            click.echo(f"  - {line}")
+            show(f"  - {line}")
 
 
 def _plan_lines(detection: Detection) -> list[str]:
@@ -116,12 +115,12 @@ def init(root: Path, *, write: bool = False) -> int:
             "a __main__.py, or a FastAPI/Starlette/Flask app object; add one, or write "
             "[tool.dockyard.apps.<name>] by hand (README: The manifest); nothing was written"
         )
-    click.echo("with --write, dockyard init would:" if not write else "writing:")
+    show("with --write, dockyard init would:" if not write else "writing:")
     for line in _plan_lines(detection):
-        click.echo(line)
+        show(line)
     if not write:
-        click.echo("nothing written; run `dockyard init --write` to apply")
+        show("nothing written; run `dockyard init --write` to apply")
         return 0
     apply(detection)
-    click.echo("done; next: dockyard lock && dockyard build --all && dockyard test")
+    show("done; next: dockyard lock && dockyard build --all && dockyard test")
     return 0

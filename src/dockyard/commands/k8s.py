@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from dockyard.console import say, show
 from dockyard.engine import git
 from dockyard.fsutil import write_all
 from dockyard.manifest import Project
@@ -35,6 +34,6 @@ def k8s(project: Project, target_name: str, output: Path | None, tags_only: bool
     folder = output or project.root / "k8s" / target_name
     written = write_all(folder, files)
     for name in sorted(files):
-        click.echo(f"{'wrote' if name in written else 'kept '} {folder / name}")
-    click.echo(f"apply with: kubectl apply -k {folder}", err=True)
+        show(f"{'wrote' if name in written else 'kept '} {folder / name}")
+    say(f"apply with: kubectl apply -k {folder}")
     return 0

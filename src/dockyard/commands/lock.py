@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import click
-
 from dockyard.build.lock import compute_lock
+from dockyard.console import say, show
 from dockyard.engine import uv
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
@@ -30,13 +29,11 @@ def lock(project: Project, *, check: bool) -> int:
                 f"{root / LOCK_NAME} is stale: {'; '.join(drift)}; run `dockyard lock`",
                 exit_code=1,
             )
-        click.echo(f"{LOCK_NAME} and uv.lock are up to date")
+        show(f"{LOCK_NAME} and uv.lock are up to date")
         return 0
-    click.echo("locking Python packages (uv lock) ...", err=True)
+    say("locking Python packages (uv lock) ...")
     uv.lock(root)
     new = compute_lock(project)
     write_atomic(root / LOCK_NAME, render_lock(new))
-    click.echo(
-        f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"
-    )
+    show(f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}")
     return 0

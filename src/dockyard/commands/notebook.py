@@ -7,10 +7,9 @@ import time
 import urllib.error
 import urllib.request
 
-import click
-
 from dockyard.build.devimages import ensure_dev_images
 from dockyard.build.load import load_plan
+from dockyard.console import say, show
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
 from dockyard.engine.run import last_line
@@ -98,13 +97,13 @@ def notebook(project: Project, name: str | None, *, port: int, build: bool) -> i
         raise DockyardError(f"could not start Jupyter Lab for {app.name}: {reason}")
     try:
         _wait_ready(container, port, token, timeout=120)
-        click.echo(f"Jupyter Lab ({app.name}, {WORKSPACE} = {project.root}) is ready at:")
-        click.echo(f"    http://127.0.0.1:{port}/lab?token={token}")
-        click.echo("Ctrl-C stops it and removes its container.", err=True)
+        show(f"Jupyter Lab ({app.name}, {WORKSPACE} = {project.root}) is ready at:")
+        show(f"    http://127.0.0.1:{port}/lab?token={token}")
+        say("Ctrl-C stops it and removes its container.")
         containers.follow_logs(container)
     except KeyboardInterrupt:
         pass
     finally:
         containers.stop_and_remove(container)
-    click.echo(f"notebook stopped; container {container} removed", err=True)
+    say(f"notebook stopped; container {container} removed")
     return 0

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from dockyard.console import say, show
 from dockyard.engine import docker, git, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
@@ -55,14 +54,13 @@ def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
         pushed = images.push(tag)
         sent += pushed.sent
         present += pushed.present
-        click.echo(
+        show(
             f"pushed {tag}  {pushed.digest[:19]}  ({pushed.sent} layer(s) sent, "
             f"{pushed.present} already in the registry)"
         )
-    click.echo(
+    say(
         f"{len(tags)} tag(s) pushed to {project.registry}: {sent} layer(s) sent, "
         f"{present} already there",
-        err=True,
     )
     return 0
 
@@ -75,10 +73,10 @@ def save(project: Project, names: tuple[str, ...], output: Path, *, dev: bool) -
     docker.require_engine()
     _require_built(tags)
     size = images.save([tag for _, tag in tags], output)
-    click.echo(f"saved {len(tags)} tag(s) to {output} ({size / 1e6:.1f} MB):")
+    show(f"saved {len(tags)} tag(s) to {output} ({size / 1e6:.1f} MB):")
     for _, tag in tags:
-        click.echo(f"  {tag}")
-    click.echo(f"on the other machine: dockyard load {output.name}", err=True)
+        show(f"  {tag}")
+    say(f"on the other machine: dockyard load {output.name}")
     return 0
 
 
@@ -91,5 +89,5 @@ def load(archive: Path) -> int:
     if not loaded:
         raise DockyardError(f"{archive} held no image; make one with `dockyard save`")
     for ref in loaded:
-        click.echo(f"loaded {ref}")
+        show(f"loaded {ref}")
     return 0

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import click
-
 from dockyard.build.images import Built, build_images
+from dockyard.console import say, show
 from dockyard.engine import docker
 from dockyard.engine.models import Image
 from dockyard.manifest import Project
@@ -66,7 +65,7 @@ def verify(
     project.select(names)
     rounds: list[list[Built]] = []
     for n in (1, 2):
-        click.echo(f"verify: clean build {n} of 2 (no build cache) ...", err=True)
+        say(f"verify: clean build {n} of 2 (no build cache) ...")
         rounds.append(
             build_images(project, names, no_cache=True, tag_suffix=f"verify{n}", generate=generate)
         )
@@ -89,7 +88,7 @@ def verify(
             results[-1]["built_image_note"] = _built_image_note(current, first.image)
     docker.remove_tags([b.image for r in rounds for b in r])
     if as_json:
-        click.echo(json.dumps(results, indent=2))
+        show(json.dumps(results, indent=2))
     else:
         for r in results:
             if r["identical"]:
@@ -98,11 +97,9 @@ def verify(
                     if r["matches_built_image"]
                     else f" ({r['built_image_note']})"
                 )
-                click.echo(f"identical  {r['app']:12} {r['digest']}{extra}")
+                show(f"identical  {r['app']:12} {r['digest']}{extra}")
             else:
-                click.echo(
-                    f"DIFFERENT  {r['app']:12} {r['digest'][:19]} vs {r['second_digest'][:19]}"
-                )
+                show(f"DIFFERENT  {r['app']:12} {r['digest'][:19]} vs {r['second_digest'][:19]}")
                 for line in r["difference"]:
-                    click.echo(line)
+                    show(line)
     return 0 if all(r["identical"] for r in results) else 1

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+from dockyard.console import say
 from dockyard.engine.models import Image
 from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
@@ -153,10 +154,9 @@ def bake(
         if code == 0:
             return
         if attempt == 1 and is_transient(tail):
-            print(
+            say(
                 "dockyard: BuildKit lost track of a shared build step (moby/buildkit#2303); "
-                "building once more",
-                file=sys.stderr,
+                "building once more"
             )
             continue
         detail = "\n" + "\n".join(tail[-15:]) if quiet and tail else " (see the build output above)"
