@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dockyard.errors import DockyardError
+from dockyard.graph import find_cycle
 from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml
 
 NAME = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -305,26 +306,9 @@ def _check_references(path: Path, config: DockyardConfig, workspace: Workspace) 
 
 def _cycle(config: DockyardConfig) -> list[str]:
     """The first cycle through depends-on + test-needs (``[a, b, a]``), else ``[]``."""
-    done: set[str] = set()
-
-    def visit(name: str, trail: list[str]) -> list[str]:
-        if name in trail:
-            return [*trail[trail.index(name) :], name]
-        if name in done:
-            return []
-        app = config.apps[name]
-        for ref in (*app.depends_on, *app.test_needs):
-            found = visit(ref, [*trail, name])
-            if found:
-                return found
-        done.add(name)
-        return []
-
-    for name in config.apps:
-        found = visit(name, [])
-        if found:
-            return found
-    return []
+    return find_cycle(
+        config.apps, lambda name: (*config.apps[name].depends_on, *config.apps[name].test_needs)
+    )
 
 
 def _check_targets(path: Path, config: DockyardConfig) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dockyard.errors import DockyardError
+from dockyard.graph import dependencies_first
 from dockyard.layers import Group, choose_groups, placement
 from dockyard.manifest import App, Project
 from dockyard.names import release_tag
@@ -28,17 +29,12 @@ _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
 
 def needed_apps(project: Project, app: App) -> list[App]:
     """The app and every app its dev service starts first (depends-on, test-needs), deps first."""
-    order: list[App] = []
 
-    def visit(current: App) -> None:
-        if current in order:
-            return
-        for name in (*current.config.depends_on, *current.config.test_needs):
-            visit(project.app(name))
-        order.append(current)
+    def needs(name: str) -> tuple[str, ...]:
+        config = project.app(name).config
+        return (*config.depends_on, *config.test_needs)
 
-    visit(app)
-    return order
+    return [project.app(name) for name in dependencies_first([app.name], needs)]
 
 
 @dataclass(frozen=True)

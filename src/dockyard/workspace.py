@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.errors import DockyardError
+from dockyard.graph import dependencies_first
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -44,21 +45,10 @@ class Workspace:
 
     def first_party_closure(self, name: str) -> list[Member]:
         """The member and every workspace member it needs, dependencies first."""
-        ordered: list[Member] = []
-        seen: set[str] = set()
-
-        def visit(current: str) -> None:
-            if current in seen:
-                return
-            seen.add(current)
-            member = self.members[current]
-            for req in member.requires:
-                if req in self.members:
-                    visit(req)
-            ordered.append(member)
-
-        visit(name)
-        return ordered
+        names = dependencies_first(
+            [name], lambda current: [r for r in self.members[current].requires if r in self.members]
+        )
+        return [self.members[n] for n in names]
 
 
 def read_toml(path: Path) -> dict:

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from dockyard.manifest import Healthcheck
+from dockyard.manifest import Healthcheck, Project
 from dockyard.names import generated_by
 from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan
 
@@ -21,14 +21,33 @@ def _header(what: str) -> str:
     )
 
 
+def is_bind(source: str) -> bool:
+    """Whether a volume source is a host path (or a variable naming one), not a volume name."""
+    return source.startswith((".", "/", "~", "$"))
+
+
 def named_volumes(volumes: list[str]) -> list[str]:
-    """Sources of ``source:target`` entries that are volume names, not host paths."""
+    """Sources of ``source:target`` entries that are volume names, not host paths (the
+    top-level ``volumes:`` of every compose file and stack dockyard writes)."""
     names = []
     for spec in volumes:
         source = spec.split(":", 1)[0]
-        if ":" in spec and not source.startswith((".", "/", "~", "$")) and source not in names:
+        if ":" in spec and not is_bind(source) and source not in names:
             names.append(source)
     return names
+
+
+def depends_on(project: Project, names: list[str]) -> dict[str, dict[str, str]]:
+    """Compose ``depends_on``: wait for a needed app to be healthy when it has a
+    healthcheck, else to start."""
+    return {
+        name: {
+            "condition": "service_healthy"
+            if project.apps[name].config.healthcheck is not None
+            else "service_started"
+        }
+        for name in dict.fromkeys(names)
+    }
 
 
 def _healthcheck(check: Healthcheck) -> dict[str, Any]:
@@ -39,18 +58,6 @@ def _healthcheck(check: Healthcheck) -> dict[str, Any]:
         "retries": check.retries,
         "start_period": check.start_period,
         "start_interval": check.start_interval,
-    }
-
-
-def _depends_on(plan: Plan, names: list[str]) -> dict[str, dict[str, str]]:
-    """Wait for a needed app to be healthy when it has a healthcheck, else to start."""
-    return {
-        name: {
-            "condition": "service_healthy"
-            if plan.app(name).app.config.healthcheck is not None
-            else "service_started"
-        }
-        for name in dict.fromkeys(names)
     }
 
 
@@ -83,7 +90,7 @@ def render_compose(plan: Plan) -> str:
             service["volumes"] = list(config.volumes)
             volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
         if config.depends_on:
-            service["depends_on"] = _depends_on(plan, config.depends_on)
+            service["depends_on"] = depends_on(plan.project, config.depends_on)
         services[app.name] = service
     document: dict[str, Any] = {"name": plan.project.name, "services": services}
     if volumes:
@@ -113,7 +120,7 @@ def render_compose_dev(plan: Plan) -> str:
         service["command"] = list(config.dev_command or config.command or ["sleep", "infinity"])
         if config.healthcheck is not None:
             service["healthcheck"] = _healthcheck(config.healthcheck)
-        needs = _depends_on(plan, [*config.depends_on, *config.test_needs])
+        needs = depends_on(plan.project, [*config.depends_on, *config.test_needs])
         if needs:
             service["depends_on"] = needs
         services[app.name] = service
