@@ -72,9 +72,13 @@ def requirements_text(reqs: tuple[Requirement, ...]) -> str:
     return "".join(r.text + "\n" for r in reqs)
 
 
-def image_name(project: Project, app: str) -> str:
-    """The repository of an app's images: <registry or name>/<app>."""
+def image_repository(project: Project, app: str) -> str:
+    """The repository of an app's images (a reference without tag): <registry or name>/<app>."""
     return f"{project.registry or project.name}/{app}"
+
+
+# The old name, still imported by target.py until the deploy/ package lands; remove then.
+image_name = image_repository
 
 
 @dataclass(frozen=True)
@@ -275,7 +279,7 @@ def make_plan(
         apps.append(
             AppPlan(
                 app=app,
-                image=image_name(project, app.name),
+                image=image_repository(project, app.name),
                 version=app.member.version,
                 requirements=parse_requirements(exports[app.member.name][0]),
                 dev_requirements=tuple(sorted(dev, key=lambda r: (r.name, r.version))),

@@ -22,14 +22,17 @@ from dockyard.render import render_all
 
 @dataclass(frozen=True)
 class Built:
+    """One image a bake made. ``kind`` is "prod" or "dev" (the `--json` key is "target")."""
+
     app: str
-    target: str  # "prod" or "dev"
+    kind: str  # "prod" or "dev"
     image: str  # the first tag
     tags: tuple[str, ...]
     id: str
 
 
-def _targets(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: str | None):
+def _stages(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: str | None):
+    """(app, kind, bake stage, tags) of each image to build."""
     for app in apps:
         if "prod" in kinds:
             yield app, "prod", app.prod_stage, app.revision_tags(revision)
@@ -64,9 +67,9 @@ def build_images(
     revision = git.revision(project.root)
     epoch = git.source_date_epoch(project.root)
     secrets = build_secrets(ca_bundle)
-    targets = list(_targets(plan, apps, kinds, revision))
+    stages = list(_stages(plan, apps, kinds, revision))
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
-        targets = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in targets]
+        stages = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in stages]
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         env_file = Path(tmp) / "build_env"
         env_file.write_text(secrets.env_text)
@@ -87,25 +90,25 @@ def build_images(
                         "SOURCE_DATE_EPOCH": str(epoch),
                     },
                 }
-                for _, _, stage, tags in targets
+                for _, _, stage, tags in stages
             }
         }
         override_file = Path(tmp) / "override.json"
         override_file.write_text(json.dumps(override))
         say(
-            f"building {len(targets)} image(s) with docker buildx bake: "
-            + ", ".join(stage for _, _, stage, _ in targets),
+            f"building {len(stages)} image(s) with docker buildx bake: "
+            + ", ".join(stage for _, _, stage, _ in stages),
         )
         docker.bake(
             project.root,
             [project.root / "docker-bake.json", override_file],
-            [stage for _, _, stage, _ in targets],
+            [stage for _, _, stage, _ in stages],
             quiet=quiet,
             no_cache=no_cache,
         )
-    found = docker.inspect_images([tags[0] for *_, tags in targets])
+    found = docker.inspect_images([tags[0] for *_, tags in stages])
     built = []
-    for app, kind, _, tags in targets:
+    for app, kind, _, tags in stages:
         info = found.get(tags[0])
         built.append(Built(app.name, kind, tags[0], tuple(tags), info.id if info else ""))
     return built

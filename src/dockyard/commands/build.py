@@ -25,7 +25,7 @@ def build(
                 [
                     {
                         "app": b.app,
-                        "target": b.target,
+                        "target": b.kind,
                         "image": b.image,
                         "tags": list(b.tags),
                         "id": b.id,
@@ -37,5 +37,5 @@ def build(
         )
         return 0
     for b in built:
-        show(f"built {b.target:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
+        show(f"built {b.kind:4} {b.app:12} {' '.join(b.tags)}  ({b.id[7:19]})")
     return 0

@@ -9,7 +9,7 @@ from dockyard.engine import git
 from dockyard.fsutil import write_all
 from dockyard.manifest import Project
 from dockyard.names import release_tag
-from dockyard.plan import image_name
+from dockyard.plan import image_repository
 from dockyard.render.k8s import render_k8s
 from dockyard.render.server import DeployImage
 from dockyard.target import open_target, resolve_images
@@ -22,7 +22,7 @@ def _tagged(project: Project, apps: list[str]) -> dict[str, DeployImage]:
     for app in apps:
         version = project.apps[app].member.version
         tag = release_tag(version, revision)
-        out[app] = DeployImage(app, f"{image_name(project, app)}:{tag}", tag)
+        out[app] = DeployImage(app, f"{image_repository(project, app)}:{tag}", tag)
     return out
 
 

@@ -9,7 +9,7 @@ from dockyard.engine import docker, git, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import release_tag
-from dockyard.plan import image_name
+from dockyard.plan import image_repository
 
 
 def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[tuple[str, str]]:
@@ -17,7 +17,7 @@ def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[t
     revision = git.revision(project.root)
     out = []
     for app in project.select(names):
-        repo = image_name(project, app.name)
+        repo = image_repository(project, app.name)
         version = app.member.version
         out.append((app.name, f"{repo}:{version}"))
         if revision:
