@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from dockyard.lockfile import BaseImage, Lock, file_sha256
 from dockyard.manifest import load_project
@@ -94,3 +95,22 @@ def synthetic_lock(root: Path) -> Lock:
         uv_requirements=UV_REQUIREMENTS,
         uv_lock_sha256=file_sha256(root / "uv.lock"),
     )
+
+
+def render_project(root: Path) -> dict[str, str]:
+    """Every file `dockyard generate` would write for the project at ``root`` (needs its lock)."""
+    from dockyard.build.load import load_plan
+    from dockyard.render import render_all
+
+    return render_all(load_plan(load_project(root)))
+
+
+def cli_error(capsys: Any, root: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI in-process on ``root``, expecting it to exit: (exit code, stderr)."""
+    import pytest
+
+    from dockyard.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--project", str(root)])
+    return exit_info.value.code, capsys.readouterr().err.strip()

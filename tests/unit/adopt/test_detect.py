@@ -9,8 +9,7 @@ import pytest
 
 from dockyard.adopt.detect import detect
 from dockyard.errors import DockyardError
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from helpers import FIXTURES
 
 
 def _apps(root: Path) -> dict:

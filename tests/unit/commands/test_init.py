@@ -11,8 +11,7 @@ from dockyard.cli import cli
 from dockyard.commands.init import init, write_example
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from helpers import FIXTURES
 
 
 def _without_manifest(root: Path) -> None:

@@ -16,12 +16,8 @@ from dockyard.lockfile import LOCK_NAME, render_lock
 from dockyard.manifest import load_project
 from dockyard.plan import make_plan
 from dockyard.render import render_all
-from helpers import BASE_REFERENCE, FIXTURES, synthetic_lock
+from helpers import BASE_REFERENCE, FIXTURES, render_project, synthetic_lock
 from helpers import rewrite_manifest as _rewrite
-
-
-def _render(root: Path) -> dict[str, str]:
-    return render_all(load_plan(load_project(root)))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +28,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     with pytest.MonkeyPatch.context() as env:  # runs before the autouse env fixture
         env.delenv("DOCKYARD_BASE_IMAGE", raising=False)
         (root / LOCK_NAME).write_text(render_lock(synthetic_lock(root)))
-        return _render(root)
+        return render_project(root)
 
 
 def _instructions(dockerfile: str) -> list[tuple[str, str]]:
@@ -223,7 +219,7 @@ def test_compose_prod_services_volumes_and_no_build(files: dict[str, str]) -> No
 
 def test_compose_prod_skips_apps_without_a_command(locked_mini: Path) -> None:
     _rewrite(locked_mini, 'command = ["mini-tool"]\n', "")
-    files = _render(locked_mini)
+    files = render_project(locked_mini)
     assert list(yaml.safe_load(files["compose.yaml"])["services"]) == ["web"]
     tool = yaml.safe_load(files["compose.dev.yaml"])["services"]["tool"]
     assert tool["command"] == ["sleep", "infinity"]
@@ -250,7 +246,7 @@ def test_test_needs_wait_for_a_healthy_service(locked_mini: Path) -> None:
         'command = ["mini-tool"]\n',
         'command = ["mini-tool"]\ntest-needs = ["web"]\n',
     )
-    services = yaml.safe_load(_render(locked_mini)["compose.dev.yaml"])["services"]
+    services = yaml.safe_load(render_project(locked_mini)["compose.dev.yaml"])["services"]
     assert services["tool"]["depends_on"] == {"web": {"condition": "service_healthy"}}
 
 
@@ -260,7 +256,7 @@ def test_test_needs_without_healthcheck_wait_for_start(locked_mini: Path) -> Non
         'environment = { MINI_GREETING = "hello" }\n',
         'environment = { MINI_GREETING = "hello" }\ntest-needs = ["tool"]\n',
     )
-    services = yaml.safe_load(_render(locked_mini)["compose.dev.yaml"])["services"]
+    services = yaml.safe_load(render_project(locked_mini)["compose.dev.yaml"])["services"]
     assert services["web"]["depends_on"] == {"tool": {"condition": "service_started"}}
 
 
@@ -369,7 +365,6 @@ def test_every_step_that_writes_files_pins_their_mtimes(files: dict[str, str]) -
 
 def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Path) -> None:
     """An app with no workspace dependencies renders one wheel build, not a loop."""
-    from dockyard.build.load import load_plan
     from dockyard.manifest import load_project
 
     pyproject = locked_mini / "pyproject.toml"
@@ -387,7 +382,6 @@ def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Pat
 
 def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_path: Path) -> None:
     """uv runs uv_build in-process: no wheel stage, an offline build in each app's step."""
-    from dockyard.build.load import load_plan
     from dockyard.manifest import load_project
 
     for member in ("mini_lib", "mini_web"):
