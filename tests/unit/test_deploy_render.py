@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dockyard.errors import DockyardError
-from dockyard.health import judge
-from dockyard.manifest import load_project
-from dockyard.release import (
+from dockyard.deploy.health import judge
+from dockyard.deploy.release import (
     State,
     add_release,
     dropped_images,
@@ -18,6 +16,8 @@ from dockyard.release import (
     make_current,
     parse_state,
 )
+from dockyard.errors import DockyardError
+from dockyard.manifest import load_project
 from dockyard.render.server import DeployImage, bind_mounts, render_server_compose
 
 TARGET = """

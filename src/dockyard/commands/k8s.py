@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from dockyard.deploy.target import open_target, resolve_images
 from dockyard.engine import git
 from dockyard.fsutil import write_all
 from dockyard.manifest import Project
 from dockyard.plan import image_name
 from dockyard.render.k8s import render_k8s
 from dockyard.render.server import DeployImage
-from dockyard.target import open_target, resolve_images
 
 
 def _tagged(project: Project, apps: list[str]) -> dict[str, DeployImage]:

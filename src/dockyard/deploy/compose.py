@@ -1,4 +1,4 @@
-"""`dockyard deploy TARGET` and `dockyard rollback TARGET` for compose targets.
+"""The compose backend: deploy, rollback, status and logs for one server with Compose.
 
 deploy: resolve each app's image to a registry digest -> render the server's compose
 file -> pull on the server -> write the files and own the bind mounts -> `up -d` ->
@@ -8,26 +8,26 @@ container fails its healthcheck or exits, the previous release is put back at on
 
 from __future__ import annotations
 
-from dockyard.engine import images as image_engine
-from dockyard.errors import DockyardError
-from dockyard.manifest import Project
-from dockyard.release import Release, State, add_release, dropped_images, make_current
-from dockyard.render.server import DeployImage, render_server_compose
-from dockyard.target import (
+from dockyard.deploy.health import SERVICE_LABEL
+from dockyard.deploy.release import State, add_release, dropped_images, make_current, pick_release
+from dockyard.deploy.target import (
+    PROJECT_LABEL,
     Target,
     check_env_files,
     helper_image,
     now,
-    open_target,
     prepare_server,
     read_state,
-    resolve_images,
     running_apps,
     say,
     staged,
     wait_healthy,
     write_state,
 )
+from dockyard.engine import images as image_engine
+from dockyard.errors import DockyardError
+from dockyard.manifest import Project
+from dockyard.render.server import VERSION_LABEL, DeployImage, render_server_compose
 
 
 def rollout_order(project: Project, apps: list[str], running: set[str]) -> list[str]:
@@ -161,46 +161,12 @@ def deploy_compose(target: Target, new: dict[str, DeployImage]) -> int:
     return 0
 
 
-def deploy(project: Project, target_name: str) -> int:
-    target = open_target(project, target_name)
-    check_env_files(target)
-    new = resolve_images(target)
-    target.engine.require()
-    if target.config.kind == "swarm":
-        from dockyard.commands.swarm import deploy_stack
-
-        return deploy_stack(target, new)
-    return deploy_compose(target, new)
-
-
-def pick_release(state: State, release_id: int | None, target: Target) -> Release:
-    if release_id is not None:
-        chosen = state.release(release_id)
-        if chosen is None:
-            kept = ", ".join(str(r.id) for r in state.releases) or "none"
-            raise DockyardError(f"release {release_id} is not kept on '{target.name}' ({kept})")
-        return chosen
-    previous = state.previous()
-    if previous is None:
-        raise DockyardError(
-            f"deploy target '{target.name}' keeps no release older than the running one; "
-            "nothing to roll back to"
-        )
-    return previous
-
-
-def rollback(project: Project, target_name: str, release_id: int | None) -> int:
+def rollback_compose(target: Target, release_id: int | None) -> int:
     """Run an earlier release again (default: the one before the running one)."""
-    target = open_target(project, target_name)
-    target.engine.require()
-    if target.config.kind == "swarm":
-        from dockyard.commands.swarm import rollback_stack
-
-        return rollback_stack(target, release_id)
     check_env_files(target)
     helper = helper_image(target)
     state = read_state(target)
-    chosen = pick_release(state, release_id, target)
+    chosen = pick_release(state, release_id, target.name)
     say(f"rolling '{target.name}' back to {chosen.summary()}")
     failure = _up(target, chosen.compose)
     if failure:
@@ -208,3 +174,43 @@ def rollback(project: Project, target_name: str, release_id: int | None) -> int:
     write_state(target, helper, make_current(state, chosen.id), chosen.compose)
     say(f"{chosen.summary()} is live on '{target.name}' and healthy")
     return 0
+
+
+def _row(container: dict) -> tuple[str, str, str, str, str]:
+    labels = container["Config"].get("Labels") or {}
+    state = container["State"]
+    health = (state.get("Health") or {}).get("Status")
+    status = state["Status"] + (f" ({health})" if health else "")
+    image = container["Config"]["Image"]
+    repo, _, digest = image.partition("@")
+    short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
+    since = (state.get("StartedAt") or "")[:19].replace("T", " ")
+    return (labels.get(SERVICE_LABEL, "?"), short, labels.get(VERSION_LABEL, "?"), status, since)
+
+
+def compose_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
+    containers = target.engine.containers(f"{PROJECT_LABEL}={target.compose_project}")
+    return sorted(_row(c) for c in containers)
+
+
+class ComposeBackend:
+    """One server with Compose."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def deploy(self, new: dict[str, DeployImage]) -> int:
+        return deploy_compose(self.target, new)
+
+    def rollback(self, release_id: int | None) -> int:
+        return rollback_compose(self.target, release_id)
+
+    def status(self) -> list[tuple[str, str, str, str, str]]:
+        return compose_rows(self.target)
+
+    def logs(self, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+        args = ["logs", "--no-color", "--tail", tail, *(["--follow"] if follow else []), *apps]
+        proc = self.target.engine.compose(
+            self.target.compose_project, args, capture=False, timeout=None
+        )
+        return proc.returncode

@@ -89,3 +89,20 @@ def dropped_images(before: State, after: State) -> set[str]:
     """Images no kept release uses any more (safe to remove from the server)."""
     kept = {ref for r in after.releases for ref in r.images.values()}
     return {ref for r in before.releases for ref in r.images.values()} - kept
+
+
+def pick_release(state: State, release_id: int | None, target_name: str) -> Release:
+    """The release `rollback` runs: the one asked for, or the one before the running one."""
+    if release_id is not None:
+        chosen = state.release(release_id)
+        if chosen is None:
+            kept = ", ".join(str(r.id) for r in state.releases) or "none"
+            raise DockyardError(f"release {release_id} is not kept on '{target_name}' ({kept})")
+        return chosen
+    previous = state.previous()
+    if previous is None:
+        raise DockyardError(
+            f"deploy target '{target_name}' keeps no release older than the running one; "
+            "nothing to roll back to"
+        )
+    return previous

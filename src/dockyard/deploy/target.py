@@ -1,7 +1,8 @@
 """One deploy target at work: its engine, directory, images, releases and health wait.
 
 Shared by `deploy`, `rollback`, `status` and `logs`; the engine calls go through
-engine/remote.py, the decisions are in render/server.py, release.py and health.py.
+engine/remote.py, the decisions are in render/server.py, release.py and health.py
+(pure).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from pathlib import Path
 
 import click
 
+from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
+from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
 from dockyard.engine import git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
-from dockyard.health import SERVICE_LABEL, Verdict, judge
 from dockyard.manifest import DeployTarget, Project
 from dockyard.plan import image_name
-from dockyard.release import STATE_FILE, State, dump_state, parse_state
 from dockyard.render.server import (
     DeployImage,
     bind_mounts,

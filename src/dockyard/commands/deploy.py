@@ -1,0 +1,22 @@
+"""`dockyard deploy TARGET` and `dockyard rollback TARGET`: the target's backend does it."""
+
+from __future__ import annotations
+
+from dockyard.deploy import backend
+from dockyard.deploy.target import check_env_files, open_target, resolve_images
+from dockyard.manifest import Project
+
+
+def deploy(project: Project, target_name: str) -> int:
+    target = open_target(project, target_name)
+    check_env_files(target)
+    new = resolve_images(target)
+    target.engine.require()
+    return backend(target).deploy(new)
+
+
+def rollback(project: Project, target_name: str, release_id: int | None) -> int:
+    """Run an earlier release again (default: the one before the running one)."""
+    target = open_target(project, target_name)
+    target.engine.require()
+    return backend(target).rollback(release_id)
