@@ -7,16 +7,18 @@ from dockyard.deploy.target import check_env_files, open_target, resolve_images
 from dockyard.manifest import Project
 
 
-def deploy(project: Project, target_name: str) -> int:
+def deploy(project: Project, target_name: str, break_lock: bool = False) -> int:
     target = open_target(project, target_name)
     check_env_files(target)
     new = resolve_images(target)
     target.engine.require()
-    return backend(target).deploy(new)
+    return backend(target).deploy(new, break_lock)
 
 
-def rollback(project: Project, target_name: str, release_id: int | None) -> int:
+def rollback(
+    project: Project, target_name: str, release_id: int | None, break_lock: bool = False
+) -> int:
     """Run an earlier release again (default: the one before the running one)."""
     target = open_target(project, target_name)
     target.engine.require()
-    return backend(target).rollback(release_id)
+    return backend(target).rollback(release_id, break_lock)

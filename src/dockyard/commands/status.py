@@ -26,6 +26,8 @@ def status(project: Project, target_name: str) -> int:
         state = read_state(target)
     except DockyardError:
         return 0
+    if state.note:
+        click.echo(f"last unfinished deploy: {state.note}")
     if state.running:
         older = [str(r.id) for r in state.releases if r.id != state.current]
         click.echo(

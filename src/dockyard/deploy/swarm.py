@@ -242,10 +242,10 @@ class SwarmBackend:
     def __init__(self, target: Target) -> None:
         self.target = target
 
-    def deploy(self, new: dict[str, DeployImage]) -> int:
+    def deploy(self, new: dict[str, DeployImage], break_lock: bool = False) -> int:
         return deploy_stack(self.target, new)
 
-    def rollback(self, release_id: int | None) -> int:
+    def rollback(self, release_id: int | None, break_lock: bool = False) -> int:
         return rollback_stack(self.target, release_id)
 
     def status(self) -> list[tuple[str, str, str, str, str]]:
