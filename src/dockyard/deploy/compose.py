@@ -162,8 +162,9 @@ class Rollout:
         """Run ``app`` as ``file`` says, health-gated; raise RolloutFailed (having removed
         the new container, the old one untouched or, stop-first, stopped) when it fails."""
         target = self.target
-        old = [c for c in _containers(target, app) if c["State"]["Status"] == "running"]
-        stale = [_name(c) for c in _containers(target, app) if c not in old]
+        mine = _containers(target, app)
+        old = [c for c in mine if c["State"]["Status"] == "running"]
+        stale = [_name(c) for c in mine if c["State"]["Status"] != "running"]
         rollout.remove(target.engine, stale)  # exited copies would confuse --scale
         order = update_order(target.project, target.config, app)
         if old and order == "stop-first":
@@ -193,7 +194,8 @@ class Rollout:
             c for c in mine if c["Config"]["Image"] == ref and c["State"]["Status"] == "running"
         ]
         if good:
-            self._switch(app, [c for c in mine if c not in good], good[:1])
+            kept = {c["Id"] for c in good}
+            self._switch(app, [c for c in mine if c["Id"] not in kept], good[:1])
         else:
             self.replace(app, file)
 
@@ -368,7 +370,7 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
     with locked(target, helper, break_lock):
         state, state_text = load_state(target, helper)
         if state.note:
-            say(f"the last deploy did not finish: {state.note}")
+            say(f"the last deploy on this target did not go through: {state.note}")
         same = unchanged(target, state.running, new, first)
         images = {**new, **same}
         text = render_server_compose(
