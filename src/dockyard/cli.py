@@ -341,32 +341,47 @@ def down(project_dir: Path, volumes: bool) -> int:
     return command(load_project(project_dir), volumes=volumes)
 
 
+BREAK_LOCK = click.option(
+    "--break-lock",
+    is_flag=True,
+    help="Remove the target's deploy lock first (only when the deploy holding it was "
+    "interrupted and no other one runs; compose targets).",
+)
+
+
 @cli.command()
 @PROJECT
 @click.argument("target")
-def deploy(project_dir: Path, target: str) -> int:
+@BREAK_LOCK
+def deploy(project_dir: Path, target: str, break_lock: bool) -> int:
     """Deploy this revision's images to TARGET ([tool.dockyard.deploy.TARGET]).
 
     \b
-    compose: render the server's compose file, pull, `up -d`, wait until every app
-             is healthy (health-timeout); on failure roll back to the previous release.
+    compose: only the apps whose image content or settings changed are replaced, one
+             by one. An app with ports is replaced blue/green behind the server's
+             dockyard-proxy (Caddy): the new container starts beside the old, is
+             health-checked, the proxy switches, in-flight requests drain
+             (drain-timeout), the old one stops. A release that fails is removed and
+             the running one keeps serving; the exit code is non-zero.
     swarm:   `docker stack deploy` with start-first, auto-rollback rolling updates.
     The images must be in the registry: `dockyard build && dockyard push` first.
     """
     from dockyard.commands.deploy import deploy as command
 
-    return command(load_project(project_dir), target)
+    return command(load_project(project_dir), target, break_lock)
 
 
 @cli.command()
 @PROJECT
 @click.argument("target")
 @click.option("--release", "release_id", type=int, default=None, help="Go back to this release.")
-def rollback(project_dir: Path, target: str, release_id: int | None) -> int:
-    """Run TARGET's previous release again (the server keeps `keep` of them)."""
+@BREAK_LOCK
+def rollback(project_dir: Path, target: str, release_id: int | None, break_lock: bool) -> int:
+    """Run TARGET's previous release again (the server keeps `keep` of them), through
+    the same health-gated switch as a deploy."""
     from dockyard.commands.deploy import rollback as command
 
-    return command(load_project(project_dir), target, release_id)
+    return command(load_project(project_dir), target, release_id, break_lock)
 
 
 @cli.command()

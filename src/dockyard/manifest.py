@@ -120,6 +120,9 @@ class DeployApp(_Model):
     ports: list[str] | None = None  # replaces the app's ports when set
     restart: Literal["no", "always", "on-failure", "unless-stopped"] | None = None
     replicas: int = Field(default=1, ge=0)  # swarm
+    # compose: how an app without ports is replaced; None: stop-first when it has a
+    # writable volume (two copies would write the same files), else start-first
+    update: Literal["start-first", "stop-first"] | None = None
 
     @field_validator("env_file")
     @classmethod
@@ -146,9 +149,11 @@ class DeployTarget(_Model):
     directory: str | None = None  # compose: where the compose file lives on the server
     keep: int = Field(default=5, ge=1)  # previous versions kept for rollback
     health_timeout: str = Field(default="120s", alias="health-timeout")
+    # compose: how long the proxy lets in-flight requests to the old container finish
+    drain_timeout: str = Field(default="30s", alias="drain-timeout")
     app: dict[str, DeployApp] = Field(default_factory=dict)
 
-    @field_validator("health_timeout")
+    @field_validator("health_timeout", "drain_timeout")
     @classmethod
     def _duration(cls, value: str) -> str:
         if not re.fullmatch(r"\d+(s|m)", value):
@@ -166,6 +171,11 @@ class DeployTarget(_Model):
     def health_seconds(self) -> int:
         number = int(self.health_timeout[:-1])
         return number * 60 if self.health_timeout.endswith("m") else number
+
+    @property
+    def drain_seconds(self) -> int:
+        number = int(self.drain_timeout[:-1])
+        return number * 60 if self.drain_timeout.endswith("m") else number
 
     @model_validator(mode="after")
     def _one_address(self) -> DeployTarget:

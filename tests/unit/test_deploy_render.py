@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dockyard.errors import DockyardError
-from dockyard.health import judge
-from dockyard.manifest import load_project
-from dockyard.release import (
+from dockyard.deploy.health import judge
+from dockyard.deploy.release import (
     State,
     add_release,
     dropped_images,
@@ -18,6 +16,8 @@ from dockyard.release import (
     make_current,
     parse_state,
 )
+from dockyard.errors import DockyardError
+from dockyard.manifest import load_project
 from dockyard.render.server import DeployImage, bind_mounts, render_server_compose
 
 TARGET = """
@@ -61,7 +61,9 @@ def test_server_compose_pins_digests_and_places_binds(target_mini: Path) -> None
         "/srv/mini/in:/in:ro",
         "/var/data:/data",
     ]
-    assert web["ports"] == ["127.0.0.1:80:8080"]
+    assert "ports" not in web  # the server's proxy publishes them
+    assert web["networks"] == ["default", "dockyard-proxy"]
+    assert doc["networks"]["dockyard-proxy"] == {"external": True, "name": "dockyard-proxy"}
     assert web["restart"] == "unless-stopped"
     assert doc["volumes"] == {"state": {}}
 
@@ -84,7 +86,7 @@ def test_app_settings_apply_without_a_target_table(mini: Path) -> None:
         render_server_compose(project, "local", project.deploy["local"], {"web": IMAGE})
     )
     assert doc["services"]["web"]["volumes"] == ["state:/state"]
-    assert doc["services"]["web"]["ports"] == ["8080"]
+    assert doc["services"]["web"]["networks"] == ["default", "dockyard-proxy"]
 
 
 @pytest.mark.parametrize(
@@ -144,8 +146,10 @@ def test_dropped_images_are_those_no_kept_release_uses() -> None:
 
 def test_a_broken_state_file_is_named() -> None:
     assert parse_state(None, "x") == State()
-    with pytest.raises(DockyardError, match="/srv/x/dockyard-state.json is not a dockyard"):
+    with pytest.raises(DockyardError, match="/srv/x/dockyard-state.json is damaged") as info:
         parse_state("{nope", "/srv/x/dockyard-state.json")
+    # the history `rollback` needs is kept: repair, never throw away
+    assert "changed nothing" in str(info.value) and "move it aside" not in str(info.value)
 
 
 def _container(app: str, status: str, health: str | None = None, **extra) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockyard.console import say, show
+from dockyard.deploy.target import open_target, resolve_images
 from dockyard.engine import git
 from dockyard.fsutil import write_all
 from dockyard.manifest import Project
@@ -12,7 +13,6 @@ from dockyard.names import release_tag
 from dockyard.plan import image_repository
 from dockyard.render.k8s import render_k8s
 from dockyard.render.server import DeployImage
-from dockyard.target import open_target, resolve_images
 
 
 def _tagged(project: Project, apps: list[str]) -> dict[str, DeployImage]:

@@ -18,6 +18,7 @@ from dockyard.manifest import DeployApp, DeployTarget, Project
 
 VERSION_LABEL = "dev.dockyard.version"
 APP_LABEL = "dev.dockyard.app"
+PROXY_NETWORK = "dockyard-proxy"  # the network the server's proxy shares with served apps
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,29 @@ class DeployImage:
     app: str
     reference: str  # <repository>@sha256:<digest>
     version: str  # the tag it was resolved from, e.g. 0.1.0-3eac79fe029d
+
+
+@dataclass(frozen=True)
+class Port:
+    """One served port: where the proxy listens on the server, and the app's own port."""
+
+    host_ip: str  # "" for every address
+    published: int
+    container: int
+
+    @classmethod
+    def parse(cls, spec: str) -> Port:
+        """'127.0.0.1:80:8000/tcp' -> Port('127.0.0.1', 80, 8000); '8000' -> ('', 8000, 8000)."""
+        parts = spec.split("/")[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else ""
+        published = int(parts[-2]) if len(parts) >= 2 else int(parts[-1])
+        return cls(host_ip, published, int(parts[-1]))
+
+    @property
+    def publish(self) -> str:
+        """The proxy container's -p value: it listens on the same port number inside."""
+        prefix = f"{self.host_ip}:" if self.host_ip else ""
+        return f"{prefix}{self.published}:{self.published}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,29 @@ def app_environment(project: Project, target: DeployTarget, app: str) -> dict[st
 
 def app_restart(project: Project, target: DeployTarget, app: str) -> str:
     return _settings(target, app).restart or project.apps[app].config.restart
+
+
+def served_ports(project: Project, target: DeployTarget, app: str) -> list[Port]:
+    return [Port.parse(spec) for spec in app_ports(project, target, app)]
+
+
+def update_order(project: Project, target: DeployTarget, app: str) -> str:
+    """'start-first' (the new copy starts beside the old) or 'stop-first'.
+
+    Apps that serve ports always start first: the proxy switches once the new copy is
+    healthy. Others follow `update`, by default stop-first when they mount a writable
+    volume (two copies would write the same files), else start-first.
+    """
+    if app_ports(project, target, app):
+        return "start-first"
+    chosen = _settings(target, app).update
+    if chosen:
+        return chosen
+    for spec in app_volumes(project, target, app):
+        parts = spec.split(":")
+        if len(parts) >= 2 and not (len(parts) > 2 and "ro" in parts[2].split(",")):
+            return "stop-first"
+    return "start-first"
 
 
 def is_bind(source: str) -> bool:
@@ -129,9 +176,8 @@ def _service(
     project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
 ) -> dict[str, Any]:
     service = base_service(project, target, app, image, directory)
-    ports = app_ports(project, target, app)
-    if ports:
-        service["ports"] = ports
+    if app_ports(project, target, app):  # published by the proxy, not by the app
+        service["networks"] = ["default", PROXY_NETWORK]
     service["restart"] = app_restart(project, target, app)
     needs = [a for a in project.apps[app].config.depends_on if a in target.apps]
     if needs:
@@ -176,9 +222,18 @@ def header(
 
 
 def render_server_compose(
-    project: Project, target_name: str, target: DeployTarget, images: dict[str, DeployImage]
+    project: Project,
+    target_name: str,
+    target: DeployTarget,
+    images: dict[str, DeployImage],
+    proxy_network: str = PROXY_NETWORK,
 ) -> str:
-    """The compose file for ``docker compose -p <name>-<target> up -d`` on the server."""
+    """The compose file for ``docker compose -p <name>-<target> up -d`` on the server.
+
+    Apps publish no port: the server's dockyard-proxy owns the ports and reaches each
+    app's containers over ``proxy_network``, so a deploy can start the new container
+    beside the old one and switch between them.
+    """
     directory = server_directory(project, target_name, target)
     services = {app: _service(project, target, app, images[app], directory) for app in target.apps}
     volumes: list[str] = []
@@ -187,9 +242,12 @@ def render_server_compose(
     document: dict[str, Any] = {"name": compose_project(project, target_name), "services": services}
     if volumes:
         document["volumes"] = {v: {} for v in volumes}
+    if any(app_ports(project, target, app) for app in target.apps):
+        document["networks"] = {PROXY_NETWORK: {"external": True, "name": proxy_network}}
     what = (
         f"the server's compose file\n# ({directory}/compose.yaml). Bind-mounted host "
         "directories are created on deploy;\n# writable (not :ro) ones are given to the "
-        "apps' non-root user, uid 10001."
+        "apps' non-root user, uid 10001.\n# Ports are served by the server's dockyard-proxy "
+        "container, not by the apps."
     )
     return header(project, target_name, what, images) + "\n" + dump(document)

