@@ -9,7 +9,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd bench
+.PHONY: demo test test-cluster unit lint engine base venv clean devcontainer-cli registry sshd bench
 .DEFAULT_GOAL := help
 
 help:
@@ -67,3 +67,8 @@ BENCH_REGISTRY ?= 127.0.0.1:18250
 bench: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
+
+# The example on a swarm of nested Docker engines on this machine (tests/cluster).
+test-cluster: venv engine registry
+	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
+	  $(VENV)/bin/pytest tests/cluster
