@@ -119,6 +119,20 @@ class DeployApp(_Model):
     ports: list[str] | None = None  # replaces the app's ports when set
     restart: Literal["no", "always", "on-failure", "unless-stopped"] | None = None
     replicas: int = Field(default=1, ge=0)  # swarm
+    # swarm: where its tasks may run, e.g. ["node.labels.lol-data.db == true"] for an
+    # app whose named volume lives on one node (Swarm's placement constraints)
+    placement: list[str] = Field(default_factory=list)
+
+    @field_validator("placement")
+    @classmethod
+    def _constraints(cls, value: list[str]) -> list[str]:
+        for constraint in value:
+            if not re.fullmatch(r"\s*node\.[\w.-]+\s*(==|!=)\s*\S+\s*", constraint):
+                raise ValueError(
+                    f"'{constraint}' is not a placement constraint like "
+                    "'node.labels.db == true' or 'node.role != manager'"
+                )
+        return value
 
     @field_validator("env_file")
     @classmethod
