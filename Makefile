@@ -15,6 +15,7 @@ DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 help:
 	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
 	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+	@echo "make test-cluster  the example on a swarm of nested engines: deploy, roll, fail over"
 	@echo "make bench  benchmarks vs the seed's Dockerfile and uv's recipe -> BENCHMARKS.md"
 
 $(UV):
@@ -52,7 +53,7 @@ lint: venv
 
 test: venv engine devcontainer-cli registry sshd
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
-	  $(VENV)/bin/pytest tests/unit tests/integration
+	  $(VENV)/bin/pytest tests/unit tests/integration tests/cluster
 
 demo: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
@@ -68,7 +69,8 @@ bench: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
 
-# The example on a swarm of nested Docker engines on this machine (tests/cluster).
+# The example on a swarm of nested Docker engines on this machine (tests/cluster; also
+# part of `make test`). `registry` installs Debian's docker-registry, which it runs.
 test-cluster: venv engine registry
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/cluster
