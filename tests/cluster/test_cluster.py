@@ -63,9 +63,9 @@ def test_every_node_pulls_from_the_registry(cluster: Cluster, tmp_path: Path) ->
 EXAMPLE = REPO / "examples" / "lol_data"
 PARSER_PROBE = '["lol-data-parser", "--health"] }'
 API_PROBE = '{ http = "http://127.0.0.1:8000/health" }'
-# Probes that tolerate a slow, shared machine: a task may take 90 s to start, and a probe
+# Probes that tolerate a slow, shared machine: a task may take 300 s to start, and a probe
 # 10 s to answer, before it counts as failed.
-SLOW_START = ', interval = "2s", timeout = "10s", retries = 5, start-period = "90s" }'
+SLOW_START = ', interval = "2s", timeout = "10s", retries = 5, start-period = "300s" }'
 FAST_API_PROBE = API_PROBE.replace(" }", SLOW_START)
 BROKEN_API_PROBE = '{ command = ["false"], interval = "2s", retries = 2, start-period = "1s" }'
 REPLICAS = 4
@@ -119,8 +119,17 @@ class Story:
         proc = subprocess.run([sys.executable, "-m", "dockyard", *args], cwd=self.root,
                               capture_output=True, text=True, check=False)  # fmt: skip
         if check and proc.returncode != 0:
-            raise AssertionError(f"dockyard {' '.join(args)}: {proc.stderr[-4000:]}")
+            raise AssertionError(f"dockyard {' '.join(args)}: {proc.stderr[-4000:]}{self.why()}")
         return proc
+
+    def why(self) -> str:
+        """What Swarm says about the stack's tasks (for a failure message)."""
+        tasks = self.manager.docker(
+            "service", "ps", "--no-trunc", f"{self.stack}_parser", f"{self.stack}_api",
+            "--format", "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}",
+            check=False,
+        )  # fmt: skip
+        return f"\n--- tasks\n{tasks.stdout}{tasks.stderr}"
 
     def release(self, message: str) -> str:
         """Regenerate, commit, build and push parser + api; the new version tag."""
@@ -316,7 +325,7 @@ def test_broken_release_is_rolled_back_by_swarm(story: Story) -> None:
         proc = story.run("deploy", "cluster", check=False)
         seconds = round(time.monotonic() - started, 1)
     story.figures["broken_release"] = {**load.figures(), "deploy_s": seconds}
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 2, proc.stderr + story.why()
     assert "Swarm rolled back by itself" in proc.stderr.strip().splitlines()[-1], proc.stderr
     assert load.figures()["failed"] == 0, load.figures()
     assert _versions(story)["api"] == (story.versions[1], f"{REPLICAS}/{REPLICAS}")
