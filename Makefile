@@ -10,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd bench
+.PHONY: demo test test-cluster unit lint engine base venv clean devcontainer-cli registry sshd bench
 .DEFAULT_GOAL := help
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
 	@echo "make lint   ruff check, ruff format --check and mypy (make test runs it first)"
 	@echo "make unit   the unit tests only: no engine, a few seconds"
+	@echo "make test-cluster  the example on a swarm of nested engines: deploy, roll, fail over"
 	@echo "make bench  benchmarks vs the seed's Dockerfile and uv's recipe -> BENCHMARKS.md"
 
 $(UV):
@@ -58,7 +59,7 @@ lint: venv
 
 test: lint engine devcontainer-cli registry sshd
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
-	  $(VENV)/bin/pytest tests/unit tests/integration
+	  $(VENV)/bin/pytest tests/unit tests/integration tests/cluster
 
 demo: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
@@ -73,3 +74,9 @@ BENCH_REGISTRY ?= 127.0.0.1:18250
 bench: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
+
+# The example on a swarm of nested Docker engines on this machine (tests/cluster; also
+# part of `make test`). `registry` installs Debian's docker-registry, which it runs.
+test-cluster: venv engine registry
+	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
+	  $(VENV)/bin/pytest tests/cluster

@@ -123,6 +123,20 @@ class DeployApp(_Model):
     # compose: how an app without ports is replaced; None: stop-first when it has a
     # writable volume (two copies would write the same files), else start-first
     update: Literal["start-first", "stop-first"] | None = None
+    # swarm: where its tasks may run, e.g. ["node.labels.lol-data.db == true"] for an
+    # app whose named volume lives on one node (Swarm's placement constraints)
+    placement: list[str] = Field(default_factory=list)
+
+    @field_validator("placement")
+    @classmethod
+    def _constraints(cls, value: list[str]) -> list[str]:
+        for constraint in value:
+            if not re.fullmatch(r"\s*node\.[\w.-]+\s*(==|!=)\s*\S+\s*", constraint):
+                raise ValueError(
+                    f"'{constraint}' is not a placement constraint like "
+                    "'node.labels.db == true' or 'node.role != manager'"
+                )
+        return value
 
     @field_validator("env_file")
     @classmethod

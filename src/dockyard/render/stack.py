@@ -37,8 +37,10 @@ def _order(project: Project, target: DeployTarget, app: str) -> str:
 def _deploy(project: Project, target: DeployTarget, app: str) -> dict[str, Any]:
     settings = target.app.get(app)
     order = _order(project, target, app)
+    constraints = list(settings.placement) if settings else []
     return {
         "replicas": settings.replicas if settings else 1,
+        **({"placement": {"constraints": constraints}} if constraints else {}),
         "update_config": {
             "parallelism": 1,
             "order": order,
