@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from dockyard.engine import docker, uv
+from dockyard.engine.run import run
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, read_lock, render_lock
 from dockyard.manifest import Project
+from dockyard.workspace import read_toml
 
 
 def resolve_base(image: str) -> BaseImage:
@@ -55,6 +60,41 @@ def compute_lock(project: Project) -> Lock:
     )
 
 
+def base_python(image_id: str) -> str:
+    """The version of the base image's `python3` (the one the venv is made from)."""
+    proc = run(
+        ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python3", image_id,
+         "-c", "import platform; print(platform.python_version())"],
+        what="reading the base image's Python version",
+    )  # fmt: skip
+    return proc.stdout.strip()
+
+
+def check_requires_python(project: Project, image: str, version: str) -> None:
+    """Refuse a requires-python that the base image's Python does not satisfy."""
+    paths = [project.pyproject] + [
+        project.root / m.path / "pyproject.toml"
+        for m in project.workspace.members.values()
+        if m.path != "."
+    ]
+    for path in paths:
+        spec = read_toml(path).get("project", {}).get("requires-python")
+        if not isinstance(spec, str):
+            continue
+        try:
+            allowed = SpecifierSet(spec)
+        except InvalidSpecifier:
+            raise DockyardError(
+                f"{path}: project.requires-python '{spec}' is not a version specifier like '>=3.11'"
+            ) from None
+        if not allowed.contains(version, prereleases=True):
+            raise DockyardError(
+                f"{path}: requires-python '{spec}' excludes Python {version} of the base "
+                f"image {image}; widen requires-python, or pick a base image whose Python "
+                "it allows (base-image in [tool.dockyard])"
+            )
+
+
 def check_base_unchanged(lock: Lock) -> None:
     """A local-only base is pinned by ID: refuse to build on a different image."""
     if not lock.base.local_only:
@@ -76,7 +116,10 @@ def lock(project: Project, *, check: bool) -> int:
     root = project.root
     if check:
         uv.lock(root, check=True)
-        current = read_lock(root)
+        try:
+            current = read_lock(root)
+        except DockyardError as exc:  # missing or unreadable: a finding of the check
+            raise DockyardError(exc.message, exit_code=1) from exc
         fresh = compute_lock(project)
         drift = []
         if fresh.base != current.base:
@@ -92,11 +135,38 @@ def lock(project: Project, *, check: bool) -> int:
             )
         click.echo(f"{LOCK_NAME} and uv.lock are up to date")
         return 0
+    # Everything that can fail without writing comes first: uv.lock is then never
+    # new while dockyard.lock stays old.
+    docker.require_engine()
+    base = resolve_base(project.base_image)
+    check_requires_python(project, project.base_image, base_python(base.id))
+    uv_requirements = uv.hashed_requirement(f"uv=={uv.UV_VERSION}")
+    uv_lock = root / "uv.lock"
+    before = uv_lock.read_bytes() if uv_lock.is_file() else None
     click.echo("locking Python packages (uv lock) ...", err=True)
     uv.lock(root)
-    new = compute_lock(project)
-    write_atomic(root / LOCK_NAME, render_lock(new))
+    new = Lock(base, uv.UV_VERSION, uv_requirements, file_sha256(uv_lock))
+    try:
+        write_atomic(root / LOCK_NAME, render_lock(new))
+    except BaseException:
+        _put_back(uv_lock, before)
+        raise
     click.echo(
         f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"
     )
     return 0
+
+
+def _put_back(uv_lock: Path, before: bytes | None) -> None:
+    """dockyard.lock could not be written: return uv.lock to what it was, or say so."""
+    try:
+        if before is None:
+            uv_lock.unlink(missing_ok=True)
+        else:
+            uv_lock.write_bytes(before)
+    except OSError as exc:
+        raise DockyardError(
+            f"{uv_lock} is new but {LOCK_NAME} could not be written, nor uv.lock put back "
+            f"({exc.strerror}); make room, then run `dockyard lock` again"
+        ) from exc
+    click.echo(f"{LOCK_NAME} could not be written: uv.lock is back as it was", err=True)
