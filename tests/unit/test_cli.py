@@ -66,9 +66,9 @@ def test_generate_then_check_is_clean(
     assert code == 0
     assert "wrote Dockerfile\n" in out
     code, out, _ = _main(capsys, locked_mini, "generate")
-    assert (code, out) == (0, "all 13 generated files were already up to date\n")
+    assert (code, out) == (0, "all 16 generated files were already up to date\n")
     code, out, _ = _main(capsys, locked_mini, "generate", "--check")
-    assert (code, out) == (0, "all 13 generated files are up to date\n")
+    assert (code, out) == (0, "all 16 generated files are up to date\n")
 
 
 def test_check_names_stale_files_and_writes_nothing(
@@ -81,7 +81,7 @@ def test_check_names_stale_files_and_writes_nothing(
     assert code == 1
     line = _error(err)
     assert "generated files are stale" in line
-    assert "compose.yaml, compose.dev.yaml;" in line
+    assert "compose.yaml, compose.dev.yaml, .devcontainer/web/compose.yaml;" in line
     assert "Dockerfile" not in line
     assert _tree(locked_mini) == before
 

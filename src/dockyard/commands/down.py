@@ -17,17 +17,27 @@ def down(project: Project, *, volumes: bool) -> int:
     if not (project.root / DEV_COMPOSE).is_file():
         raise DockyardError(f"no {DEV_COMPOSE} in {project.root}; run `dockyard generate` first")
     docker.require_engine()
-    # every profile: a service outside the default profiles (e.g. a bot) is still removed
-    args = ["--profile", "*", "down", "--remove-orphans", *(["--volumes"] if volumes else [])]
-    proc = docker.compose(
-        project.root, DEV_COMPOSE, args, capture=True, check=False, env=compose_env(project.root)
-    )
-    if proc.returncode != 0:
-        lines = (proc.stderr or "").strip().splitlines()
-        reason = lines[-1] if lines else f"exit code {proc.returncode}"
-        raise DockyardError(f"docker compose -f {DEV_COMPOSE} down failed: {reason}")
+    env = compose_env(project.root)
+    # each app's dev container is a Compose project of its own; the shared one goes last,
+    # with the volumes when asked (they are shared by name, so no other project holds them)
+    files = [f".devcontainer/{app}/compose.yaml" for app in project.apps]
+    files = [rel for rel in files if (project.root / rel).is_file()]
+    for rel in files:
+        _down(project, rel, ["--remove-orphans"], env)
+    _down(project, DEV_COMPOSE, ["--remove-orphans", *(["--volumes"] if volumes else [])], env)
     click.echo(
         f"removed the dev containers of {project.name}-dev"
+        + (f" and of {len(files)} apps' dev containers" if files else "")
         + (" and their volumes" if volumes else " (volumes kept; --volumes drops them)")
     )
     return 0
+
+
+def _down(project: Project, rel: str, options: list[str], env: dict[str, str]) -> None:
+    # every profile: a service outside the default profiles (e.g. a bot) is still removed
+    args = ["--profile", "*", "down", *options]
+    proc = docker.compose(project.root, rel, args, capture=True, check=False, env=env)
+    if proc.returncode != 0:
+        lines = (proc.stderr or "").strip().splitlines()
+        reason = lines[-1] if lines else f"exit code {proc.returncode}"
+        raise DockyardError(f"docker compose -f {rel} down failed: {reason}")

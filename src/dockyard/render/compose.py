@@ -8,7 +8,7 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import Healthcheck
-from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan
+from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan, needed_apps
 
 # dockyard sets these to your uid/gid, so files a dev container writes in the source are yours
 DEV_USER_SPEC = f"${{DOCKYARD_UID:-{DEV_UID}}}:${{DOCKYARD_GID:-{DEV_UID}}}"
@@ -108,38 +108,92 @@ def render_compose(plan: Plan) -> str:
     return _dump(_header("the production stack (`docker compose up -d`)"), document)
 
 
+def _dev_volume(spec: str, root: str) -> str:
+    """A bind source relative to the project root, seen from a file in ``root``."""
+    return f"{root}{spec[1:]}" if root != "." and spec.startswith(".") else spec
+
+
+def _dev_service(plan: Plan, app: AppPlan, root: str, *, ports: bool = True) -> dict[str, Any]:
+    """The dev service of ``app`` in a compose file whose folder is ``root`` (relative)."""
+    config = app.app.config
+    common = _common(app)
+    if not ports:
+        common.pop("ports", None)
+    service: dict[str, Any] = {
+        "image": app.dev_tag,
+        **common,
+        "user": DEV_USER_SPEC,
+        "init": True,  # stops in a blink, also `sleep infinity`
+        "working_dir": app.dev_workdir,
+        "volumes": [
+            f"{root}:{WORKSPACE}",
+            *(_dev_volume(v, root) for v in literal(config.volumes)),
+        ],
+    }
+    service["command"] = literal(
+        list(config.dev_command or config.command or ["sleep", "infinity"])
+    )
+    if config.healthcheck is not None:
+        service["healthcheck"] = _healthcheck(config.healthcheck)
+    needs = _depends_on(plan, [*config.depends_on, *config.test_needs])
+    if needs:
+        service["depends_on"] = needs
+    return service
+
+
+def _dev_volumes(plan: Plan, apps: list[AppPlan]) -> dict[str, dict[str, str]]:
+    """Named volumes under one fixed name, so every dev project shares the dev data."""
+    names: list[str] = []
+    for app in apps:
+        names += [v for v in named_volumes(app.app.config.volumes) if v not in names]
+    return {name: {"name": f"{plan.project.name}-dev_{name}"} for name in names}
+
+
 def render_compose_dev(plan: Plan) -> str:
     """One dev service per app: source mounted at /workspace, venv python at /opt/venv.
 
     No `build:`: IDEs (PyCharm, the Dev Containers CLI) start the images `dockyard
     build --dev` made, at once, instead of rebuilding without the build's secrets.
     """
-    services: dict[str, Any] = {}
-    volumes: list[str] = []
-    for app in plan.apps:
-        config = app.app.config
-        service: dict[str, Any] = {
-            "image": app.dev_tag,
-            **_common(app),
-            "user": DEV_USER_SPEC,
-            "init": True,  # stops in a blink, also `sleep infinity`
-            "working_dir": app.dev_workdir,
-            "volumes": [f".:{WORKSPACE}", *literal(config.volumes)],
-        }
-        volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
-        service["command"] = literal(
-            list(config.dev_command or config.command or ["sleep", "infinity"])
-        )
-        if config.healthcheck is not None:
-            service["healthcheck"] = _healthcheck(config.healthcheck)
-        needs = _depends_on(plan, [*config.depends_on, *config.test_needs])
-        if needs:
-            service["depends_on"] = needs
-        services[app.name] = service
-    document: dict[str, Any] = {"name": f"{plan.project.name}-dev", "services": services}
+    services = {app.name: _dev_service(plan, app, ".") for app in plan.apps}
+    document: dict[str, Any] = {"name": dev_project(plan), "services": services}
+    volumes = _dev_volumes(plan, list(plan.apps))
     if volumes:
-        document["volumes"] = {v: {} for v in volumes}
+        document["volumes"] = volumes
     return _dump(
         _header("dev services (PyCharm's Docker Compose interpreter, `dockyard shell/run/test`)"),
+        document,
+    )
+
+
+def dev_project(plan: Plan, app: AppPlan | None = None) -> str:
+    """The Compose project of the dev services; each app's dev container has its own."""
+    return f"{plan.project.name}-dev" + (f"-{app.name}" if app else "")
+
+
+def devcontainer_compose_path(app: AppPlan) -> str:
+    return f".devcontainer/{app.name}/compose.yaml"
+
+
+def render_devcontainer_compose(plan: Plan, app: AppPlan) -> str:
+    """The Compose project of one app's dev container: the app and the apps it needs.
+
+    A project of its own, so that opening a second app's dev container never recreates
+    the services of the first; the dev data volumes are shared by name. Only the app
+    itself publishes its ports (the others run in its project and in their own).
+    """
+    needed = [plan.app(a.name) for a in needed_apps(plan.project, app.app)]
+    services = {
+        other.name: _dev_service(plan, other, "../..", ports=other.name == app.name)
+        for other in needed
+    }
+    document: dict[str, Any] = {"name": dev_project(plan, app), "services": services}
+    volumes = _dev_volumes(plan, needed)
+    if volumes:
+        document["volumes"] = volumes
+    return _dump(
+        _header(
+            f"the {app.name} dev container's services (.devcontainer/{app.name}/devcontainer.json)"
+        ),
         document,
     )
