@@ -90,8 +90,10 @@ def test_ctrl_c_is_130_and_one_line(
 
 
 def test_log_falls_back_to_the_temp_folder(
-    failing: list[BaseException], capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    failing: list[BaseException],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")

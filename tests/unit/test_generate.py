@@ -82,7 +82,8 @@ def test_dollar_signs_reach_compose_as_written(
     pyproject.write_text(
         pyproject.read_text().replace(
             'environment = { MINI_GREETING = "hello" }',
-            'environment = { DATABASE_URL = "postgresql://app:pa$word@db/lol", HOME_DIR = "${HOME}" }',
+            'environment = { DATABASE_URL = "postgresql://app:pa$word@db/lol", '
+            'HOME_DIR = "${HOME}" }',
         )
     )
     assert _run(capsys, locked_mini, "generate")[0] == 0
