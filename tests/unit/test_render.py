@@ -249,7 +249,7 @@ def test_compose_prod_skips_apps_without_a_command(locked_mini: Path) -> None:
 def test_compose_dev_mounts_workspace_at_member_path(files: dict[str, str]) -> None:
     document = yaml.safe_load(files["compose.dev.yaml"])
     assert document["name"] == "mini-dev"
-    assert document["volumes"] == {"state": {"name": "mini-dev_state"}}
+    assert document["volumes"] == {"state": {}}
     web, tool = document["services"]["web"], document["services"]["tool"]
     assert web["volumes"] == [".:/workspace", "state:/state"]
     assert web["working_dir"] == "/workspace/packages/mini_web"

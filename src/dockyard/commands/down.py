@@ -6,8 +6,10 @@ import click
 
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
+from dockyard.engine.run import run
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
+from dockyard.render.compose import named_volumes
 
 DEV_COMPOSE = "compose.dev.yaml"
 
@@ -22,9 +24,12 @@ def down(project: Project, *, volumes: bool) -> int:
     # with the volumes when asked (they are shared by name, so no other project holds them)
     files = [f".devcontainer/{app}/compose.yaml" for app in project.apps]
     files = [rel for rel in files if (project.root / rel).is_file()]
+    drop = ["--volumes"] if volumes else []
     for rel in files:
-        _down(project, rel, ["--remove-orphans"], env)
-    _down(project, DEV_COMPOSE, ["--remove-orphans", *(["--volumes"] if volumes else [])], env)
+        _down(project, rel, ["--remove-orphans", *drop], env)
+    _down(project, DEV_COMPOSE, ["--remove-orphans", *drop], env)
+    if volumes:
+        _drop_shared_volumes(project)
     click.echo(
         f"removed the dev containers of {project.name}-dev"
         + (f" and of {len(files)} apps' dev containers" if files else "")
@@ -41,3 +46,17 @@ def _down(project: Project, rel: str, options: list[str], env: dict[str, str]) -
         lines = (proc.stderr or "").strip().splitlines()
         reason = lines[-1] if lines else f"exit code {proc.returncode}"
         raise DockyardError(f"docker compose -f {rel} down failed: {reason}")
+
+
+def _drop_shared_volumes(project: Project) -> None:
+    """The dev volumes are shared by name: whichever project made one keeps its label, so
+    remove what the downs left (nothing uses them now)."""
+    names = {
+        f"{project.name}-dev_{volume}"
+        for app in project.apps.values()
+        for volume in named_volumes(app.config.volumes)
+    }
+    present = run(["docker", "volume", "ls", "-q"], what="docker volume ls").stdout.split()
+    leftover = sorted(names & set(present))
+    if leftover:
+        run(["docker", "volume", "rm", *leftover], what="docker volume rm")

@@ -142,7 +142,8 @@ def _dev_service(plan: Plan, app: AppPlan, root: str, *, ports: bool = True) -> 
 
 
 def _dev_volumes(plan: Plan, apps: list[AppPlan]) -> dict[str, dict[str, str]]:
-    """Named volumes under one fixed name, so every dev project shares the dev data."""
+    """Named volumes under the dev project's names, so every dev container shares the dev
+    data with `compose.dev.yaml` (`dockyard dev`, `notebook`, PyCharm)."""
     names: list[str] = []
     for app in apps:
         names += [v for v in named_volumes(app.app.config.volumes) if v not in names]
@@ -157,7 +158,9 @@ def render_compose_dev(plan: Plan) -> str:
     """
     services = {app.name: _dev_service(plan, app, ".") for app in plan.apps}
     document: dict[str, Any] = {"name": dev_project(plan), "services": services}
-    volumes = _dev_volumes(plan, list(plan.apps))
+    # named by the project: `<name>-dev_<volume>` here (the dev containers use that
+    # name too), but a throwaway one of its own for `dockyard test`
+    volumes = {name: {} for name in _dev_volumes(plan, list(plan.apps))}
     if volumes:
         document["volumes"] = volumes
     return _dump(
