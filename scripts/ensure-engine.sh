@@ -7,6 +7,12 @@
 # (trixie, pinned low so nothing else upgrades) using the machine's own
 # apt mirror, then starts dockerd in the background. Anywhere else it says
 # what to install and exits 2.
+#
+# Installed packages (and nothing else; `--no-install-recommends`):
+#   from trixie: docker.io, docker-cli, docker-buildx, docker-compose (+ containerd)
+#   from the host's release: their other dependencies (runc, tini, iptables...),
+#   and apparmor when the kernel enforces AppArmor (dockerd then needs it).
+# DOCKYARD_INSTALL_ONLY=1 installs the packages and starts nothing.
 set -euo pipefail
 
 log() { printf 'ensure-engine: %s\n' "$*" >&2; }
@@ -17,7 +23,7 @@ engine_ok() {
     docker compose version >/dev/null 2>&1
 }
 
-if engine_ok; then
+if [ "${DOCKYARD_INSTALL_ONLY:-}" != 1 ] && engine_ok; then
   exit 0
 fi
 
@@ -56,11 +62,21 @@ if ! have_pkgs; then
   # moves the host's own packages (python3, libc6, systemd...) to Debian 13.
   # Per package, only these five and containerd come from trixie; every other
   # dependency comes from the host's release and nothing installed changes.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-remove \
-    docker.io/trixie docker-cli/trixie docker-buildx/trixie docker-compose/trixie \
+  # Recommends (needrestart, git, xz-utils, dbus-user-session...) are not needed
+  # by the engine; apparmor is, but only where the kernel enforces AppArmor.
+  extra=""
+  if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+    extra=apparmor
+  fi
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-remove \
+    docker.io/trixie docker-cli/trixie docker-buildx/trixie docker-compose/trixie $extra \
     >/dev/null
   # The machine may carry its own newer client earlier on PATH; the engine's
   # packages put the plugins where that client looks too.
+fi
+if [ "${DOCKYARD_INSTALL_ONLY:-}" = 1 ]; then
+  exit 0
 fi
 
 if ! docker info >/dev/null 2>&1; then

@@ -5,6 +5,8 @@
 # usage: scripts/ensure-registry.sh [ADDR]   (default 127.0.0.1:5000)
 # Prints the address on stdout. Data lives in $REGISTRY_ROOT
 # (default /var/tmp/dockyard-registry-<port>); the log next to it.
+# Installs Debian's docker-registry (host release, no recommends) when absent;
+# DOCKYARD_INSTALL_ONLY=1 installs it and starts nothing.
 set -euo pipefail
 
 addr=${1:-127.0.0.1:5000}
@@ -14,7 +16,7 @@ log() { printf 'ensure-registry: %s\n' "$*" >&2; }
 
 answers() { curl -fsS --max-time 2 "http://$addr/v2/" >/dev/null 2>&1; }
 
-if answers; then
+if [ "${DOCKYARD_INSTALL_ONLY:-}" != 1 ] && answers; then
   echo "$addr"; exit 0
 fi
 if ! command -v docker-registry >/dev/null 2>&1; then
@@ -23,9 +25,13 @@ if ! command -v docker-registry >/dev/null 2>&1; then
     exit 2
   fi
   log "installing Debian's docker-registry"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null; }
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-remove \
+    docker-registry >/dev/null
   # The package starts a service on :5000 where an init system runs; we run our own.
+fi
+if [ "${DOCKYARD_INSTALL_ONLY:-}" = 1 ]; then
+  exit 0
 fi
 mkdir -p "$root/data"
 cat >"$root/config.yml" <<YAML

@@ -9,7 +9,8 @@
 #   ssh_config      client settings: that key, its own known_hosts, batch mode
 #   bin/ssh         `ssh -F ssh_config "$@"`: put bin/ first on PATH so the docker
 #                   CLI's ssh connection (and dockyard) use it; ~/.ssh is untouched
-# Installs Debian's openssh-server when sshd is absent (root, apt).
+# Installs Debian's openssh-server when sshd is absent (root, apt, host release,
+# no recommends); DOCKYARD_INSTALL_ONLY=1 installs it and starts nothing.
 set -euo pipefail
 
 port=${1:-18022}
@@ -38,6 +39,9 @@ if ! [ -x /usr/sbin/sshd ]; then
   log "installing Debian's $pkgs"
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-remove $pkgs >/dev/null
+fi
+if [ "${DOCKYARD_INSTALL_ONLY:-}" = 1 ]; then
+  exit 0
 fi
 
 mkdir -p "$dir/bin" /run/sshd

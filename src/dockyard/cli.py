@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dockyard import __version__
+from dockyard import __version__, crash
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 
@@ -22,6 +22,9 @@ PROJECT = click.option(
     help="The project root (the folder with pyproject.toml).",
 )
 
+
+# Set by the group once click has parsed dockyard's own options; read by main().
+_OPTIONS = {"debug": False}
 
 NO_GENERATE = click.option(
     "--no-generate",
@@ -48,6 +51,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       dockyard dev api       the API with live reload; `dockyard notebook` for Jupyter
     """
     ctx.obj = {"debug": debug}
+    _OPTIONS["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="dockyard: %(message)s"
     )
@@ -445,22 +449,33 @@ def bootstrap(suite: str, tag: str | None, mirror: str | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one line on stderr and exit code 2 for any error a user can fix."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point: turn every outcome into one line and an exit code.
+
+    0 success, 1 a check that failed, 2 a user error (usage, manifest, environment),
+    3 an unexpected error (traceback in a log file), 130 Ctrl-C.
+    """
     try:
         code = cli.main(args=argv, standalone_mode=False)
     except DockyardError as exc:
-        if debug:
+        if _debug():
             raise
         click.echo(f"dockyard: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("dockyard: aborted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("dockyard: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("dockyard: interrupted", err=True)
-        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last net: one line, the rest in a log
+        if _debug():
+            raise
+        click.echo(f"dockyard: unexpected error: {crash.summary(exc)}", err=True)
+        click.echo(f"dockyard: {crash.write_log(exc, argv)}", err=True)
+        sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _debug() -> bool:
+    """Whether dockyard's own --debug was given (not an argument after the command)."""
+    return _OPTIONS["debug"]

@@ -6,15 +6,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dockyard import syntax
 from dockyard.errors import DockyardError
 from dockyard.graph import find_cycle
-from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml
+from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml, table
 
-NAME = r"^[a-z0-9][a-z0-9_.-]*$"
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 RESERVED = {"base", "uv"}
 DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
@@ -41,8 +41,8 @@ class Healthcheck(_Model):
     def _one_probe(self) -> Healthcheck:
         if (self.command is None) == (self.http is None):
             raise ValueError("set exactly one of 'command' (a list) or 'http' (a URL)")
-        if self.http is not None and not self.http.startswith(("http://", "https://")):
-            raise ValueError("'http' must be a URL such as http://127.0.0.1:8000/health")
+        if self.http is not None:
+            syntax.check_http_url(self.http)
         if self.command is not None and not self.command:
             raise ValueError("'command' must not be empty")
         return self
@@ -67,6 +67,24 @@ class Healthcheck(_Model):
         if not re.fullmatch(r"\d+(ms|s|m|h)", value):
             raise ValueError("a duration like '10s', '500ms' or '1m'")
         return value
+
+
+def _check_ports(value: list[str] | None) -> list[str] | None:
+    for port in value or ():
+        syntax.parse_port(port)
+    return value
+
+
+def _check_volumes(value: list[str] | None) -> list[str] | None:
+    for spec in value or ():
+        syntax.check_volume(spec)
+    return value
+
+
+def _check_environment(value: dict[str, str]) -> dict[str, str]:
+    for name in value:
+        syntax.check_env_name(name)
+    return value
 
 
 class AppConfig(_Model):
@@ -97,18 +115,25 @@ class AppConfig(_Model):
     @field_validator("writable")
     @classmethod
     def _absolute(cls, value: list[str]) -> list[str]:
+        # prod chowns these to the app user and dev opens them to every uid: never `/`
         for path in value:
-            if not path.startswith("/"):
-                raise ValueError(f"'{path}' is not an absolute path inside the image")
+            syntax.check_container_path(path)
         return value
 
     @field_validator("ports")
     @classmethod
-    def _ports(cls, value: list[str]) -> list[str]:
-        for port in value:
-            if not re.fullmatch(r"(\d+(\.\d+){3}:)?(\d+:)?\d+(/(tcp|udp))?", str(port)):
-                raise ValueError(f"'{port}' is not a port mapping like '8000:8000'")
-        return value
+    def _ports(cls, value: list[str] | None) -> list[str] | None:
+        return _check_ports(value)
+
+    @field_validator("volumes")
+    @classmethod
+    def _volumes(cls, value: list[str] | None) -> list[str] | None:
+        return _check_volumes(value)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
 
 class DeployApp(_Model):
@@ -137,6 +162,21 @@ class DeployApp(_Model):
                     "'node.labels.db == true' or 'node.role != manager'"
                 )
         return value
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: list[str] | None) -> list[str] | None:
+        return _check_ports(value)
+
+    @field_validator("volumes")
+    @classmethod
+    def _volumes(cls, value: list[str] | None) -> list[str] | None:
+        return _check_volumes(value)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
 
     @field_validator("env_file")
     @classmethod
@@ -174,6 +214,13 @@ class DeployTarget(_Model):
             raise ValueError("a duration like '120s' or '2m'")
         return value
 
+    @field_validator("apps")
+    @classmethod
+    def _some_apps(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('name at least one app to deploy, e.g. apps = ["api"]')
+        return value
+
     @field_validator("directory")
     @classmethod
     def _absolute_directory(cls, value: str | None) -> str | None:
@@ -201,7 +248,7 @@ class DeployTarget(_Model):
 
 
 class DockyardConfig(_Model):
-    name: Annotated[str, Field(pattern=NAME)] | None = None
+    name: str | None = None
     registry: str | None = None
     base_image: str = Field(default=DEFAULT_BASE_IMAGE, alias="base-image")
     # zstd: smaller layers, faster to compress and to unpack; needs Docker Engine >= 23
@@ -209,6 +256,23 @@ class DockyardConfig(_Model):
     compression: Literal["zstd", "gzip"] = "zstd"
     apps: dict[str, AppConfig]
     deploy: dict[str, DeployTarget] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not syntax.PROJECT_NAME.fullmatch(value):
+            raise ValueError(
+                f"'{value}' is not a Compose project name: lower-case letters, digits, "
+                "'-' and '_', starting and ending with a letter or digit"
+            )
+        return value
+
+    @field_validator("registry")
+    @classmethod
+    def _registry(cls, value: str | None) -> str | None:
+        if value is not None:
+            syntax.check_registry(value)
+        return value
 
     @field_validator("apps")
     @classmethod
@@ -289,9 +353,11 @@ def _validation_message(path: Path, exc: ValidationError) -> str:
 
 
 def parse_config(path: Path, data: dict) -> DockyardConfig:
-    raw = data.get("tool", {}).get("dockyard")
+    raw = table(path, data, "tool").get("dockyard")
     if raw is None:
         raise DockyardError(f"{path}: no [tool.dockyard] table; run `dockyard init` to write one")
+    if not isinstance(raw, dict):
+        raise DockyardError(f"{path}: [tool.dockyard] must be a table")
     try:
         return DockyardConfig.model_validate(raw)
     except ValidationError as exc:
@@ -316,10 +382,13 @@ def _check_references(path: Path, config: DockyardConfig, workspace: Workspace) 
                     )
                 if ref == name:
                     raise DockyardError(f"{where}.{field_name}: an app cannot need itself")
-        if app.test_needs and any(config.apps[ref].command is None for ref in app.test_needs):
-            raise DockyardError(
-                f"{where}.test-needs: every app named here must have a command to run"
-            )
+        for field_name, refs in (("depends-on", app.depends_on), ("test-needs", app.test_needs)):
+            idle = [ref for ref in refs if config.apps[ref].command is None]
+            if idle:
+                raise DockyardError(
+                    f"{where}.{field_name}: '{idle[0]}' has no command, so there is nothing "
+                    "to wait for; give it a command or drop it from this list"
+                )
     cycle = _cycle(config)
     if cycle:
         raise DockyardError(

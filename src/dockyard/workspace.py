@@ -56,8 +56,31 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DockyardError(f"{path}: not found") from None
+    except UnicodeDecodeError as exc:
+        raise DockyardError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise DockyardError(f"{path}: not valid TOML ({exc}); fix the syntax and retry") from None
+    except OSError as exc:
+        raise DockyardError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def table(path: Path, data: dict, dotted: str) -> dict:
+    """The table at ``dotted`` (e.g. ``tool.uv.workspace``), {} when absent; never another type."""
+    current: object = data
+    for key in dotted.split("."):
+        current = current.get(key, {}) if isinstance(current, dict) else None
+        if not isinstance(current, dict):
+            raise DockyardError(f"{path}: [{dotted}] must be a table")
+    return current
+
+
+def _strings(path: Path, value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DockyardError(f"{path}: {where} must be a list of strings")
+    return value
 
 
 def _member(root: Path, directory: Path) -> Member:
@@ -65,12 +88,13 @@ def _member(root: Path, directory: Path) -> Member:
     data = read_toml(pyproject)
     project = data.get("project")
     rel = directory.relative_to(root).as_posix() if directory != root else "."
-    if not isinstance(project, dict) or "name" not in project:
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
         raise DockyardError(f"{pyproject}: no [project] table with a name (PEP 621); add one")
     src = directory / "src"
     roots = [src] if src.is_dir() else [directory]
     import_roots = tuple((r.relative_to(root).as_posix() if r != root else ".") for r in roots)
-    deps = project.get("dependencies", [])
+    deps = _strings(pyproject, project.get("dependencies", []), "project.dependencies")
+    build_system = data.get("build-system")
     return Member(
         name=normalize(project["name"]),
         version=str(project.get("version", "0.0.0")),
@@ -78,7 +102,9 @@ def _member(root: Path, directory: Path) -> Member:
         import_roots=import_roots,
         requires=tuple(requirement_name(d) for d in deps if isinstance(d, str)),
         has_tests=(directory / "tests").is_dir(),
-        build_backend=str((data.get("build-system") or {}).get("build-backend", "")),
+        build_backend=str(
+            build_system.get("build-backend", "") if isinstance(build_system, dict) else ""
+        ),
     )
 
 
@@ -87,23 +113,41 @@ def load_workspace(root: Path) -> Workspace:
     root = root.resolve()
     pyproject = root / "pyproject.toml"
     data = read_toml(pyproject)
-    project = data.get("project", {})
+    project = table(pyproject, data, "project")
     root_name = normalize(str(project.get("name", root.name)))
-    ws = data.get("tool", {}).get("uv", {}).get("workspace")
-    if ws is None:
+    if "workspace" not in table(pyproject, data, "tool.uv"):
         member = _member(root, root)
         return Workspace(root, root_name, {member.name: member}, is_workspace=False)
 
-    excluded = {p.resolve() for pattern in ws.get("exclude", []) for p in root.glob(pattern)}
+    ws = table(pyproject, data, "tool.uv.workspace")
+    where = "tool.uv.workspace"
+    excluded = {
+        p.resolve()
+        for pattern in _strings(pyproject, ws.get("exclude", []), f"{where}.exclude")
+        for p in _glob(root, pattern, pyproject)
+    }
     members: dict[str, Member] = {}
-    for pattern in ws.get("members", []):
-        for directory in sorted(root.glob(pattern)):
-            if directory.resolve() in excluded or not (directory / "pyproject.toml").is_file():
+    for pattern in _strings(pyproject, ws.get("members", []), f"{where}.members"):
+        for directory in sorted(_glob(root, pattern, pyproject)):
+            if directory.resolve() in excluded or not directory.is_dir():
                 continue
+            if not (directory / "pyproject.toml").is_file():
+                raise DockyardError(
+                    f"{directory / 'pyproject.toml'}: not found, but {pyproject} lists "
+                    f"'{pattern}' as workspace members; add the file, or the folder to "
+                    "[tool.uv.workspace].exclude"
+                )
             member = _member(root, directory)
             members[member.name] = member
-    is_package = data.get("tool", {}).get("uv", {}).get("package", True)
+    is_package = table(pyproject, data, "tool.uv").get("package", True)
     if "name" in project and is_package and root_name not in members:
         member = _member(root, root)
         members[member.name] = member
     return Workspace(root, root_name, members, is_workspace=True)
+
+
+def _glob(root: Path, pattern: str, pyproject: Path) -> list[Path]:
+    try:
+        return list(root.glob(pattern))
+    except (ValueError, NotImplementedError) as exc:
+        raise DockyardError(f"{pyproject}: '{pattern}' is not a usable glob ({exc})") from None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard
 
 SSH_PORT = 18022
 API_PORT = 18080

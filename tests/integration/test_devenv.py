@@ -49,8 +49,12 @@ def example(tmp_path_factory: pytest.TempPathFactory, base_image: str):
 
 
 def _project_containers() -> list[str]:
-    out = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={NAME}-dev")
-    return out.stdout.split()
+    """Containers of the dev project and of every app's dev-container project."""
+    out = docker(
+        "ps", "-a", "--format", '{{.ID}} {{.Label "com.docker.compose.project"}}'
+    ).stdout.splitlines()  # fmt: skip
+    rows = [line.split() for line in out]
+    return [row[0] for row in rows if len(row) > 1 and row[1].startswith(f"{NAME}-dev")]
 
 
 CLI_IMAGES: set[str] = set()  # images the Dev Containers CLI derived (vsc-...-uid)
@@ -93,7 +97,7 @@ def test_devcontainer_up_and_exec_runs_each_apps_tests(example: Path) -> None:
             assert up.returncode == 0, up.stderr[-3000:]
             result = json.loads(up.stdout.strip().splitlines()[-1])
             assert result["outcome"] == "success"
-            assert result["composeProjectName"] == f"{NAME}-dev"
+            assert result["composeProjectName"] == f"{NAME}-dev-{app}"  # one per app
             assert result["remoteWorkspaceFolder"] == f"/workspace/packages/{member}"
             run = _devcontainer(
                 example, app, "exec", "sh", "-c", "pwd && id -u && python -m pytest -q"

@@ -25,7 +25,7 @@ from test_deploy import (
     ssh_env,  # noqa: F401, F811 (a fixture)
 )
 
-from conftest import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard
 
 SWARM_PORT = 18081
 COMPOSE_PORT = 18082

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, stale, write_all, write_atomic
 
 
@@ -34,7 +35,7 @@ def test_failed_replace_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(DockyardError, match=f"cannot write {target}: No space left"):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["compose.yaml"]
@@ -85,3 +86,27 @@ def test_remove_orphans_deletes_only_unlisted_txt_in_the_folder(tmp_path: Path) 
     ]
     assert sorted(p.name for p in folder.iterdir()) == ["common.txt", "notes.md"]
     assert remove_orphans(tmp_path, keep, ".dockyard/missing") == []
+
+
+def test_write_all_is_all_or_nothing(tmp_path: Path) -> None:
+    """One folder that cannot be made (a file sits at its path): no file changes."""
+    for name in ("Dockerfile", "compose.yaml"):
+        (tmp_path / name).write_text("old\n")
+    (tmp_path / ".devcontainer").write_text("a file where a folder must go\n")
+    files = {
+        "Dockerfile": "new\n",
+        "compose.yaml": "new\n",
+        "deps/new/reqs.txt": "new\n",
+        ".devcontainer/api/devcontainer.json": "{}\n",
+    }
+    with pytest.raises(DockyardError, match=r"cannot write .*\.devcontainer.*nothing was written"):
+        write_all(tmp_path, files)
+    assert (tmp_path / "Dockerfile").read_text() == "old\n"
+    assert (tmp_path / "compose.yaml").read_text() == "old\n"
+    assert sorted(os.listdir(tmp_path)) == [".devcontainer", "Dockerfile", "compose.yaml"]
+
+
+def test_write_all_writes_only_what_changed(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("same\n")
+    assert write_all(tmp_path, {"a": "same\n", "b/c": "new\n"}) == ["b/c"]
+    assert (tmp_path / "b" / "c").read_text() == "new\n"

@@ -11,12 +11,19 @@ from dockyard.manifest import Project
 from dockyard.plan import Plan, lock_sizes, make_plan
 
 
-def load_plan(project: Project) -> Plan:
-    """The plan for ``project``, refusing a dockyard.lock that no longer matches uv.lock or the
-    manifest's base image."""
+def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
+    """The plan from uv.lock and dockyard.lock, refusing a lock that does not match.
+
+    ``exit_code``: 1 for the `--check` commands, where a stale lock is a finding.
+    """
+    uv_lock = uv.read_uv_lock(project.root, exit_code=exit_code)
     lock = read_lock(project.root)
     if lock.uv_lock_sha256 != file_sha256(project.root / "uv.lock"):
-        raise DockyardError(f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`")
+        raise DockyardError(
+            f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`",
+            exit_code=exit_code,
+        )
+    check_uv_lock(project, exit_code=exit_code)
     if lock.base.image != project.base_image:
         raise DockyardError(
             f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
@@ -38,5 +45,22 @@ def load_plan(project: Project) -> Plan:
         base_reference=lock.base.reference,
         uv_requirements=lock.uv_requirements,
         exports=exports,
-        sizes=lock_sizes((project.root / "uv.lock").read_text()),
+        sizes=lock_sizes(uv_lock),
     )
+
+
+def check_uv_lock(project: Project, *, exit_code: int = 2) -> None:
+    """Refuse a uv.lock that does not match the pyproject files (a dependency added, not
+    relocked): an image built from it would lack the dependency yet carry the revision."""
+    pyprojects = [project.pyproject] + [
+        project.root / member.path / "pyproject.toml"
+        for member in project.workspace.members.values()
+        if member.path != "."
+    ]
+    why = uv.stale_reason(project.root, pyprojects)
+    if why is not None:
+        raise DockyardError(
+            f"{project.root / 'uv.lock'} does not match the pyproject.toml files ({why}); "
+            "run `dockyard lock` and commit uv.lock and dockyard.lock",
+            exit_code=exit_code,
+        )

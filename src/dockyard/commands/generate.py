@@ -12,7 +12,7 @@ from dockyard.render import render_all
 
 
 def generate(project: Project, *, check: bool) -> int:
-    files = render_all(load_plan(project))
+    files = render_all(load_plan(project, exit_code=1 if check else 2))
     if check:
         out_of_date = stale(project.root, files)
         if out_of_date:

@@ -10,7 +10,7 @@ from dockyard.adopt.detect import detect
 from dockyard.adopt.model import AppGuess, Detection
 from dockyard.console import show
 from dockyard.errors import DockyardError
-from dockyard.fsutil import write_atomic
+from dockyard.fsutil import cannot_write, write_atomic, write_files
 from dockyard.manifest import load_project
 from dockyard.render.dockerignore import render_dockerignore
 
@@ -32,9 +32,24 @@ def example_source() -> Path:
 
 
 def write_example(target: Path) -> int:
+    if target.exists() and not target.is_dir():
+        raise DockyardError(f"{target} exists and is a file; pick a new folder")
     if target.exists() and any(target.iterdir()):
         raise DockyardError(f"{target} exists and is not empty; pick a new folder")
-    shutil.copytree(example_source(), target, ignore=IGNORED, dirs_exist_ok=True)
+    source = example_source()
+    existed = target.exists()
+    try:
+        shutil.copytree(source, target, ignore=IGNORED, dirs_exist_ok=True)
+    except (OSError, shutil.Error) as exc:
+        # take back the half-written copy (the folder too, when this made it)
+        shutil.rmtree(target, ignore_errors=True)
+        if existed:
+            target.mkdir(exist_ok=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DockyardError(
+            f"cannot write the example to {target}: {reason}; make room or pick a "
+            "writable folder; nothing was left behind"
+        ) from exc
     show(f"wrote the example monorepo to {target}")
     show(f"next: cd {target} && dockyard lock && dockyard build")
     return 0
@@ -98,9 +113,11 @@ def apply(detection: Detection) -> None:
     ignore = root / ".dockerignore"
     backups = [*detection.backups, *([".dockerignore"] if ignore.is_file() else [])]
     for rel in backups:
-        shutil.copy2(root / rel, root / f"{rel}{BACKUP}")
-    for rel, text in detection.files.items():
-        write_atomic(root / rel, text)
+        try:
+            shutil.copy2(root / rel, root / f"{rel}{BACKUP}")
+        except OSError as exc:
+            raise cannot_write(root / f"{rel}{BACKUP}", exc, nothing_written=False) from exc
+    write_files({root / rel: text for rel, text in detection.files.items()})
     for rel in detection.retired:
         (root / rel).unlink()
     write_atomic(ignore, render_dockerignore(load_project(root)))

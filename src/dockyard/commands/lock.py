@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dockyard.build.lock import compute_lock
+from pathlib import Path
+
+from dockyard.build.lock import check_requires_python, compute_lock, resolve_base
 from dockyard.console import say, show
-from dockyard.engine import uv
+from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
-from dockyard.lockfile import LOCK_NAME, read_lock, render_lock
+from dockyard.lockfile import LOCK_NAME, Lock, file_sha256, read_lock, render_lock
 from dockyard.manifest import Project
 
 
@@ -15,7 +17,10 @@ def lock(project: Project, *, check: bool) -> int:
     root = project.root
     if check:
         uv.lock(root, check=True)
-        current = read_lock(root)
+        try:
+            current = read_lock(root)
+        except DockyardError as exc:  # missing or unreadable: a finding of the check
+            raise DockyardError(exc.message, exit_code=1) from exc
         fresh = compute_lock(project)
         drift = []
         if fresh.base != current.base:
@@ -31,9 +36,36 @@ def lock(project: Project, *, check: bool) -> int:
             )
         show(f"{LOCK_NAME} and uv.lock are up to date")
         return 0
+    # Everything that can fail without writing comes first: uv.lock is then never
+    # new while dockyard.lock stays old.
+    docker.require_engine()
+    base = resolve_base(project.base_image)
+    check_requires_python(project, project.base_image, docker.python_version(base.id))
+    uv_requirements = uv.hashed_requirement(f"uv=={uv.UV_VERSION}")
+    uv_lock = root / "uv.lock"
+    before = uv_lock.read_bytes() if uv_lock.is_file() else None
     say("locking Python packages (uv lock) ...")
     uv.lock(root)
-    new = compute_lock(project)
-    write_atomic(root / LOCK_NAME, render_lock(new))
+    new = Lock(base, uv.UV_VERSION, uv_requirements, file_sha256(uv_lock))
+    try:
+        write_atomic(root / LOCK_NAME, render_lock(new))
+    except BaseException:
+        _put_back(uv_lock, before)
+        raise
     show(f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}")
     return 0
+
+
+def _put_back(uv_lock: Path, before: bytes | None) -> None:
+    """dockyard.lock could not be written: return uv.lock to what it was, or say so."""
+    try:
+        if before is None:
+            uv_lock.unlink(missing_ok=True)
+        else:
+            uv_lock.write_bytes(before)
+    except OSError as exc:
+        raise DockyardError(
+            f"{uv_lock} is new but {LOCK_NAME} could not be written, nor uv.lock put back "
+            f"({exc.strerror}); make room, then run `dockyard lock` again"
+        ) from exc
+    say(f"{LOCK_NAME} could not be written: uv.lock is back as it was")

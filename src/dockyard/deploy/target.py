@@ -20,7 +20,7 @@ import click
 
 from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
 from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
-from dockyard.engine import git, images
+from dockyard.engine import docker, git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
 from dockyard.manifest import DeployTarget, Project
@@ -84,8 +84,24 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
         tag = f"{version}-{revision}" if revision else version
         repo = image_name(project, app)
         digest = images.registry_digest(f"{repo}:{tag}", app=app)
+        if revision is None:
+            _require_built_here(project, app, f"{repo}:{tag}", digest)
         out[app] = DeployImage(app, f"{repo}@{digest}", tag)
     return out
+
+
+def _require_built_here(project: Project, app: str, ref: str, digest: str) -> None:
+    """Outside a git checkout the tag is only the version, which anyone can push again:
+    deploy it only when it is the image this engine built and pushed (same digest)."""
+    info = docker.inspect_image(ref) or {}
+    repo = ref.rsplit(":", 1)[0]
+    built = {d.split("@", 1)[1] for d in info.get("RepoDigests") or [] if d.startswith(f"{repo}@")}
+    if digest not in built:
+        raise DockyardError(
+            f"{project.root} is not a git checkout, so {app}'s tag {ref} names no revision "
+            f"and the registry's {digest[:19]} is not an image this engine built and pushed; "
+            "deploy from a git checkout, or `dockyard build` and `dockyard push` here first"
+        )
 
 
 def check_env_files(target: Target) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import os
+import tomllib
 from pathlib import Path
 
 from dockyard.engine.run import last_line, run
@@ -36,18 +37,83 @@ def uv_bin() -> str:
         return "uv"
 
 
+# dockyard never lets uv fetch a Python: the base image's Python is the one that counts
+_NO_DOWNLOADS = {"UV_PYTHON_DOWNLOADS": "never"}
+
+
+def reason(stderr: str, returncode: int) -> str:
+    """The line of uv's error output that says what is wrong (e.g. names the package)."""
+    lines = [line.strip(" \t│╰─▶×") for line in stderr.splitlines()]
+    lines = [line.removeprefix("cause: ").strip() for line in lines if line.strip()]
+    lines = [line for line in lines if not line.startswith(("hint:", "Using ", "Resolved "))]
+    for prefix in ("Because ", "error: "):
+        for line in lines:
+            if line.startswith(prefix):
+                return line.removeprefix("error: ")
+    return lines[0] if lines else f"exit code {returncode}"
+
+
 def lock(root: Path, *, check: bool = False) -> None:
     args = [uv_bin(), "lock", "--project", str(root)]
     if check:
+        read_uv_lock(root, exit_code=1)
         args.append("--check")
-    proc = run(args, cwd=root, check=False)
+    proc = run(args, cwd=root, check=False, env=_NO_DOWNLOADS)
     if proc.returncode != 0:
-        reason = last_line(proc.stderr, proc.returncode)
-        if check:
+        why = reason(proc.stderr, proc.returncode)
+        if check and proc.returncode == 1:
             raise DockyardError(
-                f"{root / 'uv.lock'} is stale ({reason}); run `dockyard lock` and commit it"
+                f"{root / 'uv.lock'} is stale ({why}); run `dockyard lock` and commit it",
+                exit_code=1,
             )
-        raise DockyardError(f"`uv lock` failed in {root}: {reason}")
+        raise DockyardError(f"`uv lock` failed in {root}: {why}")
+
+
+def read_uv_lock(root: Path, *, exit_code: int = 2) -> str:
+    """uv.lock's text; a missing or unreadable one is named, with how to get it back."""
+    path = root / "uv.lock"
+    try:
+        text = path.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except FileNotFoundError:
+        raise DockyardError(
+            f"{path} is missing; run `dockyard lock` and commit uv.lock and dockyard.lock",
+            exit_code=exit_code,
+        ) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DockyardError(
+            f"{path} is unreadable ({first}); `git checkout uv.lock` restores the "
+            "committed one, or `dockyard lock` writes a new one",
+            exit_code=exit_code,
+        ) from exc
+    except OSError as exc:
+        raise DockyardError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return text
+
+
+def stale_reason(root: Path, pyprojects: list[Path]) -> str | None:
+    """Why uv.lock does not match ``pyprojects``, or None when it does.
+
+    `uv lock --check` offline first (no index needed when the lock matches), online
+    only when that cannot tell; a match is remembered per content of every input.
+    """
+    digest = hashlib.sha256(uv_bin().encode())
+    for path in [root / "uv.lock", *pyprojects]:
+        name = path.relative_to(root).as_posix()
+        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
+    marker = _cache_dir() / "fresh-locks" / digest.hexdigest()
+    if marker.is_file():
+        return None
+    args = [uv_bin(), "lock", "--project", str(root), "--check"]
+    proc = run([*args, "--offline"], cwd=root, check=False, env=_NO_DOWNLOADS)
+    if proc.returncode != 0:
+        proc = run(args, cwd=root, check=False, env=_NO_DOWNLOADS)
+    if proc.returncode == 0:
+        with contextlib.suppress(OSError, DockyardError):  # a read-only cache costs a rerun
+            write_atomic(marker, "")
+        return None
+    return reason(proc.stderr, proc.returncode)
 
 
 def _cache_dir() -> Path:
@@ -70,7 +136,7 @@ def export(root: Path, package: str, *, dev: bool) -> str:
     except OSError:
         pass
     text = _export(root, package, dev=dev)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, DockyardError):
         write_atomic(cached, text)
     return text
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 from dockyard.names import BAKE_FILE, COMPOSE_FILE, DEV_COMPOSE_FILE, DOCKERFILE, DOCKERIGNORE
 from dockyard.plan import UV_REQUIREMENTS, Plan, requirements_text
 from dockyard.render.bake import render_bake
-from dockyard.render.compose import render_compose, render_compose_dev
-from dockyard.render.devcontainer import devcontainer_path, render_devcontainer
+from dockyard.render.compose import (
+    devcontainer_compose_path,
+    render_compose,
+    render_compose_dev,
+    render_devcontainer_compose,
+)
+from dockyard.render.devcontainer import (
+    DEVCONTAINER_GITIGNORE,
+    devcontainer_path,
+    render_devcontainer,
+    render_devcontainer_gitignore,
+)
 from dockyard.render.dockerfile import render_dockerfile
 from dockyard.render.dockerignore import render_dockerignore
 from dockyard.staleness import dev_inputs_hash
@@ -33,6 +43,8 @@ def render_all(plan: Plan) -> dict[str, str]:
     }
     for app in plan.apps:
         files[devcontainer_path(app)] = render_devcontainer(plan, app)
+        files[devcontainer_compose_path(app)] = render_devcontainer_compose(plan, app)
+    files[DEVCONTAINER_GITIGNORE] = render_devcontainer_gitignore()
     return files
 
 

@@ -8,10 +8,27 @@ import yaml
 
 from dockyard.manifest import Healthcheck, Project
 from dockyard.names import generated_by
-from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan
+from dockyard.plan import DEV_UID, WORKSPACE, AppPlan, Plan, needed_apps
 
 # dockyard sets these to your uid/gid, so files a dev container writes in the source are yours
 DEV_USER_SPEC = f"${{DOCKYARD_UID:-{DEV_UID}}}:${{DOCKYARD_GID:-{DEV_UID}}}"
+
+
+def literal(value: Any) -> Any:
+    """``value`` with every ``$`` doubled, so Compose takes it as written.
+
+    Compose fills in ``$VAR`` and ``${VAR}`` in every string of the file from the
+    environment of whoever runs it: a password with a ``$`` would lose a piece, and
+    on a deploy target ``${HOME}`` would be the deploying machine's. dockyard's own
+    variables (``DOCKYARD_UID``) are added after this.
+    """
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, list):
+        return [literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: literal(item) for key, item in value.items()}
+    return value
 
 
 def _header(what: str) -> str:
@@ -52,7 +69,7 @@ def depends_on(project: Project, names: list[str]) -> dict[str, dict[str, str]]:
 
 def _healthcheck(check: Healthcheck) -> dict[str, Any]:
     return {
-        "test": ["CMD", *check.argv()],
+        "test": ["CMD", *literal(check.argv())],
         "interval": check.interval,
         "timeout": check.timeout,
         "retries": check.retries,
@@ -65,9 +82,9 @@ def _common(app: AppPlan) -> dict[str, Any]:
     config = app.app.config
     service: dict[str, Any] = {}
     if config.profiles:
-        service["profiles"] = list(config.profiles)
+        service["profiles"] = literal(list(config.profiles))
     if config.environment:
-        service["environment"] = dict(config.environment)
+        service["environment"] = literal(dict(config.environment))
     if config.ports:
         service["ports"] = list(config.ports)
     return service
@@ -87,7 +104,7 @@ def render_compose(plan: Plan) -> str:
             continue  # an environment image (e.g. notebooks) has nothing to run
         service = {"image": app.prod_tag, **_common(app), "restart": config.restart}
         if config.volumes:
-            service["volumes"] = list(config.volumes)
+            service["volumes"] = literal(list(config.volumes))
             volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
         if config.depends_on:
             service["depends_on"] = depends_on(plan.project, config.depends_on)
@@ -98,36 +115,95 @@ def render_compose(plan: Plan) -> str:
     return _dump(_header("the production stack (`docker compose up -d`)"), document)
 
 
+def _dev_volume(spec: str, root: str) -> str:
+    """A bind source relative to the project root, seen from a file in ``root``."""
+    return f"{root}{spec[1:]}" if root != "." and spec.startswith(".") else spec
+
+
+def _dev_service(plan: Plan, app: AppPlan, root: str, *, ports: bool = True) -> dict[str, Any]:
+    """The dev service of ``app`` in a compose file whose folder is ``root`` (relative)."""
+    config = app.app.config
+    common = _common(app)
+    if not ports:
+        common.pop("ports", None)
+    service: dict[str, Any] = {
+        "image": app.dev_tag,
+        **common,
+        "user": DEV_USER_SPEC,
+        "init": True,  # stops in a blink, also `sleep infinity`
+        "working_dir": app.dev_workdir,
+        "volumes": [
+            f"{root}:{WORKSPACE}",
+            *(_dev_volume(v, root) for v in literal(config.volumes)),
+        ],
+    }
+    service["command"] = literal(
+        list(config.dev_command or config.command or ["sleep", "infinity"])
+    )
+    if config.healthcheck is not None:
+        service["healthcheck"] = _healthcheck(config.healthcheck)
+    needs = depends_on(plan.project, [*config.depends_on, *config.test_needs])
+    if needs:
+        service["depends_on"] = needs
+    return service
+
+
+def _dev_volumes(plan: Plan, apps: list[AppPlan]) -> dict[str, dict[str, str]]:
+    """Named volumes under the dev project's names, so every dev container shares the dev
+    data with `compose.dev.yaml` (`dockyard dev`, `notebook`, PyCharm)."""
+    names: list[str] = []
+    for app in apps:
+        names += [v for v in named_volumes(app.app.config.volumes) if v not in names]
+    return {name: {"name": f"{plan.project.name}-dev_{name}"} for name in names}
+
+
 def render_compose_dev(plan: Plan) -> str:
     """One dev service per app: source mounted at /workspace, venv python at /opt/venv.
 
     No `build:`: IDEs (PyCharm, the Dev Containers CLI) start the images `dockyard
     build --dev` made, at once, instead of rebuilding without the build's secrets.
     """
-    services: dict[str, Any] = {}
-    volumes: list[str] = []
-    for app in plan.apps:
-        config = app.app.config
-        service: dict[str, Any] = {
-            "image": app.dev_tag,
-            **_common(app),
-            "user": DEV_USER_SPEC,
-            "init": True,  # stops in a blink, also `sleep infinity`
-            "working_dir": app.dev_workdir,
-            "volumes": [f".:{WORKSPACE}", *config.volumes],
-        }
-        volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
-        service["command"] = list(config.dev_command or config.command or ["sleep", "infinity"])
-        if config.healthcheck is not None:
-            service["healthcheck"] = _healthcheck(config.healthcheck)
-        needs = depends_on(plan.project, [*config.depends_on, *config.test_needs])
-        if needs:
-            service["depends_on"] = needs
-        services[app.name] = service
-    document: dict[str, Any] = {"name": f"{plan.project.name}-dev", "services": services}
+    services = {app.name: _dev_service(plan, app, ".") for app in plan.apps}
+    document: dict[str, Any] = {"name": dev_project(plan), "services": services}
+    # named by the project: `<name>-dev_<volume>` here (the dev containers use that
+    # name too), but a throwaway one of its own for `dockyard test`
+    volumes = {name: {} for name in _dev_volumes(plan, list(plan.apps))}
     if volumes:
-        document["volumes"] = {v: {} for v in volumes}
+        document["volumes"] = volumes
     return _dump(
         _header("dev services (PyCharm's Docker Compose interpreter, `dockyard shell/run/test`)"),
+        document,
+    )
+
+
+def dev_project(plan: Plan, app: AppPlan | None = None) -> str:
+    """The Compose project of the dev services; each app's dev container has its own."""
+    return f"{plan.project.name}-dev" + (f"-{app.name}" if app else "")
+
+
+def devcontainer_compose_path(app: AppPlan) -> str:
+    return f".devcontainer/{app.name}/compose.yaml"
+
+
+def render_devcontainer_compose(plan: Plan, app: AppPlan) -> str:
+    """The Compose project of one app's dev container: the app and the apps it needs.
+
+    A project of its own, so that opening a second app's dev container never recreates
+    the services of the first; the dev data volumes are shared by name. Only the app
+    itself publishes its ports (the others run in its project and in their own).
+    """
+    needed = [plan.app(a.name) for a in needed_apps(plan.project, app.app)]
+    services = {
+        other.name: _dev_service(plan, other, "../..", ports=other.name == app.name)
+        for other in needed
+    }
+    document: dict[str, Any] = {"name": dev_project(plan, app), "services": services}
+    volumes = _dev_volumes(plan, needed)
+    if volumes:
+        document["volumes"] = volumes
+    return _dump(
+        _header(
+            f"the {app.name} dev container's services (.devcontainer/{app.name}/devcontainer.json)"
+        ),
         document,
     )

@@ -11,6 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from dockyard.errors import DockyardError
 from dockyard.manifest import DeployTarget, Healthcheck, Project
 from dockyard.plan import APP_UID
 from dockyard.render.server import (
@@ -22,6 +23,7 @@ from dockyard.render.server import (
     dump,
     header,
 )
+from dockyard.syntax import parse_port
 
 PVC_SIZE = "1Gi"
 
@@ -68,14 +70,23 @@ def _probes(check: Healthcheck) -> dict[str, Any]:
     }
 
 
+def _single(spec: str, text: str) -> int:
+    if "-" in text:
+        raise DockyardError(
+            f"port mapping '{spec}' is a range; Kubernetes Services and the Swarm gateway "
+            "take single ports: list each port on its own"
+        )
+    return int(text)
+
+
 def container_port(spec: str) -> int:
     """'127.0.0.1:80:8000/tcp' -> 8000."""
-    return int(spec.split("/")[0].split(":")[-1])
+    return _single(spec, parse_port(spec).target)
 
 
 def published_port(spec: str) -> int:
-    parts = spec.split("/")[0].split(":")
-    return int(parts[-2]) if len(parts) >= 2 else int(parts[-1])
+    port = parse_port(spec)
+    return _single(spec, port.published or port.target)
 
 
 def volume_claims(project: Project, target: DeployTarget, app: str) -> list[tuple[str, str, bool]]:

@@ -15,6 +15,7 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import DeployApp, DeployTarget, Project
+from dockyard.render.compose import literal
 
 VERSION_LABEL = "dev.dockyard.version"
 APP_LABEL = "dev.dockyard.app"
@@ -163,12 +164,12 @@ def base_service(
     }
     environment = app_environment(project, target, app)
     if environment:
-        service["environment"] = environment
+        service["environment"] = literal(environment)
     if _settings(target, app).env_file:
-        service["env_file"] = list(_settings(target, app).env_file)
+        service["env_file"] = literal(list(_settings(target, app).env_file))
     volumes = [absolute_volume(v, directory) for v in app_volumes(project, target, app)]
     if volumes:
-        service["volumes"] = volumes
+        service["volumes"] = literal(volumes)
     return service
 
 

@@ -26,6 +26,7 @@ from dockyard.render.server import (
     named_volumes,
     server_directory,
 )
+from dockyard.syntax import parse_port
 
 MONITOR = "20s"
 
@@ -70,8 +71,7 @@ def _service(
 
 def _swarm_port(spec: str) -> str:
     """Swarm publishes on every address of the node: drop a host IP (127.0.0.1:80:8000)."""
-    parts = spec.split(":")
-    return ":".join(parts[1:]) if len(parts) == 3 else spec
+    return parse_port(spec).without_host_ip()
 
 
 def gateway_name(app: str) -> str:

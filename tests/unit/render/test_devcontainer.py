@@ -29,17 +29,20 @@ def files(locked_mini: Path) -> dict[str, str]:
 
 def test_one_compose_based_devcontainer_per_app(files: dict[str, str]) -> None:
     assert sorted(f for f in files if f.startswith(".devcontainer/")) == [
+        ".devcontainer/.gitignore",
+        ".devcontainer/tool/compose.yaml",
         ".devcontainer/tool/devcontainer.json",
+        ".devcontainer/web/compose.yaml",
         ".devcontainer/web/devcontainer.json",
     ]
     web = _jsonc(files[".devcontainer/web/devcontainer.json"])
-    assert web["dockerComposeFile"] == ["../../compose.dev.yaml"]
+    assert web["dockerComposeFile"] == ["compose.yaml"]
     assert web["service"] == "web"
     assert web["runServices"] == ["web"]
     assert web["workspaceFolder"] == "/workspace/packages/mini_web"
     assert web["shutdownAction"] == "stopCompose"
     assert web["overrideCommand"] is True
-    assert (web["remoteUser"], web["updateRemoteUserUID"]) == ("dev", True)
+    assert "remoteUser" not in web and web["updateRemoteUserUID"] is False
     settings = web["customizations"]["vscode"]["settings"]
     assert settings["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
 
@@ -53,8 +56,8 @@ def test_devcontainer_runs_only_the_services_the_app_needs(locked_mini: Path) ->
 
 
 def test_devcontainer_service_and_folder_exist_in_compose_dev(files: dict[str, str]) -> None:
-    services = yaml.safe_load(files["compose.dev.yaml"])["services"]
     for app in ("web", "tool"):
+        services = yaml.safe_load(files[f".devcontainer/{app}/compose.yaml"])["services"]
         config = _jsonc(files[f".devcontainer/{app}/devcontainer.json"])
         assert services[config["service"]]["working_dir"] == config["workspaceFolder"]
         assert set(config["runServices"]) <= set(services)
