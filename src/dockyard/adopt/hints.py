@@ -4,9 +4,9 @@ mounts and env files, carried into the detection of a pyproject-based project.""
 from __future__ import annotations
 
 from dockyard.adopt import legacy
-from dockyard.adopt.model import AppGuess, DeployGuess, Detection
+from dockyard.adopt.detected import AppGuess, DeployGuess, Detection
+from dockyard.adopt.requirements import COMPOSE_GLOBS
 from dockyard.adopt.runtime import carry, port_of
-from dockyard.adopt.seed import COMPOSE_GLOBS
 
 SHELL_FORMS = ("/bin/sh", "/bin/bash", "sh", "bash")
 

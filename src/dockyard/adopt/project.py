@@ -7,7 +7,7 @@ from pathlib import Path
 import tomlkit
 
 from dockyard.adopt import pyscan
-from dockyard.adopt.model import AppGuess, Detection, app_name, project_name, unique_names
+from dockyard.adopt.detected import AppGuess, Detection, app_name, project_name, unique_names
 from dockyard.workspace import Member, load_workspace, read_toml, requirement_name
 
 HOST = "0.0.0.0"

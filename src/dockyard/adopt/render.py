@@ -6,7 +6,7 @@ import tomlkit
 from pydantic import ValidationError
 from tomlkit.items import Table
 
-from dockyard.adopt.model import AppGuess, Detection
+from dockyard.adopt.detected import AppGuess, Detection
 from dockyard.errors import DockyardError
 from dockyard.manifest import DEFAULT_BASE_IMAGE, DockyardConfig
 

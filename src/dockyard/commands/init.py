@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dockyard.adopt.detect import detect
-from dockyard.adopt.model import AppGuess, Detection
+from dockyard.adopt.detected import AppGuess, Detection
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.manifest import load_project
