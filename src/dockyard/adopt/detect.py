@@ -137,5 +137,13 @@ def detect_requirements(root: Path) -> requirements.RequirementsLayout:
     apps = runtime.apps(root, layout, commands, staged)
     runtime.compose(root, layout, packages, apps)
     detection.apps = list(apps.values())
-    detection.libraries = [m.dist for p, m in layout.members.items() if p not in apps]
+    for package, member in layout.members.items():
+        if package in apps:
+            continue
+        detection.libraries.append(member.dist)
+        detection.library_why[member.dist] = (
+            "the base package the others build on"
+            if package == layout.base
+            else "no Dockerfile stage or CMD, run_*.sh, __main__.py or web app object"
+        )
     return layout

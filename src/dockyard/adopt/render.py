@@ -19,6 +19,8 @@ def _app_table(app: AppGuess) -> Table:
         table["command"] = app.command
     else:
         table.add(tomlkit.comment("no command: an environment image (shell, notebooks, scripts)"))
+    if app.dev_command is not None:
+        table["dev-command"] = app.dev_command
     if app.ports:
         table["ports"] = app.ports
     if app.health:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.adopt import legacy, pyscan
+from dockyard.adopt import legacy, pyscan, translate
 from dockyard.adopt.detected import AppGuess, DeployGuess, app_name, unique_names
 from dockyard.adopt.project import serve_command
 from dockyard.adopt.requirements import COMPOSE_GLOBS, Found, RequirementsLayout, owner
-from dockyard.workspace import requirement_name
 
 SHELLS = ("/bin/bash", "bash", "/bin/sh", "sh")
 
@@ -77,7 +76,7 @@ def apps(
     out: dict[str, AppGuess] = {}
     for package, member in layout.members.items():
         objects = pyscan.scan_package(root / package)[0]
-        deps = {requirement_name(line.text) for line in member.lines if line.text}
+        deps = translate.provided([line.text for line in member.lines if line.text])
         name = _name(layout, package)
         if package in commands:
             found = commands[package]

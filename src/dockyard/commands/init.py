@@ -45,6 +45,7 @@ def _app_lines(app: AppGuess) -> list[str]:
     command = " ".join(app.command) if app.command else "(none: an environment image)"
     lines = [f"  {app.name}: member {app.member}, command {command}", f"      from {app.why}"]
     extras = [
+        ("dev-command", " ".join(app.dev_command or [])),
         ("ports", ", ".join(app.ports)),
         ("healthcheck", app.health or ""),
         ("environment", ", ".join(f"{k}={v}" for k, v in app.environment.items())),
@@ -63,10 +64,10 @@ def report(detection: Detection) -> None:
         for line in _app_lines(app):
             click.echo(line)
     if detection.libraries:
-        click.echo(
-            f"libraries (in the apps' images, no image of their own): "
-            f"{', '.join(detection.libraries)}"
-        )
+        click.echo("libraries (in the apps' images, no image of their own):")
+        for library in detection.libraries:
+            why = detection.library_why.get(library)
+            click.echo(f"  {library}" + (f": {why}" if why else ""))
     for target in detection.deploy:
         click.echo(f"deploy target {target.name} (from {target.source}): {', '.join(target.apps)}")
     if detection.found:
