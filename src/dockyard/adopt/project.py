@@ -83,9 +83,7 @@ def dockerfile_guess(
     result = translate.translate(words, obj or (objects[0] if objects else None), deps)
     notes += [f"app {name}: {note}" for note in result.notes]
     guess = AppGuess(name, member, result.command, why, dev_command=result.dev_command)
-    port = translate.port_of(result.command) or next(
-        (p.split("/")[0] for p in stage.expose), None
-    )
+    port = translate.port_of(result.command) or next((p.split("/")[0] for p in stage.expose), None)
     if port:
         guess.ports = [f"{port}:{port}"]
         if obj is not None and obj.health:
