@@ -41,6 +41,9 @@ class Workspace:
     root_name: str
     members: dict[str, Member] = field(default_factory=dict)
     is_workspace: bool = True
+    # the root is no member but declares a dev group (pytest for root-level tests, say):
+    # every dev image gets it, as `uv sync` at the root would install it
+    root_dev_group: bool = False
 
     def first_party_closure(self, name: str) -> list[Member]:
         """The member and every workspace member it needs, dependencies first."""
@@ -116,4 +119,7 @@ def load_workspace(root: Path) -> Workspace:
     if "name" in project and is_package and root_name not in members:
         member = _member(root, root)
         members[member.name] = member
-    return Workspace(root, root_name, members, is_workspace=True)
+    root_dev = "dev" in (data.get("dependency-groups") or {}) and not any(
+        m.path == "." for m in members.values()
+    )
+    return Workspace(root, root_name, members, is_workspace=True, root_dev_group=root_dev)

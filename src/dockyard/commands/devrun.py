@@ -13,6 +13,7 @@ from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
+from dockyard.modules import root_tests
 from dockyard.plan import WORKSPACE, needed_apps
 from dockyard.workspace import Member, normalize
 
@@ -68,7 +69,8 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
                 click.echo(f"note: member {member.name} is in no app's image; not tested", err=True)
             elif member.has_tests:
                 pairs.append((app, member))
-        return pairs
+        root = root_tests(project)  # tests/ at the workspace root, testing the members
+        return [*pairs, root] if root else pairs
     pairs = []
     for name in names:
         if name in project.apps:
@@ -134,7 +136,9 @@ def _run_tests(
             err=True,
         )
         test_project = f"{project.name}-test-{app.name}"
-        args = _run_args(app, [*app.config.test_command, *pytest_args])
+        # at a workspace root, only its tests/ (the members' own run in their own turn)
+        only = ["tests"] if member.path == "." and project.workspace.is_workspace else []
+        args = _run_args(app, [*app.config.test_command, *only, *pytest_args])
         args[2:2] = ["-w", workdir]
         try:
             proc = docker.compose(

@@ -11,6 +11,7 @@ from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, stale, write_all
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
+from dockyard.modules import check_commands
 from dockyard.plan import REQUIREMENTS_DIR, Plan, lock_sizes, make_plan
 from dockyard.render import render_all
 
@@ -32,6 +33,11 @@ def load_plan(project: Project) -> Plan:
             for name in members
             for dev in (False, True)
         }
+        root_dev = (
+            pool.submit(uv.export, project.root, None, dev=True)
+            if project.workspace.root_dev_group
+            else None
+        )
         exports = {
             name: (jobs[name, False].result(), jobs[name, True].result()) for name in members
         }
@@ -41,10 +47,12 @@ def load_plan(project: Project) -> Plan:
         uv_requirements=lock.uv_requirements,
         exports=exports,
         sizes=lock_sizes((project.root / "uv.lock").read_text()),
+        workspace_dev=root_dev.result() if root_dev else "",
     )
 
 
 def generate(project: Project, *, check: bool) -> int:
+    check_commands(project)  # an app whose image would lack its command's module: refused
     files = render_all(load_plan(project))
     if check:
         out_of_date = stale(project.root, files)

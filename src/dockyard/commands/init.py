@@ -3,13 +3,17 @@ or write the example monorepo."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import click
+from packaging.specifiers import SpecifierSet
 
+from dockyard import basepython
 from dockyard.adopt.detect import detect
 from dockyard.adopt.detected import AppGuess, Detection
+from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.manifest import load_project
@@ -108,8 +112,26 @@ def apply(detection: Detection) -> None:
     write_atomic(ignore, render_dockerignore(load_project(root)))
 
 
+def pick_base(spec: SpecifierSet, written: str) -> tuple[str | None, str | None]:
+    """A base whose Python satisfies ``spec`` when the one in use (DOCKYARD_BASE_IMAGE, else
+    ``written``) does not: the engine's images and the registry are asked only then."""
+    env = os.environ.get("DOCKYARD_BASE_IMAGE")
+    current = env or written
+    version = basepython.tag_python(current)
+    if not str(spec) or version is None or basepython.accepts(spec, version):
+        return None, None
+
+    def served(ref: str) -> bool:
+        return docker.inspect_image(ref) is not None or docker.remote_digest(ref) is not None
+
+    image, note = basepython.pick_base(spec, current, basepython.local_images(), served)
+    if env and image and note:
+        note += f"; DOCKYARD_BASE_IMAGE={env} overrides it: unset it (or set it to {image})"
+    return image, note
+
+
 def init(root: Path, *, write: bool = False) -> int:
-    detection = detect(root)
+    detection = detect(root, pick_base)
     report(detection)
     if not detection.apps:
         raise DockyardError(

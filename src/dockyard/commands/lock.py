@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from dockyard.basepython import check_base_python
 from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
@@ -95,6 +96,8 @@ def lock(project: Project, *, check: bool) -> int:
     click.echo("locking Python packages (uv lock) ...", err=True)
     uv.lock(root)
     new = compute_lock(project)
+    members = {m.path for app in project.apps.values() for m in app.first_party}
+    check_base_python(root, sorted(members), project.base_image)
     write_atomic(root / LOCK_NAME, render_lock(new))
     click.echo(
         f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"

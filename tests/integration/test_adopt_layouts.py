@@ -1,0 +1,177 @@
+"""Repositories laid out the way people lay them out, adopted on a real engine.
+
+One fixture per kind of layout `dockyard init` used to get wrong (issue 17): each goes
+`init --write` -> `lock` -> `build --all` -> `test` -> its prod image started and talked
+to (HTTP apps answer, CLI apps print). One build per fixture, shared by its tests.
+Unique [tool.dockyard] names; host ports 18340-18349; images removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from conftest import FIXTURES, copy_project, docker, dockyard
+
+
+def _manifest(root: Path) -> dict:
+    return tomlkit.parse((root / "pyproject.toml").read_text())["tool"]["dockyard"]
+
+
+def _adopt(tmp: Path, fixture: str, **env: str) -> tuple[Path, str]:
+    """A git copy of the fixture adopted with `init --write` (report returned), renamed."""
+    root = copy_project(FIXTURES / fixture, tmp / fixture)
+    report = dockyard(root, "init", "--write", env={**os.environ, **env}).stdout
+    assert "done; next: dockyard lock" in report
+    path = root / "pyproject.toml"
+    document = tomlkit.parse(path.read_text())
+    document["tool"]["dockyard"]["name"] = (
+        f"adopt-{fixture.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    )
+    path.write_text(tomlkit.dumps(document))
+    return root, report
+
+
+def _clean_up(root: Path) -> None:
+    name = _manifest(root)["name"]
+    refs = docker("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
+    mine = [ref for ref in refs if ref.startswith(f"{name}/")]
+    if mine:
+        docker("image", "rm", "--force", *mine, check=False)
+
+
+def _built(tmp: Path, fixture: str, **env: str) -> Iterator[tuple[Path, str]]:
+    root, report = _adopt(tmp, fixture)
+    try:
+        dockyard(root, "lock", env={**os.environ, **env})
+        dockyard(root, "build", "--all", env={**os.environ, **env})
+        yield root, report
+    finally:
+        _clean_up(root)
+
+
+def _image(root: Path, app: str) -> str:
+    manifest = _manifest(root)
+    member = manifest["apps"][app]["member"]
+    version = next(
+        tomlkit.parse(p.read_text())["project"]["version"]
+        for p in [root / "pyproject.toml", *root.glob("*/*/pyproject.toml")]
+        if tomlkit.parse(p.read_text()).get("project", {}).get("name") == member
+    )
+    return f"{manifest['name']}/{app}:{version}"
+
+
+def _serve(image: str, port: int, inside: int, path: str) -> dict:
+    """Start the prod image, wait until ``path`` answers, return its JSON; always removed."""
+    name = f"adopt-serve-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:{inside}", image)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+                    return json.load(r)
+            except OSError:
+                if time.monotonic() > deadline:
+                    logs = docker("logs", name, check=False)
+                    raise AssertionError(f"{image} never answered:\n{logs.stdout}{logs.stderr}")
+                time.sleep(0.5)
+    finally:
+        docker("rm", "--force", name, check=False)
+
+
+def _tests_passed(root: Path) -> str:
+    return dockyard(root, "test").stderr.strip().splitlines()[-1]
+
+
+# --- 1. a dev Dockerfile: `uv run fastapi dev` ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_command_app(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
+    yield from _built(tmp_path_factory.mktemp("adopt"), "dev_command_app")
+
+
+def test_dev_dockerfile_gives_a_prod_command_and_a_dev_command(dev_command_app) -> None:
+    root, report = dev_command_app
+    app = _manifest(root)["apps"]["quotes"]
+    assert app["command"] == ["uvicorn", "quotes.main:app", "--host", "0.0.0.0", "--port", "8000"]
+    assert app["dev-command"] == ["fastapi", "dev", "--host", "0.0.0.0", "src/quotes"]
+    assert app["environment"] == {"QUOTES_BY": "the-zen"}  # UV_NO_DEV & co. are uv's
+    assert "add uvicorn" not in report  # fastapi[standard] brings it
+    assert _tests_passed(root) == "tests passed for: quotes"
+    answer = _serve(_image(root, "quotes"), 18340, 8000, "/quote/4")
+    assert answer == {"day": 4, "quote": "Readability counts.", "by": "the-zen"}
+
+
+# --- 2. per-member Dockerfiles -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def member_dockerfiles(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
+    yield from _built(tmp_path_factory.mktemp("adopt"), "member_dockerfiles")
+
+
+def test_member_dockerfiles_make_apps(member_dockerfiles) -> None:
+    root, report = member_dockerfiles
+    apps = _manifest(root)["apps"]
+    assert sorted(apps) == ["board", "pinger"]
+    assert apps["pinger"]["command"] == ["python", "-m", "pinger.run"]
+    assert apps["board"]["ports"] == ["8080:8080"]
+    assert "  signals: no console script" in report  # the library, and why
+    assert _tests_passed(root) == "tests passed for: signals, board"
+    out = docker("run", "--rm", _image(root, "pinger")).stdout.splitlines()
+    assert out == ["ping -> pong", "marco -> polo"]
+    assert _serve(_image(root, "board"), 18341, 8080, "/status") == {"ping": "pong"}
+
+
+# --- 6. requires-python above the base's Python -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trixie_base(engine: str) -> str:
+    """A base with Python 3.13, as `dockyard base bootstrap --suite trixie` builds it."""
+    tag = "dockyard/python:3.13-trixie"
+    if docker("image", "inspect", tag, check=False).returncode != 0:
+        subprocess.run(
+            [sys.executable, "-m", "dockyard", "base", "bootstrap", "--suite", "trixie"],
+            check=True,
+            timeout=900,
+        )
+    return tag
+
+
+def test_requires_python_above_the_base(tmp_path: Path, base_image: str, trixie_base: str):
+    old = "dockyard/python:3.11-bookworm"
+    docker("image", "inspect", old)  # what ensure-base.sh built; `make test` sets it up
+    root, report = _adopt(tmp_path, "new_python", DOCKYARD_BASE_IMAGE=old)
+    assert f"base-image {trixie_base}" in report
+    assert _manifest(root)["base-image"] == trixie_base
+    try:
+        refused = dockyard(
+            root, "lock", check=False, env={**os.environ, "DOCKYARD_BASE_IMAGE": old}
+        )
+        assert refused.returncode == 2
+        [line] = refused.stderr.strip().splitlines()
+        assert f"'{old}' has Python 3.11." in line and "requires-python is '>=3.12'" in line
+        assert "dockyard base bootstrap --suite trixie" in line
+        env = {k: v for k, v in os.environ.items() if k != "DOCKYARD_BASE_IMAGE"}
+        dockyard(root, "lock", env=env)
+        dockyard(root, "build", "--all", env=env)
+        assert dockyard(root, "test", env=env).stderr.strip().splitlines()[-1] == (
+            "tests passed for: batches"
+        )
+        out = docker("run", "--rm", _image(root, "batches"), "batches", "a", "b", "c", "d")
+        assert out.stdout.splitlines() == ["a b c", "d"]
+    finally:
+        _clean_up(root)
