@@ -33,6 +33,9 @@ class Member:
     requires: tuple[str, ...]  # normalised names of everything in [project].dependencies
     has_tests: bool
     build_backend: str = ""  # [build-system] build-backend, e.g. "uv_build"
+    # folders outside the member (relative to the root) its build config names, e.g. a
+    # brick layout's "../../components/x" mapped into the wheel: its builds mount them too
+    outside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,39 @@ def read_toml(path: Path) -> dict:
         raise DockyardError(f"{path}: not valid TOML ({exc}); fix the syntax and retry") from None
 
 
+def _strings(value: object) -> list[str]:
+    """Every string in a TOML value, table keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def outside_paths(root: Path, directory: Path, tool: dict) -> tuple[str, ...]:
+    """Folders (or files) outside ``directory`` that its [tool.*] build settings name
+    with ``../`` (hatch force-include, dev-mode-dirs, a bricks hook's map), relative to
+    ``root``; one that leaves the repository is an error saying so."""
+    found: list[str] = []
+    for text in _strings(tool):
+        if not text.replace("\\", "/").startswith("../"):
+            continue
+        target = (directory / text).resolve()
+        if not target.exists():
+            continue
+        if not target.is_relative_to(root):
+            raise DockyardError(
+                f"{directory / 'pyproject.toml'}: the build reads {text!r}, outside the "
+                f"repository {root}; dockyard builds only from the repository: move it inside"
+            )
+        found.append(target.relative_to(root).as_posix())
+    # a folder already covered by another one it is in needs no mount of its own
+    found = sorted(set(found))
+    return tuple(p for p in found if not any(p.startswith(f"{q}/") for q in found))
+
+
 def _member(root: Path, directory: Path) -> Member:
     pyproject = directory / "pyproject.toml"
     data = read_toml(pyproject)
@@ -92,6 +128,7 @@ def _member(root: Path, directory: Path) -> Member:
         requires=tuple(requirement_name(d) for d in deps if isinstance(d, str)),
         has_tests=(directory / "tests").is_dir(),
         build_backend=str((data.get("build-system") or {}).get("build-backend", "")),
+        outside=outside_paths(root, directory, data.get("tool") or {}),
     )
 
 

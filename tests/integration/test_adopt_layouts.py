@@ -28,13 +28,17 @@ def _manifest(root: Path) -> dict:
     return tomlkit.parse((root / "pyproject.toml").read_text())["tool"]["dockyard"]
 
 
-def _adopt(tmp: Path, fixture: str, **env: str) -> tuple[Path, str]:
+def _adopt(
+    tmp: Path, fixture: str, ports: dict[str, str] | None = None, **env: str
+) -> tuple[Path, str]:
     """A git copy of the fixture adopted with `init --write` (report returned), renamed."""
     root = copy_project(FIXTURES / fixture, tmp / fixture)
     report = dockyard(root, "init", "--write", env={**os.environ, **env}).stdout
     assert "done; next: dockyard lock" in report
     path = root / "pyproject.toml"
     document = tomlkit.parse(path.read_text())
+    for app, port in (ports or {}).items():
+        document["tool"]["dockyard"]["apps"][app]["ports"] = [port]
     document["tool"]["dockyard"]["name"] = (
         f"adopt-{fixture.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
     )
@@ -50,11 +54,13 @@ def _clean_up(root: Path) -> None:
         docker("image", "rm", "--force", *mine, check=False)
 
 
-def _built(tmp: Path, fixture: str, **env: str) -> Iterator[tuple[Path, str]]:
-    root, report = _adopt(tmp, fixture)
+def _built(
+    tmp: Path, fixture: str, ports: dict[str, str] | None = None
+) -> Iterator[tuple[Path, str]]:
+    root, report = _adopt(tmp, fixture, ports)
     try:
-        dockyard(root, "lock", env={**os.environ, **env})
-        dockyard(root, "build", "--all", env={**os.environ, **env})
+        dockyard(root, "lock")
+        dockyard(root, "build", "--all")
         yield root, report
     finally:
         _clean_up(root)
@@ -71,10 +77,11 @@ def _image(root: Path, app: str) -> str:
     return f"{manifest['name']}/{app}:{version}"
 
 
-def _serve(image: str, port: int, inside: int, path: str) -> dict:
-    """Start the prod image, wait until ``path`` answers, return its JSON; always removed."""
-    name = f"adopt-serve-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:{inside}", image)
+def _serve(root: Path, app: str, port: int, path: str) -> dict:
+    """Start the app's prod container (compose.yaml, as deployed), return ``path``'s JSON."""
+    compose = ["docker", "compose", "-f", "compose.yaml"]
+    up = [*compose, "up", "-d", "--wait", "--wait-timeout", "120", app]
+    subprocess.run(up, cwd=root, check=True, capture_output=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -83,11 +90,12 @@ def _serve(image: str, port: int, inside: int, path: str) -> dict:
                     return json.load(r)
             except OSError:
                 if time.monotonic() > deadline:
-                    logs = docker("logs", name, check=False)
-                    raise AssertionError(f"{image} never answered:\n{logs.stdout}{logs.stderr}")
+                    logs = subprocess.run([*compose, "logs"], cwd=root, capture_output=True)
+                    raise AssertionError(f"{app} never answered:\n{logs.stdout}") from None
                 time.sleep(0.5)
     finally:
-        docker("rm", "--force", name, check=False)
+        down = [*compose, "down", "--volumes", "--remove-orphans"]
+        subprocess.run(down, cwd=root, capture_output=True)
 
 
 def _tests_passed(root: Path) -> str:
@@ -99,7 +107,7 @@ def _tests_passed(root: Path) -> str:
 
 @pytest.fixture(scope="module")
 def dev_command_app(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
-    yield from _built(tmp_path_factory.mktemp("adopt"), "dev_command_app")
+    yield from _built(tmp_path_factory.mktemp("adopt"), "dev_command_app", {"quotes": "18340:8000"})
 
 
 def test_dev_dockerfile_gives_a_prod_command_and_a_dev_command(dev_command_app) -> None:
@@ -110,7 +118,7 @@ def test_dev_dockerfile_gives_a_prod_command_and_a_dev_command(dev_command_app) 
     assert app["environment"] == {"QUOTES_BY": "the-zen"}  # UV_NO_DEV & co. are uv's
     assert "add uvicorn" not in report  # fastapi[standard] brings it
     assert _tests_passed(root) == "tests passed for: quotes"
-    answer = _serve(_image(root, "quotes"), 18340, 8000, "/quote/4")
+    answer = _serve(root, "quotes", 18340, "/quote/4")
     assert answer == {"day": 4, "quote": "Readability counts.", "by": "the-zen"}
 
 
@@ -119,7 +127,9 @@ def test_dev_dockerfile_gives_a_prod_command_and_a_dev_command(dev_command_app) 
 
 @pytest.fixture(scope="module")
 def member_dockerfiles(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
-    yield from _built(tmp_path_factory.mktemp("adopt"), "member_dockerfiles")
+    yield from _built(
+        tmp_path_factory.mktemp("adopt"), "member_dockerfiles", {"board": "18341:8080"}
+    )
 
 
 def test_member_dockerfiles_make_apps(member_dockerfiles) -> None:
@@ -127,12 +137,12 @@ def test_member_dockerfiles_make_apps(member_dockerfiles) -> None:
     apps = _manifest(root)["apps"]
     assert sorted(apps) == ["board", "pinger"]
     assert apps["pinger"]["command"] == ["python", "-m", "pinger.run"]
-    assert apps["board"]["ports"] == ["8080:8080"]
+    assert "ports: 8080:8080" in report  # from board's Dockerfile CMD
     assert "  signals: no console script" in report  # the library, and why
     assert _tests_passed(root) == "tests passed for: signals, board"
     out = docker("run", "--rm", _image(root, "pinger")).stdout.splitlines()
     assert out == ["ping -> pong", "marco -> polo"]
-    assert _serve(_image(root, "board"), 18341, 8080, "/status") == {"ping": "pong"}
+    assert _serve(root, "board", 18341, "/status") == {"ping": "pong"}
 
 
 # --- 6. requires-python above the base's Python -------------------------------------------
@@ -154,7 +164,7 @@ def trixie_base(engine: str) -> str:
 def test_requires_python_above_the_base(tmp_path: Path, base_image: str, trixie_base: str):
     old = "dockyard/python:3.11-bookworm"
     docker("image", "inspect", old)  # what ensure-base.sh built; `make test` sets it up
-    root, report = _adopt(tmp_path, "new_python", DOCKYARD_BASE_IMAGE=old)
+    root, report = _adopt(tmp_path, "new_python", None, DOCKYARD_BASE_IMAGE=old)
     assert f"base-image {trixie_base}" in report
     assert _manifest(root)["base-image"] == trixie_base
     try:
