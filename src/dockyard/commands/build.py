@@ -14,6 +14,7 @@ from dockyard.commands.generate import load_plan
 from dockyard.commands.lock import check_base_unchanged
 from dockyard.engine import docker, git
 from dockyard.fsutil import remove_orphans, write_all
+from dockyard.importcheck import check_imports
 from dockyard.lockfile import read_lock
 from dockyard.manifest import Project
 from dockyard.plan import REQUIREMENTS_DIR, AppPlan, Plan
@@ -122,6 +123,7 @@ def build(
     generate: bool = True,
 ) -> int:
     built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
+    check_imports(project, {b.app: b.image for b in built if b.target == "prod"})
     if as_json:
         click.echo(
             json.dumps(
