@@ -22,6 +22,7 @@ import pytest
 import tomlkit
 
 from conftest import FIXTURES, copy_project, docker, dockyard
+from dockyard import importcheck
 
 
 def _manifest(root: Path) -> dict:
@@ -71,7 +72,11 @@ def _image(root: Path, app: str) -> str:
     member = manifest["apps"][app]["member"]
     version = next(
         tomlkit.parse(p.read_text())["project"]["version"]
-        for p in [root / "pyproject.toml", *root.glob("*/*/pyproject.toml")]
+        for p in [
+            root / "pyproject.toml",
+            *root.glob("*/pyproject.toml"),
+            *root.glob("*/*/pyproject.toml"),
+        ]
         if tomlkit.parse(p.read_text()).get("project", {}).get("name") == member
     )
     return f"{manifest['name']}/{app}:{version}"
@@ -143,6 +148,66 @@ def test_member_dockerfiles_make_apps(member_dockerfiles) -> None:
     out = docker("run", "--rm", _image(root, "pinger")).stdout.splitlines()
     assert out == ["ping -> pong", "marco -> polo"]
     assert _serve(root, "board", 18341, "/status") == {"ping": "pong"}
+
+
+# --- 3. a member whose build reaches outside its folder (bricks) --------------------------
+
+
+@pytest.fixture(scope="module")
+def bricks(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
+    yield from _built(tmp_path_factory.mktemp("adopt"), "bricks")
+
+
+def test_bricks_outside_the_member_reach_its_wheel(bricks) -> None:
+    root, _ = bricks
+    dockerfile = (root / "Dockerfile").read_text()
+    assert "source=components/acme/greeting,target=/src/components/acme/greeting" in dockerfile
+    assert "!bases/acme/greet_cli" in (root / ".dockerignore").read_text()
+    assert _tests_passed(root) == "tests passed for: greeter"
+    image = _image(root, "greeter")
+    assert docker("run", "--rm", image, "greet", "bricks").stdout == "Hello, bricks!\n"
+    # the check `dockyard build` ran after baking, on the same image: a module the
+    # wheel lacks is named, one that it holds passes
+    assert importcheck._probe(image, "acme.greeting") is None
+    assert importcheck._probe(image, "acme.invoices") == "No module named 'acme.invoices'"
+
+
+# --- 4. tests at the workspace root -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def root_tests(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
+    yield from _built(tmp_path_factory.mktemp("adopt"), "root_tests")
+
+
+def test_root_tests_run_in_the_dev_container_of_the_app(root_tests) -> None:
+    root, report = root_tests
+    assert "tests/ at the root (imports shelf-cli, shelf-core)" in report
+    proc = dockyard(root, "test")
+    assert "== shelf: python -m pytest in the cli dev container (.) ==" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "tests passed for: shelf"
+    out = docker("run", "--rm", _image(root, "cli"), "shelf", "The Hobbit", "dune").stdout
+    assert out.splitlines() == ["1. dune", "2. The Hobbit"]
+
+
+# --- 5. a namespace package with __main__.py, requirements layout -------------------------
+
+
+@pytest.fixture(scope="module")
+def namespace_main(tmp_path_factory, base_image: str) -> Iterator[tuple[Path, str]]:
+    yield from _built(tmp_path_factory.mktemp("adopt"), "namespace_main")
+
+
+def test_namespace_package_becomes_the_app(namespace_main) -> None:
+    root, report = namespace_main
+    app = _manifest(root)["apps"]["report"]
+    assert (app["member"], app["command"]) == ("tally-report", ["python", "-m", "tally_report"])
+    assert "requirements_report.txt -> dependencies of tally-report" in report
+    assert _tests_passed(root) == "tests passed for: tally, tally-report"
+    out = docker(
+        "run", "--rm", _image(root, "report"), "python", "-m", "tally_report", "a", "b", "a"
+    )
+    assert [line.split() for line in out.stdout.splitlines()[2:]] == [["a", "2"], ["b", "1"]]
 
 
 # --- 6. requires-python above the base's Python -------------------------------------------
