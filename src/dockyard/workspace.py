@@ -77,11 +77,17 @@ def read_toml(path: Path) -> dict:
 
 
 def _strings(value: object) -> list[str]:
-    """Every string in a TOML value, table keys included."""
+    """Every string in a TOML value, table keys included; not dev-mode-dirs, which only
+    editable installs read (dev containers mount the whole repository anyway)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+        return [
+            s
+            for k, v in value.items()
+            if k != "dev-mode-dirs"
+            for s in (*_strings(k), *_strings(v))
+        ]
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []

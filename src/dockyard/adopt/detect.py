@@ -9,7 +9,7 @@ import tomlkit
 from packaging.specifiers import SpecifierSet
 
 from dockyard import basepython
-from dockyard.adopt import convert, requirements, runtime
+from dockyard.adopt import convert, legacy, requirements, runtime
 from dockyard.adopt.detected import AppGuess, Detection, project_name
 from dockyard.adopt.hints import single_app_hints
 from dockyard.adopt.project import detect_project
@@ -109,7 +109,7 @@ def _base_for_python(detection: Detection, pick: BasePicker) -> None:
 
 def _refuse(detection: Detection, app: str, why: str) -> DockyardError:
     return DockyardError(
-        f"{detection.root}: app {app}: {why}; an image built so could not start. Fix the "
+        f"{detection.root}: {app}: {why}; an image built so could not start. Fix the "
         "command (or the packages), then run `dockyard init` again; nothing was written"
     )
 
@@ -125,20 +125,26 @@ def _check_project_commands(detection: Detection) -> None:
         in_image = workspace.first_party_closure(name)
         why = missing_module(detection.root, app.name, app.command, members, in_image)
         if why:
-            raise _refuse(detection, app.name, why)
+            raise _refuse(detection, f"app {app.name}", why)
 
 
 def _check_requirements_commands(layout: requirements.RequirementsLayout) -> None:
-    """The same for package folders: a `python -m x` whose x is a folder no package is."""
+    """The same for package folders: an app's (or a Dockerfile stage's) `python -m x`
+    whose x is a folder that is no package."""
     detection = layout.detection
-    for app in detection.apps:
-        module = command_module(app.command or [])
+    runs = [(f"app {app.name}", app.command or []) for app in detection.apps]
+    dockerfile = detection.root / "Dockerfile"
+    if dockerfile.is_file():
+        stages = legacy.parse_dockerfile(dockerfile.read_text(encoding="utf-8"))
+        runs += [(f"Dockerfile stage {s.name or s.base}", s.cmd) for s in stages if s.cmd]
+    for name, argv in runs:
+        module = command_module(argv)
         top = module.split(".")[0] if module else ""
         if not top or not (detection.root / top).is_dir() or top in layout.members:
             continue
         raise _refuse(
             detection,
-            app.name,
+            name,
             f"its command runs {module}, but {top}/ is not a package (no __init__.py or "
             "__main__.py), so no image would hold it",
         )
