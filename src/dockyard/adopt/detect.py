@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import tomlkit
-from packaging.specifiers import SpecifierSet
 
-from dockyard import basepython
-from dockyard.adopt import convert, legacy, requirements, runtime
-from dockyard.adopt.detected import AppGuess, Detection, project_name
+from dockyard.adopt import checks, convert, requirements, runtime
+from dockyard.adopt.detected import Detection, project_name
 from dockyard.adopt.hints import single_app_hints
 from dockyard.adopt.project import detect_project
 from dockyard.adopt.render import dockyard_table
 from dockyard.errors import DockyardError
-from dockyard.manifest import DEFAULT_BASE_IMAGE
-from dockyard.modules import command_module, imported_members, missing_module
-from dockyard.workspace import load_workspace, normalize, read_toml
+from dockyard.workspace import read_toml
 
 SUPPORTED = (
     "dockyard adopts a uv workspace, a single pyproject.toml project (PEP 621), or top-level "
@@ -89,92 +84,7 @@ def check_supported(root: Path) -> None:
     )
 
 
-# (requires-python of the project, the base image it would get) -> (a better base or None,
-# a line for the report or None); it may ask the engine, so `dockyard init` passes it in
-BasePicker = Callable[[SpecifierSet, str], tuple[str | None, str | None]]
-
-
-def _base_for_python(detection: Detection, pick: BasePicker) -> None:
-    """A base image whose Python satisfies every member's requires-python."""
-    workspace = load_workspace(detection.root)
-    paths = [m.path for m in workspace.members.values()]
-    spec, _ = basepython.requires_python(basepython.project_pyprojects(detection.root, paths))
-    image, note = pick(spec, detection.base_image or DEFAULT_BASE_IMAGE)
-    if image:
-        detection.base_image = image
-    if note:
-        needs_you = image is None or "bootstrap" in note or "DOCKYARD_BASE_IMAGE" in note
-        (detection.unmapped if needs_you else detection.found).append(note)
-
-
-def _refuse(detection: Detection, app: str, why: str) -> DockyardError:
-    return DockyardError(
-        f"{detection.root}: {app}: {why}; an image built so could not start. Fix the "
-        "command (or the packages), then run `dockyard init` again; nothing was written"
-    )
-
-
-def _check_project_commands(detection: Detection) -> None:
-    """Refuse an app whose command runs a module its image would not hold."""
-    workspace = load_workspace(detection.root)
-    members = list(workspace.members.values())
-    for app in detection.apps:
-        name = normalize(app.member)
-        if not app.command or name not in workspace.members:
-            continue
-        in_image = workspace.first_party_closure(name)
-        why = missing_module(detection.root, app.name, app.command, members, in_image)
-        if why:
-            raise _refuse(detection, f"app {app.name}", why)
-
-
-def _check_requirements_commands(layout: requirements.RequirementsLayout) -> None:
-    """The same for package folders: an app's (or a Dockerfile stage's) `python -m x`
-    whose x is a folder that is no package."""
-    detection = layout.detection
-    runs = [(f"app {app.name}", app.command or []) for app in detection.apps]
-    dockerfile = detection.root / "Dockerfile"
-    if dockerfile.is_file():
-        stages = legacy.parse_dockerfile(dockerfile.read_text(encoding="utf-8"))
-        runs += [(f"Dockerfile stage {s.name or s.base}", s.cmd) for s in stages if s.cmd]
-    for name, argv in runs:
-        module = command_module(argv)
-        top = module.split(".")[0] if module else ""
-        if not top or not (detection.root / top).is_dir() or top in layout.members:
-            continue
-        raise _refuse(
-            detection,
-            name,
-            f"its command runs {module}, but {top}/ is not a package (no __init__.py or "
-            "__main__.py), so no image would hold it",
-        )
-
-
-def _root_tests(detection: Detection) -> None:
-    """Say where `dockyard test` runs a workspace's root-level tests/."""
-    workspace = load_workspace(detection.root)
-    members = list(workspace.members.values())
-    tests = detection.root / "tests"
-    if not workspace.is_workspace or not tests.is_dir() or not detection.apps:
-        return
-    if any(m.path == "." for m in members):
-        return
-    imported = imported_members(detection.root, tests, members)
-
-    def held(app: AppGuess) -> int:
-        closure = workspace.first_party_closure(normalize(app.member))
-        return sum(m in closure for m in imported)
-
-    host = max(detection.apps, key=held)
-    names = ", ".join(m.name for m in imported) or "no member"
-    detection.found.append(
-        f"tests/ at the root (imports {names}): `dockyard test` runs it in the dev container "
-        f"of app {host.name}"
-        + ("; the root's dev group goes into every dev image" if workspace.root_dev_group else "")
-    )
-
-
-def detect(root: Path, pick_base: BasePicker | None = None) -> Detection:
+def detect(root: Path, pick_base: checks.BasePicker | None = None) -> Detection:
     """What `dockyard init` found at ``root``, with the files ``--write`` would write."""
     root = root.resolve()
     if not root.is_dir():
@@ -183,10 +93,10 @@ def detect(root: Path, pick_base: BasePicker | None = None) -> Detection:
     if not requirements.is_requirements_layout(root):
         detection = detect_project(root)
         single_app_hints(detection)
-        _check_project_commands(detection)
-        _root_tests(detection)
+        checks.project_commands(detection)
+        checks.root_tests(detection)
         if detection.apps and pick_base is not None:
-            _base_for_python(detection, pick_base)
+            checks.base_for_python(detection, pick_base)
         if detection.apps:
             text = detection.files.get("pyproject.toml")
             document = tomlkit.parse(text or (root / "pyproject.toml").read_text(encoding="utf-8"))
@@ -198,7 +108,7 @@ def detect(root: Path, pick_base: BasePicker | None = None) -> Detection:
     else:
         layout = detect_requirements(root)
         detection = layout.detection
-        _check_requirements_commands(layout)
+        checks.requirements_commands(layout)
         if detection.apps:
             detection.files = convert.requirements_files(layout, dockyard_table(detection))
     _hand_written_outputs(detection)
