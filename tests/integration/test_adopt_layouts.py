@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import FIXTURES, copy_project, docker, dockyard
+from conftest import FIXTURES, REPO, copy_project, docker, dockyard
 from dockyard import importcheck
 
 
@@ -163,6 +163,10 @@ def test_bricks_outside_the_member_reach_its_wheel(bricks) -> None:
     dockerfile = (root / "Dockerfile").read_text()
     assert "source=components/acme/greeting,target=/src/components/acme/greeting" in dockerfile
     assert "!bases/acme/greet_cli" in (root / ".dockerignore").read_text()
+    lint = subprocess.run(
+        [str(REPO / ".venv/bin/hadolint"), "Dockerfile"], cwd=root, capture_output=True, text=True
+    )
+    assert (lint.returncode, lint.stdout) == (0, "")
     assert _tests_passed(root) == "tests passed for: greeter"
     image = _image(root, "greeter")
     assert docker("run", "--rm", image, "greet", "bricks").stdout == "Hello, bricks!\n"
