@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from dockyard.adopt.detect import detect
+from dockyard.cli import cli
 from dockyard.errors import DockyardError
 from dockyard.render.dockerfile import _source_mounts
 from dockyard.workspace import load_workspace
@@ -121,3 +123,15 @@ def test_a_build_reaching_outside_the_repository_is_one_clear_line(tmp_path: Pat
         load_workspace(root)
     assert "the build reads '../../../elsewhere', outside the repository" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_the_report_says_why_each_member_is_an_app_or_a_library() -> None:
+    result = CliRunner().invoke(cli, ["init", "--project", str(FIXTURES / "member_dockerfiles")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "      from apps/board/Dockerfile CMD" in lines
+    assert any(line.startswith("      from apps/pinger/Dockerfile CMD (") for line in lines)
+    assert (
+        "  signals: no console script, __main__.py, web app object or Dockerfile CMD; "
+        "used by board, pinger"
+    ) in lines
