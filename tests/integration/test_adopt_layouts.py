@@ -241,7 +241,9 @@ def test_requires_python_above_the_base(tmp_path: Path, base_image: str, trixie_
             root, "lock", check=False, env={**os.environ, "DOCKYARD_BASE_IMAGE": old}
         )
         assert refused.returncode == 2
-        [line] = refused.stderr.strip().splitlines()
+        *progress, line = refused.stderr.strip().splitlines()
+        assert line.startswith("dockyard: error: ") and not any("error" in p for p in progress)
+        assert not (root / "dockyard.lock").exists()
         assert f"'{old}' has Python 3.11." in line and "requires-python is '>=3.12'" in line
         assert "dockyard base bootstrap --suite trixie" in line
         env = {k: v for k, v in os.environ.items() if k != "DOCKYARD_BASE_IMAGE"}
