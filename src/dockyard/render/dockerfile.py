@@ -180,7 +180,7 @@ def _source(member: Member) -> str:
     return "/src" if member.path == "." else f"/src/{member.path}"
 
 
-# -- sources a member's build reads: its folder, and what its build config names outside it
+# ---- what a member's build reads: its folder, and what its build config names outside it
 def _source_mounts(member: Member, root: str = "/src") -> list[str]:
     """Bind mounts of a member's folder and of the folders outside it that its build
     config names (``member.outside``: a brick layout's ../../components/x), each at its
@@ -189,7 +189,7 @@ def _source_mounts(member: Member, root: str = "/src") -> list[str]:
     return [_bind(p, root if p == "." else f"{root}/{p}") for p in paths]
 
 
-# --
+# ---- (end of what a member's build reads)
 
 
 def _wheel(member: Member) -> str:
