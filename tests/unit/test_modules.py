@@ -101,3 +101,14 @@ def test_root_tests_run_where_their_imports_are(tmp_path: Path) -> None:
     assert project.workspace.root_dev_group
     shutil.rmtree(root / "tests")
     assert root_tests(load_project(root)) is None
+
+
+def test_dockyard_test_selects_the_root_tests_by_name(tmp_path: Path) -> None:
+    from dockyard.commands.devrun import test_targets
+
+    root = _copy("root_tests", tmp_path)
+    _manifest(root, '[tool.dockyard.apps.cli]\nmember = "shelf-cli"\ncommand = ["shelf"]\n')
+    project = load_project(root)
+    [(app, member)] = test_targets(project, ("shelf",))
+    assert (app.name, member.path) == ("cli", ".")
+    assert [m.path for _, m in test_targets(project, ())] == ["."]

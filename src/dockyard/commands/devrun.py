@@ -54,8 +54,9 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
     """(dev container app, member to test) pairs.
 
     No names: every member with a tests/ folder, each in the first app whose image
-    contains it (a shared library is tested once). A name is an app (its own member)
-    or a member (tested in the first app that contains it).
+    contains it (a shared library is tested once), and a workspace root's tests/. A
+    name is an app (its own member), a member (tested in the first app that contains
+    it), or the workspace root's name (its tests/).
     """
 
     def host(member: Member) -> App | None:
@@ -72,10 +73,14 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
         root = root_tests(project)  # tests/ at the workspace root, testing the members
         return [*pairs, root] if root else pairs
     pairs = []
+    root = root_tests(project)
     for name in names:
         if name in project.apps:
             app = project.apps[name]
             pairs.append((app, app.member))
+            continue
+        if root and name == root[1].name:  # the workspace root's tests/, by its name
+            pairs.append(root)
             continue
         member = project.workspace.members.get(normalize(name))
         app = host(member) if member else None
