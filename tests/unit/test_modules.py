@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.devrun import test_targets
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 from dockyard.modules import (
@@ -104,8 +105,6 @@ def test_root_tests_run_where_their_imports_are(tmp_path: Path) -> None:
 
 
 def test_dockyard_test_selects_the_root_tests_by_name(tmp_path: Path) -> None:
-    from dockyard.commands.devrun import test_targets
-
     root = _copy("root_tests", tmp_path)
     _manifest(root, '[tool.dockyard.apps.cli]\nmember = "shelf-cli"\ncommand = ["shelf"]\n')
     project = load_project(root)
