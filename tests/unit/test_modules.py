@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.commands.devrun import test_targets
+from dockyard.commands import devrun
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 from dockyard.modules import (
@@ -108,6 +108,6 @@ def test_dockyard_test_selects_the_root_tests_by_name(tmp_path: Path) -> None:
     root = _copy("root_tests", tmp_path)
     _manifest(root, '[tool.dockyard.apps.cli]\nmember = "shelf-cli"\ncommand = ["shelf"]\n')
     project = load_project(root)
-    [(app, member)] = test_targets(project, ("shelf",))
+    [(app, member)] = devrun.test_targets(project, ("shelf",))
     assert (app.name, member.path) == ("cli", ".")
-    assert [m.path for _, m in test_targets(project, ())] == ["."]
+    assert [m.path for _, m in devrun.test_targets(project, ())] == ["."]
