@@ -218,8 +218,12 @@ def test_namespace_package_becomes_the_app(namespace_main) -> None:
 
 
 @pytest.fixture(scope="module")
-def trixie_base(engine: str) -> str:
-    """A base with Python 3.13, as `dockyard base bootstrap --suite trixie` builds it."""
+def newer_base(engine: str) -> str:
+    """The base init should pick for requires-python >= 3.12: the official image when a
+    registry serves it, else the one `dockyard base bootstrap --suite trixie` builds."""
+    official = "python:3.12-slim-bookworm"
+    if docker("buildx", "imagetools", "inspect", official, check=False).returncode == 0:
+        return official
     tag = "dockyard/python:3.13-trixie"
     if docker("image", "inspect", tag, check=False).returncode != 0:
         subprocess.run(
@@ -230,12 +234,12 @@ def trixie_base(engine: str) -> str:
     return tag
 
 
-def test_requires_python_above_the_base(tmp_path: Path, base_image: str, trixie_base: str):
+def test_requires_python_above_the_base(tmp_path: Path, base_image: str, newer_base: str):
     old = "dockyard/python:3.11-bookworm"
     docker("image", "inspect", old)  # what ensure-base.sh built; `make test` sets it up
     root, report = _adopt(tmp_path, "new_python", None, DOCKYARD_BASE_IMAGE=old)
-    assert f"base-image {trixie_base}" in report
-    assert _manifest(root)["base-image"] == trixie_base
+    assert f"base-image {newer_base}" in report
+    assert _manifest(root)["base-image"] == newer_base
     try:
         refused = dockyard(
             root, "lock", check=False, env={**os.environ, "DOCKYARD_BASE_IMAGE": old}
