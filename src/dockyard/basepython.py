@@ -91,14 +91,19 @@ def project_pyprojects(root: Path, member_paths: Iterable[str]) -> list[Path]:
     return [p for p in dict.fromkeys(paths) if p.is_file()]
 
 
-def check_base_python(root: Path, member_paths: Iterable[str], image: str) -> None:
-    """Refuse, in one line naming both versions, a base whose Python an app does not accept."""
+def check_base_python(root: Path, member_paths: Iterable[str], image: str) -> bool:
+    """Refuse, in one line naming both versions, a base whose Python an app does not accept.
+
+    False when the base is not on the engine yet (nothing checked: call again once it is).
+    """
     spec, sources = requires_python(project_pyprojects(root, member_paths))
     if not str(spec):
-        return
+        return True
+    if run(["docker", "image", "inspect", image], check=False, timeout=60).returncode != 0:
+        return False
     version = image_python(image)
     if accepts(spec, version):
-        return
+        return True
     raise DockyardError(
         f"the base image '{image}' has Python {version}, but requires-python is '{spec}' "
         f"({', '.join(Path(s).relative_to(root).as_posix() for s in sources)}); "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dockyard.basepython import check_base_python
-from dockyard.engine import docker, uv
+from dockyard.engine import docker, uv, uvimage
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256, read_lock, render_lock
@@ -76,7 +76,7 @@ def check_base_unchanged(lock: Lock) -> None:
 def lock(project: Project, *, check: bool) -> int:
     root = project.root
     if check:
-        uv.lock(root, check=True)
+        uvimage.lock(root, project.base_image, check=True)  # in the base: see uvimage
         current = read_lock(root)
         fresh = compute_lock(project)
         drift = []
@@ -93,11 +93,13 @@ def lock(project: Project, *, check: bool) -> int:
             )
         click.echo(f"{LOCK_NAME} and uv.lock are up to date")
         return 0
+    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
+    checked = check_base_python(root, members, project.base_image)  # a local base: at once
     click.echo("locking Python packages (uv lock) ...", err=True)
-    uv.lock(root)
+    uvimage.lock(root, project.base_image)  # in the base when the host lacks its Python
     new = compute_lock(project)
-    members = {m.path for app in project.apps.values() for m in app.first_party}
-    check_base_python(root, sorted(members), project.base_image)
+    if not checked:  # the base was pulled just now
+        check_base_python(root, members, project.base_image)
     write_atomic(root / LOCK_NAME, render_lock(new))
     click.echo(
         f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}"
