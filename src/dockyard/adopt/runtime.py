@@ -80,8 +80,12 @@ def apps(
         name = _name(layout, package)
         if package in commands:
             found = commands[package]
-            guess = AppGuess(name, member.dist, _python(found.command), found.why)
+            # `uv run X` is X; a dev server is the dev-command, with a prod command derived
+            result = translate.translate(found.command, objects[0] if objects else None, deps)
+            guess = AppGuess(name, member.dist, result.command, found.why)
+            guess.dev_command = result.dev_command
             guess.environment.update(found.environment)
+            layout.detection.unmapped += [f"app {name}: {note}" for note in result.notes]
         elif objects:
             command, note = serve_command(objects[0], deps)
             why = f"{objects[0].framework} app object {objects[0].module}:{objects[0].variable}"
