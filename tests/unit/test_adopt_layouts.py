@@ -135,3 +135,20 @@ def test_the_report_says_why_each_member_is_an_app_or_a_library() -> None:
         "  signals: no console script, __main__.py, web app object or Dockerfile CMD; "
         "used by board, pinger"
     ) in lines
+
+
+def test_a_reload_cmd_in_the_requirements_layout_becomes_the_dev_command(tmp_path: Path) -> None:
+    root = _copy("seed", tmp_path)
+    dockerfile = root / "Dockerfile"
+    text = dockerfile.read_text().replace('"--port", "8000" ]', '"--port", "8000", "--reload" ]')
+    dockerfile.write_text(text)
+    api = next(app for app in detect(root).apps if app.name == "api")
+    assert api.command == [
+        "uvicorn",
+        "lol_data_api.main:app",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
+    assert api.dev_command == [*api.command, "--reload"]
