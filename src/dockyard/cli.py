@@ -77,13 +77,17 @@ def init(project_dir: Path, write: bool, example: Path | None) -> int:
 
     \b
     Detected layouts:
-      uv workspace     members with a console script, __main__.py or a
-                       FastAPI/Starlette/Flask app object are apps (command,
-                       port, /health); the others are libraries
+      uv workspace     members with their own Dockerfile CMD, a console
+                       script, __main__.py or a FastAPI/Starlette/Flask app
+                       object are apps (command, port, /health); the others
+                       are libraries (the report says why, for each)
       single project   one pyproject.toml ([project], PEP 621): one app
       requirements     top-level package folders + requirements_<app>.txt
                        (+ Dockerfile, docker-compose*.yml, run_*.sh): with
                        --write, converted to a uv workspace
+    A Dockerfile's `uv run X` becomes X; `fastapi dev`, `flask run --debug`
+    and `--reload` become the dev-command, with a production command derived.
+    The base image is one whose Python satisfies requires-python.
     Without --write nothing is changed. A Poetry-only, setup.py-only or
     non-Python repository gets a message saying how to proceed (exit 2).
     """

@@ -263,17 +263,19 @@ def make_plan(
     uv_requirements: str,
     exports: dict[str, tuple[str, str]],
     sizes: Mapping[tuple[str, str], int] | None = None,
+    workspace_dev: str = "",
 ) -> Plan:
     """Build the plan.
 
     ``exports`` maps each member name -> (prod export, prod+dev export) from uv;
     ``sizes`` (name, version) -> bytes of the package's wheel, to choose shared layers. An
     app's dev image carries the dev groups of every first-party member it contains,
-    so the tests of a shared library run in the dev container of an app that uses it.
+    so the tests of a shared library run in the dev container of an app that uses it;
+    ``workspace_dev``, the export of the workspace root's dev group, goes into every one.
     """
     apps = []
     for app in project.apps.values():
-        dev: set[Requirement] = set()
+        dev: set[Requirement] = set(parse_requirements(workspace_dev))
         for member in app.first_party:
             dev.update(parse_requirements(exports[member.name][1]))
         apps.append(

@@ -34,6 +34,9 @@ class Member:
     requires: tuple[str, ...]  # normalised names of everything in [project].dependencies
     has_tests: bool
     build_backend: str = ""  # [build-system] build-backend, e.g. "uv_build"
+    # folders outside the member (relative to the root) its build config names, e.g. a
+    # brick layout's "../../components/x" mapped into the wheel: its builds mount them too
+    outside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Workspace:
     root_name: str
     members: dict[str, Member] = field(default_factory=dict)
     is_workspace: bool = True
+    # the root is no member but declares a dev group (pytest for root-level tests, say):
+    # every dev image gets it, as `uv sync` at the root would install it
+    root_dev_group: bool = False
 
     def first_party_closure(self, name: str) -> list[Member]:
         """The member and every workspace member it needs, dependencies first."""
@@ -83,6 +89,45 @@ def _strings(path: Path, value: object, where: str) -> list[str]:
     return value
 
 
+def _all_strings(value: object) -> list[str]:
+    """Every string in a TOML value, table keys included; not dev-mode-dirs, which only
+    editable installs read (dev containers mount the whole repository anyway)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [
+            s
+            for k, v in value.items()
+            if k != "dev-mode-dirs"
+            for s in (*_all_strings(k), *_all_strings(v))
+        ]
+    if isinstance(value, list):
+        return [s for item in value for s in _all_strings(item)]
+    return []
+
+
+def outside_paths(root: Path, directory: Path, tool: dict) -> tuple[str, ...]:
+    """Folders (or files) outside ``directory`` that its [tool.*] build settings name
+    with ``../`` (hatch force-include, dev-mode-dirs, a bricks hook's map), relative to
+    ``root``; one that leaves the repository is an error saying so."""
+    found: list[str] = []
+    for text in _all_strings(tool):
+        if not text.replace("\\", "/").startswith("../"):
+            continue
+        target = (directory / text).resolve()
+        if not target.exists():
+            continue
+        if not target.is_relative_to(root):
+            raise DockyardError(
+                f"{directory / 'pyproject.toml'}: the build reads {text!r}, outside the "
+                f"repository {root}; dockyard builds only from the repository: move it inside"
+            )
+        found.append(target.relative_to(root).as_posix())
+    # a folder already covered by another one it is in needs no mount of its own
+    found = sorted(set(found))
+    return tuple(p for p in found if not any(p.startswith(f"{q}/") for q in found))
+
+
 def _member(root: Path, directory: Path) -> Member:
     pyproject = directory / "pyproject.toml"
     data = read_toml(pyproject)
@@ -105,6 +150,7 @@ def _member(root: Path, directory: Path) -> Member:
         build_backend=str(
             build_system.get("build-backend", "") if isinstance(build_system, dict) else ""
         ),
+        outside=outside_paths(root, directory, table(pyproject, data, "tool")),
     )
 
 
@@ -143,7 +189,10 @@ def load_workspace(root: Path) -> Workspace:
     if "name" in project and is_package and root_name not in members:
         member = _member(root, root)
         members[member.name] = member
-    return Workspace(root, root_name, members, is_workspace=True)
+    root_dev = "dev" in table(pyproject, data, "dependency-groups") and not any(
+        m.path == "." for m in members.values()
+    )
+    return Workspace(root, root_name, members, is_workspace=True, root_dev_group=root_dev)
 
 
 def _glob(root: Path, pattern: str, pyproject: Path) -> list[Path]:

@@ -1,17 +1,17 @@
-"""The seed layout -> a uv workspace: a pyproject.toml per package folder, a root one."""
+"""The requirements layout -> a uv workspace: a pyproject.toml per package folder, a root one."""
 
 from __future__ import annotations
 
 import tomlkit
 from tomlkit.items import Array, Table
 
-from dockyard.adopt.seed import SeedLayout, SeedMember
+from dockyard.adopt.requirements import RequirementsLayout, RequirementsMember
 from dockyard.workspace import normalize
 
 DEFAULT_PYTHON = "3.11"
 
 
-def _dependencies(member: SeedMember) -> Array:
+def _dependencies(member: RequirementsMember) -> Array:
     deps = tomlkit.array()
     for package in member.first_party:
         deps.add_line(normalize(package), comment="this repository (a workspace member)")
@@ -41,7 +41,7 @@ def _hatch(package: str) -> Table:
     return wheel
 
 
-def member_pyproject(member: SeedMember, python: str) -> str:
+def member_pyproject(member: RequirementsMember, python: str) -> str:
     doc = tomlkit.document()
     source = member.requirements or "no requirements file"
     doc.add(tomlkit.comment(f"Written by `dockyard init --write` from {source}."))
@@ -77,7 +77,9 @@ def member_pyproject(member: SeedMember, python: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def root_pyproject(layout: SeedLayout, dockyard: Table, python: str, existing: str | None) -> str:
+def root_pyproject(
+    layout: RequirementsLayout, dockyard: Table, python: str, existing: str | None
+) -> str:
     """The workspace root; a pyproject.toml that held only tool settings keeps them."""
     doc = tomlkit.document()
     doc.add(tomlkit.comment("By `dockyard init --write`: the repository as a uv workspace."))
@@ -103,7 +105,7 @@ def root_pyproject(layout: SeedLayout, dockyard: Table, python: str, existing: s
     return tomlkit.dumps(doc)
 
 
-def seed_files(layout: SeedLayout, dockyard: Table) -> dict[str, str]:
+def requirements_files(layout: RequirementsLayout, dockyard: Table) -> dict[str, str]:
     """Every file the conversion writes, by path relative to the root."""
     python = layout.python or DEFAULT_PYTHON
     files = {

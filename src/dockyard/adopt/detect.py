@@ -6,9 +6,9 @@ from pathlib import Path
 
 import tomlkit
 
-from dockyard.adopt import convert, runtime, seed
+from dockyard.adopt import checks, convert, requirements, runtime
+from dockyard.adopt.detected import Detection, project_name
 from dockyard.adopt.hints import single_app_hints
-from dockyard.adopt.model import Detection, project_name
 from dockyard.adopt.project import detect_project
 from dockyard.adopt.render import dockyard_table
 from dockyard.errors import DockyardError
@@ -39,7 +39,7 @@ def _check_pyproject(root: Path, pyproject: Path) -> None:
     data = read_toml(pyproject)
     if "dockyard" in data.get("tool", {}):
         raise DockyardError(f"{pyproject} already has [tool.dockyard]; edit it there")
-    if "project" in data or seed.is_requirements_layout(root):
+    if "project" in data or requirements.is_requirements_layout(root):
         return
     if "poetry" in data.get("tool", {}):
         raise _unsupported(
@@ -57,7 +57,7 @@ def check_supported(root: Path) -> None:
     if pyproject.is_file():
         _check_pyproject(root, pyproject)
         return
-    if seed.is_requirements_layout(root):
+    if requirements.is_requirements_layout(root):
         return
     if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
         raise _unsupported(
@@ -85,15 +85,19 @@ def check_supported(root: Path) -> None:
     )
 
 
-def detect(root: Path) -> Detection:
+def detect(root: Path, pick_base: checks.BasePicker | None = None) -> Detection:
     """What `dockyard init` found at ``root``, with the files ``--write`` would write."""
     root = root.resolve()
     if not root.is_dir():
         raise DockyardError(f"{root} is not a folder; pass the project root with --project DIR")
     check_supported(root)
-    if not seed.is_requirements_layout(root):
+    if not requirements.is_requirements_layout(root):
         detection = detect_project(root)
         single_app_hints(detection)
+        checks.project_commands(detection)
+        checks.root_tests(detection)
+        if detection.apps and pick_base is not None:
+            checks.base_for_python(detection, pick_base)
         if detection.apps:
             text = detection.files.get("pyproject.toml")
             document = tomlkit.parse(text or (root / "pyproject.toml").read_text(encoding="utf-8"))
@@ -103,10 +107,11 @@ def detect(root: Path) -> Detection:
             if "pyproject.toml" not in detection.backups:
                 detection.backups.append("pyproject.toml")
     else:
-        layout = detect_seed(root)
+        layout = detect_requirements(root)
         detection = layout.detection
+        checks.requirements_commands(layout)
         if detection.apps:
-            detection.files = convert.seed_files(layout, dockyard_table(detection))
+            detection.files = convert.requirements_files(layout, dockyard_table(detection))
     _hand_written_outputs(detection)
     detection.backups += [rel for rel in detection.retired if rel not in detection.backups]
     return detection
@@ -124,17 +129,27 @@ def _hand_written_outputs(detection: Detection) -> None:
         detection.found.append(f"{rel} (hand-written): `dockyard generate` writes its own")
 
 
-def detect_seed(root: Path) -> seed.SeedLayout:
-    packages = seed.package_folders(root)
-    base = seed.base_package(packages)
+def detect_requirements(root: Path) -> requirements.RequirementsLayout:
+    packages = requirements.package_folders(root)
+    base = requirements.base_package(packages)
     detection = Detection("requirements layout", root, project_name(base or root.name))
-    layout = seed.SeedLayout(detection, {p: seed.SeedMember(p) for p in packages}, base, None)
-    seed.read_requirements(root, layout, packages)
-    seed.first_party(root, layout, packages)
-    commands, staged = seed.read_dockerfile(root, layout, packages)
+    layout = requirements.RequirementsLayout(
+        detection, {p: requirements.RequirementsMember(p) for p in packages}, base, None
+    )
+    requirements.read_requirements(root, layout, packages)
+    requirements.first_party(root, layout, packages)
+    commands, staged = requirements.read_dockerfile(root, layout, packages)
     runtime.run_scripts(root, layout, packages, commands)
     apps = runtime.apps(root, layout, commands, staged)
     runtime.compose(root, layout, packages, apps)
     detection.apps = list(apps.values())
-    detection.libraries = [m.dist for p, m in layout.members.items() if p not in apps]
+    for package, member in layout.members.items():
+        if package in apps:
+            continue
+        detection.libraries.append(member.dist)
+        detection.library_why[member.dist] = (
+            "the base package the others build on"
+            if package == layout.base
+            else "no Dockerfile stage or CMD, run_*.sh, __main__.py or web app object"
+        )
     return layout

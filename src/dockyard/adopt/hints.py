@@ -3,33 +3,49 @@ mounts and env files, carried into the detection of a pyproject-based project.""
 
 from __future__ import annotations
 
-from dockyard.adopt import legacy
-from dockyard.adopt.model import AppGuess, DeployGuess, Detection
-from dockyard.adopt.runtime import carry, port_of
-from dockyard.adopt.seed import COMPOSE_GLOBS
-
-SHELL_FORMS = ("/bin/sh", "/bin/bash", "sh", "bash")
+from dockyard.adopt import legacy, project, pyscan, translate
+from dockyard.adopt.detected import AppGuess, DeployGuess, Detection
+from dockyard.adopt.requirements import COMPOSE_GLOBS
+from dockyard.adopt.runtime import carry
+from dockyard.workspace import read_toml
 
 
 def _dockerfile_command(detection: Detection, app: AppGuess) -> None:
+    """The project's own Dockerfile CMD wins over the guess: translated (``uv run`` dropped,
+    a dev server split into dev-command and a production command), with the app's ENV."""
     path = detection.root / "Dockerfile"
-    if not path.is_file():
+    stage = project.dockerfile_stage(path)
+    if stage is None:
         return
-    stages = [s for s in legacy.parse_dockerfile(path.read_text(encoding="utf-8")) if s.cmd]
-    if not stages:
+    directory = detection.root
+    objects = [o for p in pyscan.import_packages(directory) for o in pyscan.scan_package(p)[0]]
+    data = read_toml(directory / "pyproject.toml").get("project", {})
+    deps = translate.provided([d for d in data.get("dependencies", []) if isinstance(d, str)])
+    notes: list[str] = []
+    guess = project.dockerfile_guess(path, directory, objects, deps, (app.name, app.member), notes)
+    # the Dockerfile's word on the command replaces the guess's notes about it
+    detection.unmapped = [n for n in detection.unmapped if not n.startswith(f"app {app.name}:")]
+    detection.unmapped += notes
+    if guess is None:
         return
-    cmd = stages[-1].cmd or []
-    if cmd[0] in SHELL_FORMS:
-        detection.unmapped.append(
-            f"Dockerfile: CMD {' '.join(cmd)} runs through a shell; kept the detected command"
+    app.command, app.dev_command, app.why = guess.command, guess.dev_command, guess.why
+    if guess.ports:
+        app.ports = guess.ports
+    if guess.health or app.health:
+        port = (guess.ports or app.ports or ["8000:8000"])[0].split(":")[-1]
+        route = (guess.health or app.health or "").split("/", 3)[3]
+        app.health = f"http://127.0.0.1:{port}/{route}"
+    app.environment.update(guess.environment)
+    _, uv_env = translate.app_environment(stage.env)
+    if guess.environment:
+        detection.found.append(
+            f"Dockerfile ENV {', '.join(guess.environment)} -> apps.{app.name}.environment"
         )
-        return
-    app.command, app.why = ["python", *cmd[1:]] if cmd[0] == "python3" else cmd, "Dockerfile CMD"
-    port = port_of(cmd)
-    if port and app.ports:
-        app.ports = [f"{port}:{port}"]
-        if app.health:
-            app.health = "http://127.0.0.1:" + port + "/" + app.health.split("/", 3)[3]
+    if uv_env:
+        detection.found.append(
+            f"Dockerfile ENV {', '.join(uv_env)}: settings of uv/pip/Python for that build, "
+            "not of the app; dockyard's Dockerfile sets its own"
+        )
 
 
 def _is_app(service: legacy.Service, app: AppGuess, name: str) -> bool:

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import tomlkit
 
-from dockyard.adopt import pyscan
-from dockyard.adopt.model import AppGuess, Detection, app_name, project_name, unique_names
-from dockyard.workspace import Member, load_workspace, read_toml, requirement_name
+from dockyard.adopt import legacy, pyscan, translate
+from dockyard.adopt.detected import AppGuess, Detection, app_name, project_name, unique_names
+from dockyard.workspace import Member, load_workspace, read_toml
 
 HOST = "0.0.0.0"
+SHELL_FORMS = ("/bin/sh", "/bin/bash", "sh", "bash")
+LIBRARY = "no console script, __main__.py, web app object or Dockerfile CMD"
 
 
 def serve_command(app: pyscan.AppObject, deps: set[str]) -> tuple[list[str], str | None]:
-    """The command that serves an app object, and a note when its server is not a dependency."""
+    """The command that serves an app object, and a note when its server is not a
+    dependency (``deps``: what the project installs, servers its extras bring included)."""
     target = f"{app.module}:{app.variable}"
     port = str(app.port)
     if app.kind == "asgi":
@@ -42,12 +45,63 @@ def web_guess(
     return guess
 
 
+def dockerfile_stage(path: Path) -> legacy.Stage | None:
+    """The last stage of a hand-written Dockerfile that has a CMD."""
+    if not path.is_file():
+        return None
+    stages = legacy.parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"))
+    with_cmd = [s for s in stages if s.cmd]
+    return with_cmd[-1] if with_cmd else None
+
+
+def dockerfile_guess(
+    path: Path,
+    directory: Path,
+    objects: list[pyscan.AppObject],
+    deps: set[str],
+    names: tuple[str, str],
+    notes: list[str],
+    label: str = "Dockerfile",
+) -> AppGuess | None:
+    """An app from the CMD of its own Dockerfile (the strongest signal there is), with the
+    dev server split off, a script run by path made a module, and the app's ENV."""
+    stage = dockerfile_stage(path)
+    if stage is None or not stage.cmd:
+        return None
+    name, member = names
+    if stage.cmd[0] in SHELL_FORMS:
+        notes.append(f"{label}: CMD {' '.join(stage.cmd)} runs through a shell; not used")
+        return None
+    words = translate.strip_uv_run(stage.cmd)
+    why = f"{label} CMD"
+    module = translate.script_module(words, directory)
+    if module:
+        why += f" ({words[1]} run as the module {module[2]})"
+        words = module
+    target = next((w for w in words if ":" in w and not w.startswith("-")), "")
+    obj = next((o for o in objects if f"{o.module}:{o.variable}" == target), None)
+    result = translate.translate(words, obj or (objects[0] if objects else None), deps)
+    notes += [f"app {name}: {note}" for note in result.notes]
+    guess = AppGuess(name, member, result.command, why, dev_command=result.dev_command)
+    port = translate.port_of(result.command) or next((p.split("/")[0] for p in stage.expose), None)
+    if port:
+        guess.ports = [f"{port}:{port}"]
+        if obj is not None and obj.health:
+            guess.health = f"http://127.0.0.1:{port}{obj.health}"
+    guess.environment, _ = translate.app_environment(stage.env)
+    return guess
+
+
 def guess_member(
-    directory: Path, data: dict, name: str, member: str
+    directory: Path, data: dict, name: str, member: str, dockerfile: str | None = None
 ) -> tuple[AppGuess | None, list[str]]:
-    """An app guess for one project folder (None: a library), plus notes on what is unclear."""
+    """An app guess for one project folder (None: a library), plus notes on what is unclear.
+
+    ``dockerfile``: the member's own Dockerfile (relative to the folder's parent project
+    root, for messages), whose CMD wins over every guess.
+    """
     project = data.get("project", {})
-    deps = {requirement_name(d) for d in project.get("dependencies", []) if isinstance(d, str)}
+    deps = translate.provided([d for d in project.get("dependencies", []) if isinstance(d, str)])
     scripts = list(project.get("scripts", {}))
     objects: list[pyscan.AppObject] = []
     mains: list[str] = []
@@ -56,6 +110,11 @@ def guess_member(
         if (package / "__main__.py").is_file():
             mains.append(package.name)
     notes: list[str] = []
+    if dockerfile is not None:
+        path = directory / "Dockerfile"
+        guess = dockerfile_guess(path, directory, objects, deps, (name, member), notes, dockerfile)
+        if guess is not None:
+            return guess, notes
     if objects:
         if scripts:
             notes.append(
@@ -87,11 +146,21 @@ def detect_project(root: Path) -> Detection:
         directory = root / member.path
         data = read_toml(directory / "pyproject.toml")
         name = _short(member, workspace.root_name)
-        guess, notes = guess_member(directory, data, name, member.name)
+        # a member's own Dockerfile (apps/x/Dockerfile); the root one is the project's
+        dockerfile = f"{member.path}/Dockerfile" if member.path != "." else None
+        guess, notes = guess_member(directory, data, name, member.name, dockerfile)
         detection.unmapped += notes
         if guess is None:
             detection.libraries.append(member.name)
+            users = [m.name for m in workspace.members.values() if member.name in m.requires]
+            used = f"; used by {', '.join(users)}" if users else "; no member uses it"
+            detection.library_why[member.name] = LIBRARY + used
             continue
+        if dockerfile is not None and guess.why.startswith(dockerfile):
+            detection.found.append(
+                f"{member.path}/Dockerfile: its CMD makes {member.name} an app; kept, but "
+                "`dockyard build` builds every app from the generated root Dockerfile"
+            )
         detection.apps.append(guess)
         if "build-system" not in data:
             _add_build_system(detection, directory, member)

@@ -110,11 +110,17 @@ def scan_package(package_dir: Path) -> tuple[list[AppObject], set[str]]:
     return apps, imports
 
 
+def is_package(folder: Path) -> bool:
+    """A regular package (``__init__.py``), or a PEP 420 namespace package that runs with
+    ``python -m`` (``__main__.py`` and no ``__init__.py``)."""
+    return (folder / "__init__.py").is_file() or (folder / "__main__.py").is_file()
+
+
 def import_packages(project_dir: Path) -> list[Path]:
-    """Import packages of a project: ``src/<pkg>`` or ``<pkg>`` folders with ``__init__.py``."""
+    """Import packages of a project: ``src/<pkg>`` or ``<pkg>`` folders (see is_package)."""
     base = project_dir / "src" if (project_dir / "src").is_dir() else project_dir
     return [
         d
         for d in sorted(base.iterdir())
-        if d.is_dir() and (d / "__init__.py").is_file() and d.name not in SKIP_DIRS
+        if d.is_dir() and d.name.isidentifier() and is_package(d) and d.name not in SKIP_DIRS
     ]

@@ -6,7 +6,7 @@ import tomlkit
 from pydantic import ValidationError
 from tomlkit.items import Table
 
-from dockyard.adopt.model import AppGuess, Detection
+from dockyard.adopt.detected import AppGuess, Detection
 from dockyard.errors import DockyardError
 from dockyard.manifest import DEFAULT_BASE_IMAGE, DockyardConfig
 
@@ -19,6 +19,8 @@ def _app_table(app: AppGuess) -> Table:
         table["command"] = app.command
     else:
         table.add(tomlkit.comment("no command: an environment image (shell, notebooks, scripts)"))
+    if app.dev_command is not None:
+        table["dev-command"] = app.dev_command
     if app.ports:
         table["ports"] = app.ports
     if app.health:

@@ -1,14 +1,13 @@
-"""How the seed layout's apps run: run_*.sh scripts, app objects and compose files."""
+"""How the requirements layout's apps run: run_*.sh scripts, app objects and compose files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.adopt import legacy, pyscan
-from dockyard.adopt.model import AppGuess, DeployGuess, app_name, unique_names
+from dockyard.adopt import legacy, pyscan, translate
+from dockyard.adopt.detected import AppGuess, DeployGuess, app_name, unique_names
 from dockyard.adopt.project import serve_command
-from dockyard.adopt.seed import COMPOSE_GLOBS, Found, SeedLayout, owner
-from dockyard.workspace import requirement_name
+from dockyard.adopt.requirements import COMPOSE_GLOBS, Found, RequirementsLayout, owner
 
 SHELLS = ("/bin/bash", "bash", "/bin/sh", "sh")
 
@@ -26,7 +25,9 @@ def _python(command: list[str]) -> list[str]:
     return ["python", *command[1:]] if command and command[0] == "python3" else command
 
 
-def run_scripts(root: Path, layout: SeedLayout, packages: list[str], commands: dict) -> None:
+def run_scripts(
+    root: Path, layout: RequirementsLayout, packages: list[str], commands: dict
+) -> None:
     """Replace a CMD that starts ``run_x.sh`` by what the script runs (and find others)."""
     d = layout.detection
     via = {_script_of(f.command): pkg for pkg, f in commands.items() if _script_of(f.command)}
@@ -62,23 +63,29 @@ def port_of(command: list[str]) -> str | None:
     return None
 
 
-def _name(layout: SeedLayout, package: str) -> str:
+def _name(layout: RequirementsLayout, package: str) -> str:
     base = layout.base
     short = package.removeprefix(f"{base}_") if base and package != base else package
     return app_name(short)
 
 
-def apps(root: Path, layout: SeedLayout, commands: dict, staged: set[str]) -> dict[str, AppGuess]:
+def apps(
+    root: Path, layout: RequirementsLayout, commands: dict, staged: set[str]
+) -> dict[str, AppGuess]:
     """Packages that run (a command, an app object, ``__main__``) or have their own image."""
     out: dict[str, AppGuess] = {}
     for package, member in layout.members.items():
         objects = pyscan.scan_package(root / package)[0]
-        deps = {requirement_name(line.text) for line in member.lines if line.text}
+        deps = translate.provided([line.text for line in member.lines if line.text])
         name = _name(layout, package)
         if package in commands:
             found = commands[package]
-            guess = AppGuess(name, member.dist, _python(found.command), found.why)
+            # `uv run X` is X; a dev server is the dev-command, with a prod command derived
+            result = translate.translate(found.command, objects[0] if objects else None, deps)
+            guess = AppGuess(name, member.dist, result.command, found.why)
+            guess.dev_command = result.dev_command
             guess.environment.update(found.environment)
+            layout.detection.unmapped += [f"app {name}: {note}" for note in result.notes]
         elif objects:
             command, note = serve_command(objects[0], deps)
             why = f"{objects[0].framework} app object {objects[0].module}:{objects[0].variable}"
@@ -99,7 +106,9 @@ def apps(root: Path, layout: SeedLayout, commands: dict, staged: set[str]) -> di
     return out
 
 
-def _service_owner(service: legacy.Service, layout: SeedLayout, packages: list[str]) -> str | None:
+def _service_owner(
+    service: legacy.Service, layout: RequirementsLayout, packages: list[str]
+) -> str | None:
     for hint in (service.target, service.name, (service.image or "").rsplit(":", 1)[-1]):
         pkg = owner(hint or "", packages, None) if hint else None
         if pkg:
@@ -107,7 +116,7 @@ def _service_owner(service: legacy.Service, layout: SeedLayout, packages: list[s
     return None
 
 
-def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) -> None:
+def compose(root: Path, layout: RequirementsLayout, packages: list[str], found: dict) -> None:
     """Ports, bind mounts and variables into the apps; a server compose's env files into a
     deploy target."""
     d = layout.detection
@@ -139,7 +148,11 @@ def compose(root: Path, layout: SeedLayout, packages: list[str], found: dict) ->
 
 
 def _env_files(
-    layout: SeedLayout, app: AppGuess, service: legacy.Service, source: str, target: DeployGuess
+    layout: RequirementsLayout,
+    app: AppGuess,
+    service: legacy.Service,
+    source: str,
+    target: DeployGuess,
 ) -> None:
     """A server's compose (it pulls a built image) -> the deploy target, with its env files."""
     if "dev" not in source and not service.builds and app.command:

@@ -37,6 +37,11 @@ def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
             for name in members
             for dev in (False, True)
         }
+        root_dev = (
+            pool.submit(uv.export, project.root, None, dev=True)
+            if project.workspace.root_dev_group
+            else None
+        )
         exports = {
             name: (jobs[name, False].result(), jobs[name, True].result()) for name in members
         }
@@ -46,6 +51,7 @@ def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
         uv_requirements=lock.uv_requirements,
         exports=exports,
         sizes=lock_sizes(uv_lock),
+        workspace_dev=root_dev.result() if root_dev else "",
     )
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from dockyard.console import say
 from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256
 from dockyard.manifest import Project
-from dockyard.workspace import read_toml
 
 
 def resolve_base(image: str) -> BaseImage:
@@ -52,31 +49,6 @@ def compute_lock(project: Project) -> Lock:
         uv_requirements=uv.hashed_requirement(f"uv=={uv.UV_VERSION}"),
         uv_lock_sha256=file_sha256(project.root / "uv.lock"),
     )
-
-
-def check_requires_python(project: Project, image: str, version: str) -> None:
-    """Refuse a requires-python that the base image's Python does not satisfy."""
-    paths = [project.pyproject] + [
-        project.root / m.path / "pyproject.toml"
-        for m in project.workspace.members.values()
-        if m.path != "."
-    ]
-    for path in paths:
-        spec = read_toml(path).get("project", {}).get("requires-python")
-        if not isinstance(spec, str):
-            continue
-        try:
-            allowed = SpecifierSet(spec)
-        except InvalidSpecifier:
-            raise DockyardError(
-                f"{path}: project.requires-python '{spec}' is not a version specifier like '>=3.11'"
-            ) from None
-        if not allowed.contains(version, prereleases=True):
-            raise DockyardError(
-                f"{path}: requires-python '{spec}' excludes Python {version} of the base "
-                f"image {image}; widen requires-python, or pick a base image whose Python "
-                "it allows (base-image in [tool.dockyard])"
-            )
 
 
 def check_base_unchanged(lock: Lock) -> None:

@@ -6,6 +6,7 @@ import json
 
 from dockyard.build.images import build_images
 from dockyard.console import show
+from dockyard.importcheck import check_imports
 from dockyard.manifest import Project
 
 
@@ -19,6 +20,7 @@ def build(
     generate: bool = True,
 ) -> int:
     built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
+    check_imports(project, {b.app: b.image for b in built if b.target == "prod"})
     if as_json:
         show(
             json.dumps(

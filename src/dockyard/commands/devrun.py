@@ -13,6 +13,7 @@ from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
 from dockyard.names import DEV_COMPOSE_FILE
+from dockyard.modules import root_tests
 from dockyard.plan import WORKSPACE, needed_apps
 from dockyard.workspace import Member, normalize
 
@@ -51,8 +52,9 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
     """(dev container app, member to test) pairs.
 
     No names: every member with a tests/ folder, each in the first app whose image
-    contains it (a shared library is tested once). A name is an app (its own member)
-    or a member (tested in the first app that contains it).
+    contains it (a shared library is tested once), and a workspace root's tests/. A
+    name is an app (its own member), a member (tested in the first app that contains
+    it), or the workspace root's name (its tests/).
     """
 
     def host(member: Member) -> App | None:
@@ -66,12 +68,17 @@ def test_targets(project: Project, names: tuple[str, ...]) -> list[tuple[App, Me
                 say(f"note: member {member.name} is in no app's image; not tested")
             elif member.has_tests:
                 pairs.append((app, member))
-        return pairs
+        root = root_tests(project)  # tests/ at the workspace root, testing the members
+        return [*pairs, root] if root else pairs
     pairs = []
+    root = root_tests(project)
     for name in names:
         if name in project.apps:
             app = project.apps[name]
             pairs.append((app, app.member))
+            continue
+        if root and name == root[1].name:  # the workspace root's tests/, by its name
+            pairs.append(root)
             continue
         found = project.workspace.members.get(normalize(name))
         owner = host(found) if found else None
@@ -131,7 +138,9 @@ def _run_tests(
             f"dev container ({member.path}) ==",
         )
         test_project = f"{project.name}-test-{app.name}"
-        args = _run_args(app, [*app.config.test_command, *pytest_args])
+        # at a workspace root, only its tests/ (the members' own run in their own turn)
+        only = ["tests"] if member.path == "." and project.workspace.is_workspace else []
+        args = _run_args(app, [*app.config.test_command, *only, *pytest_args])
         args[2:2] = ["-w", workdir]
         try:
             proc = docker.compose(

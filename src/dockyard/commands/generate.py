@@ -7,11 +7,13 @@ from dockyard.console import show
 from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, stale, write_all
 from dockyard.manifest import Project
+from dockyard.modules import check_commands
 from dockyard.plan import REQUIREMENTS_DIR
 from dockyard.render import render_all
 
 
 def generate(project: Project, *, check: bool) -> int:
+    check_commands(project)  # an app whose image would lack its command's module: refused
     files = render_all(load_plan(project, exit_code=1 if check else 2))
     if check:
         out_of_date = stale(project.root, files)

@@ -3,12 +3,17 @@ or write the example monorepo."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
+
+from dockyard import basepython
 from dockyard.adopt.detect import detect
-from dockyard.adopt.model import AppGuess, Detection
+from dockyard.adopt.detected import AppGuess, Detection
 from dockyard.console import show
+from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.fsutil import cannot_write, write_atomic, write_files
 from dockyard.manifest import load_project
@@ -59,6 +64,7 @@ def _app_lines(app: AppGuess) -> list[str]:
     command = " ".join(app.command) if app.command else "(none: an environment image)"
     lines = [f"  {app.name}: member {app.member}, command {command}", f"      from {app.why}"]
     extras = [
+        ("dev-command", " ".join(app.dev_command or [])),
         ("ports", ", ".join(app.ports)),
         ("healthcheck", app.health or ""),
         ("environment", ", ".join(f"{k}={v}" for k, v in app.environment.items())),
@@ -77,10 +83,10 @@ def report(detection: Detection) -> None:
         for line in _app_lines(app):
             show(line)
     if detection.libraries:
-        show(
-            f"libraries (in the apps' images, no image of their own): "
-            f"{', '.join(detection.libraries)}"
-        )
+        show("libraries (in the apps' images, no image of their own):")
+        for library in detection.libraries:
+            why = detection.library_why.get(library)
+            show(f"  {library}" + (f": {why}" if why else ""))
     for target in detection.deploy:
         show(f"deploy target {target.name} (from {target.source}): {', '.join(target.apps)}")
     if detection.found:
@@ -123,8 +129,26 @@ def apply(detection: Detection) -> None:
     write_atomic(ignore, render_dockerignore(load_project(root)))
 
 
+def pick_base(spec: SpecifierSet, written: str) -> tuple[str | None, str | None]:
+    """A base whose Python satisfies ``spec`` when the one in use (DOCKYARD_BASE_IMAGE, else
+    ``written``) does not: the engine's images and the registry are asked only then."""
+    env = os.environ.get("DOCKYARD_BASE_IMAGE")
+    current = env or written
+    version = basepython.tag_python(current)
+    if not str(spec) or version is None or basepython.accepts(spec, version):
+        return None, None
+
+    def served(ref: str) -> bool:
+        return docker.inspect_image(ref) is not None or docker.remote_digest(ref) is not None
+
+    image, note = basepython.pick_base(spec, current, basepython.local_images(), served)
+    if env and image and note:
+        note += f"; DOCKYARD_BASE_IMAGE={env} overrides it: unset it (or set it to {image})"
+    return image, note
+
+
 def init(root: Path, *, write: bool = False) -> int:
-    detection = detect(root)
+    detection = detect(root, pick_base)
     report(detection)
     if not detection.apps:
         raise DockyardError(

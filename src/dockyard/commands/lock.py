@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.build.lock import check_requires_python, compute_lock, resolve_base
+from dockyard.basepython import check_base_python
+from dockyard.build.lock import compute_lock, resolve_base
 from dockyard.console import say, show
-from dockyard.engine import docker, uv
+from dockyard.engine import docker, uv, uvimage
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.lockfile import LOCK_NAME, Lock, file_sha256, read_lock, render_lock
@@ -16,7 +17,7 @@ from dockyard.manifest import Project
 def lock(project: Project, *, check: bool) -> int:
     root = project.root
     if check:
-        uv.lock(root, check=True)
+        uvimage.lock(root, project.base_image, check=True)  # in the base: see uvimage
         try:
             current = read_lock(root)
         except DockyardError as exc:  # missing or unreadable: a finding of the check
@@ -40,12 +41,13 @@ def lock(project: Project, *, check: bool) -> int:
     # new while dockyard.lock stays old.
     docker.require_engine()
     base = resolve_base(project.base_image)
-    check_requires_python(project, project.base_image, docker.python_version(base.id))
+    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
+    check_base_python(root, members, project.base_image)
     uv_requirements = uv.hashed_requirement(f"uv=={uv.UV_VERSION}")
     uv_lock = root / "uv.lock"
     before = uv_lock.read_bytes() if uv_lock.is_file() else None
     say("locking Python packages (uv lock) ...")
-    uv.lock(root)
+    uvimage.lock(root, project.base_image)  # in the base when the host lacks its Python
     new = Lock(base, uv.UV_VERSION, uv_requirements, file_sha256(uv_lock))
     try:
         write_atomic(root / LOCK_NAME, render_lock(new))

@@ -245,16 +245,6 @@ def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
     return files
 
 
-def python_version(image: str) -> str:
-    """The version of the image's `python3` (the one a venv is made from)."""
-    proc = run(
-        ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python3", image,
-         "-c", "import platform; print(platform.python_version())"],
-        what=f"reading the Python version of {image}",
-    )  # fmt: skip
-    return proc.stdout.strip()
-
-
 def volume_names() -> list[str]:
     """The names of every volume on the engine."""
     return run(["docker", "volume", "ls", "-q"], what="docker volume ls").stdout.split()

@@ -120,7 +120,7 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockyard"
 
 
-def export(root: Path, package: str, *, dev: bool) -> str:
+def export(root: Path, package: str | None, *, dev: bool) -> str:
     """Third-party pins (with hashes) for one member, from uv.lock only.
 
     Remembered per uv.lock content (every command renders the plan, and most runs
@@ -141,15 +141,15 @@ def export(root: Path, package: str, *, dev: bool) -> str:
     return text
 
 
-def _export(root: Path, package: str, *, dev: bool) -> str:
+def _export(root: Path, package: str | None, *, dev: bool) -> str:
+    """``package=None``: only the workspace root's own dev group (for root-level tests)."""
     args = [
         uv_bin(),
         "export",
         "--project",
         str(root),
         "--frozen",
-        "--package",
-        package,
+        *(["--package", package] if package else ["--only-dev"]),
         "--no-emit-workspace",
         "--no-header",
         "--no-annotate",
@@ -158,7 +158,7 @@ def _export(root: Path, package: str, *, dev: bool) -> str:
     ]
     if not dev:
         args.append("--no-dev")
-    proc = run(args, cwd=root, what=f"uv export --package {package}")
+    proc = run(args, cwd=root, what=f"uv export --package {package or '(the workspace root)'}")
     return proc.stdout
 
 

@@ -180,6 +180,18 @@ def _source(member: Member) -> str:
     return "/src" if member.path == "." else f"/src/{member.path}"
 
 
+# ---- what a member's build reads: its folder, and what its build config names outside it
+def _source_mounts(member: Member, root: str = "/src") -> list[str]:
+    """Bind mounts of a member's folder and of the folders outside it that its build
+    config names (``member.outside``: a brick layout's ../../components/x), each at its
+    own place under ``root``, so relative paths resolve as in the repository."""
+    paths = [member.path, *member.outside]
+    return [_bind(p, root if p == "." else f"{root}/{p}") for p in paths]
+
+
+# ---- (end of what a member's build reads)
+
+
 def _wheel(member: Member) -> str:
     """One first-party member built once as a wheel; prod stages only mount /wheels."""
     source = _source(member)
@@ -189,7 +201,7 @@ def _wheel(member: Member) -> str:
 FROM base AS {_wheel_stage(member)}
 {
         _run(
-            [CACHE, SECRET, CA, UV, _bind(member.path, source)],
+            [CACHE, SECRET, CA, UV, *_source_mounts(member)],
             [
                 LOAD_ENV,
                 _offline_first(build),
@@ -211,7 +223,7 @@ def _install_requirements(file: str) -> str:
 
 
 def _member_mounts(app: AppPlan, root: str) -> list[str]:
-    return [_bind(m.path, root if m.path == "." else f"{root}/{m.path}") for m in app.first_party]
+    return list(dict.fromkeys(b for m in app.first_party for b in _source_mounts(m, root)))
 
 
 def _member_paths(app: AppPlan, root: str) -> str:
@@ -239,7 +251,9 @@ def _first_party(app: AppPlan) -> str:
     ]
     builds = []
     if inline:
-        mounts += [SECRET, CA] + [_bind(m.path, _source(m)) for m, _ in inline]
+        mounts += [SECRET, CA] + list(
+            dict.fromkeys(b for m, _ in inline for b in _source_mounts(m))
+        )
         builds.append(LOAD_ENV)
     for member, wheel in inline:
         build = (

@@ -7,7 +7,9 @@ from dockyard.names import generated_by
 
 
 def render_dockerignore(project: Project) -> str:
-    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
+    members = sorted(
+        {p for app in project.apps.values() for m in app.first_party for p in (m.path, *m.outside)}
+    )
     lines = [
         f"# {generated_by('[tool.dockyard] in pyproject.toml')}",
         "# Only lock exports and first-party members reach the build (a stable cache).",

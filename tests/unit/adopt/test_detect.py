@@ -56,7 +56,7 @@ def test_seed_layout() -> None:
     ]
 
 
-def test_seed_files_carry_dependencies_comments_and_the_dev_group() -> None:
+def test_requirements_files_carry_dependencies_comments_and_the_dev_group() -> None:
     files = detect(FIXTURES / "seed").files
     assert set(files) == {
         "pyproject.toml",

@@ -18,6 +18,7 @@ class AppGuess:
     member: str
     command: list[str] | None
     why: str  # where the command came from, in the user's words
+    dev_command: list[str] | None = None  # what its dev service runs instead (live reload)
     ports: list[str] = field(default_factory=list)
     health: str | None = None  # an http URL probed inside the container
     environment: dict[str, str] = field(default_factory=dict)
@@ -43,6 +44,7 @@ class Detection:
     name: str  # [tool.dockyard] name
     apps: list[AppGuess] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
+    library_why: dict[str, str] = field(default_factory=dict)  # library -> why it is one
     found: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     deploy: list[DeployGuess] = field(default_factory=list)

@@ -1,5 +1,6 @@
-"""The hand-rolled layout from the seed: top-level package folders, requirements_<app>.txt,
-a multi-stage Dockerfile, docker-compose*.yml and run_*.sh scripts -> members and apps."""
+"""The requirements-file layout (the seed article's): top-level package folders,
+requirements_<app>.txt, a multi-stage Dockerfile, docker-compose*.yml and run_*.sh
+scripts -> members and apps."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.adopt import legacy, pyscan
-from dockyard.adopt.model import Detection
+from dockyard.adopt.detected import Detection
 from dockyard.workspace import normalize, read_toml
 
 BASE_SUFFIXES = ("", "base", "common", "core")
@@ -16,7 +17,7 @@ COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", 
 
 
 @dataclass
-class SeedMember:
+class RequirementsMember:
     """A package folder that becomes a workspace member."""
 
     package: str  # folder and import name, e.g. lol_data_parser
@@ -41,9 +42,9 @@ class Found:
 
 
 @dataclass
-class SeedLayout:
+class RequirementsLayout:
     detection: Detection
-    members: dict[str, SeedMember]
+    members: dict[str, RequirementsMember]
     base: str | None
     python: str | None  # X.Y when the Dockerfile named one
 
@@ -84,7 +85,7 @@ def owner(name: str, packages: list[str], base: str | None) -> str | None:
     return max(matches, key=len) if matches else None
 
 
-def read_requirements(root: Path, layout: SeedLayout, packages: list[str]) -> None:
+def read_requirements(root: Path, layout: RequirementsLayout, packages: list[str]) -> None:
     d = layout.detection
     for path in sorted(root.glob("requirements*.txt")):
         suffix = path.stem.removeprefix("requirements")
@@ -105,7 +106,9 @@ def read_requirements(root: Path, layout: SeedLayout, packages: list[str]) -> No
         d.retired.append(path.name)
 
 
-def _linked(layout: SeedLayout, member: SeedMember, packages: list[str]) -> set[str]:
+def _linked(
+    layout: RequirementsLayout, member: RequirementsMember, packages: list[str]
+) -> set[str]:
     """Packages named by ``-r requirements_x.txt`` or ``-e ./pkg`` lines; the rest unmapped."""
     files = {m.requirements: p for p, m in layout.members.items() if m.requirements}
     linked: set[str] = set()
@@ -123,7 +126,7 @@ def _linked(layout: SeedLayout, member: SeedMember, packages: list[str]) -> set[
     return linked
 
 
-def first_party(root: Path, layout: SeedLayout, packages: list[str]) -> None:
+def first_party(root: Path, layout: RequirementsLayout, packages: list[str]) -> None:
     for package, member in layout.members.items():
         imports = pyscan.scan_package(root / package)[1]
         needed = {p for p in packages if p in imports and p != package}
@@ -133,7 +136,7 @@ def first_party(root: Path, layout: SeedLayout, packages: list[str]) -> None:
         member.first_party = sorted(needed)
 
 
-def read_dockerfile(root: Path, layout: SeedLayout, packages: list[str]):
+def read_dockerfile(root: Path, layout: RequirementsLayout, packages: list[str]):
     """Commands per package (from CMD), packages with their own stage, dev packages."""
     d = layout.detection
     path = root / "Dockerfile"
@@ -165,7 +168,7 @@ def read_dockerfile(root: Path, layout: SeedLayout, packages: list[str]):
     return commands, staged
 
 
-def add_dev(layout: SeedLayout, packages: list[str], source: str) -> None:
+def add_dev(layout: RequirementsLayout, packages: list[str], source: str) -> None:
     """Dev packages go to the base package's dev group, so every app's dev image has them."""
     target = layout.members[layout.base] if layout.base else None
     for member in [target] if target else layout.members.values():
@@ -174,7 +177,7 @@ def add_dev(layout: SeedLayout, packages: list[str], source: str) -> None:
     layout.detection.found.append(f"{source}: {' '.join(packages)} -> dev group of {where}")
 
 
-def _base_image(layout: SeedLayout, base: str) -> None:
+def _base_image(layout: RequirementsLayout, base: str) -> None:
     d = layout.detection
     repo, _, tag = base.partition(":")
     version = tag.split("-")[0] if repo.endswith("python") else ""
@@ -186,7 +189,7 @@ def _base_image(layout: SeedLayout, base: str) -> None:
         d.found.append(f"Dockerfile FROM {base}: not a pin; dockyard lock pins the base image")
 
 
-def _copies(layout: SeedLayout, stage: legacy.Stage, packages: list[str]) -> None:
+def _copies(layout: RequirementsLayout, stage: legacy.Stage, packages: list[str]) -> None:
     for sources, target in stage.copies:
         for source in sources:
             name = source.strip("/").split("/")[0]

@@ -1,0 +1,67 @@
+"""After a build: can each app's prod image import the module its command runs?
+
+A wheel can build with exit 0 and still lack code (a build hook that found nothing to
+map); the app would then die at start with `No module named ...`. One short container
+per app, no network, finds that before anyone deploys the image.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from dockyard.engine.run import run
+from dockyard.errors import DockyardError
+from dockyard.manifest import App, Project
+from dockyard.modules import command_module, scripts_of
+
+# find_spec imports the parent packages, not the module: no app code runs
+PROBE = """\
+import importlib.util, sys
+try:
+    found = importlib.util.find_spec(sys.argv[1]) is not None
+except ImportError as exc:
+    print(exc)
+    found = False
+if not found:
+    print(f"No module named {sys.argv[1]!r}")
+sys.exit(0 if found else 3)
+"""
+
+
+def app_module(project: Project, app: App) -> str | None:
+    """The module the app's command imports first (None: none dockyard can tell)."""
+    scripts: dict[str, str] = {}
+    for member in app.first_party:
+        scripts.update(scripts_of(project.root, member))
+    return command_module(app.config.command or [], scripts)
+
+
+def _probe(image: str, module: str) -> str | None:
+    argv = ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python", image]
+    proc = run([*argv, "-c", PROBE, module], check=False, timeout=120)
+    if proc.returncode == 0:
+        return None
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return lines[0] if lines else f"exit code {proc.returncode}"
+
+
+def check_imports(project: Project, images: dict[str, str]) -> None:
+    """``images``: app name -> its prod image. Raise naming the first app that cannot start."""
+    jobs = {
+        name: module
+        for name, module in ((n, app_module(project, project.app(n))) for n in images)
+        if module
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = pool.map(_probe, [images[n] for n in jobs], jobs.values())
+        results = dict(zip(jobs, found, strict=True))
+    for name, why in results.items():
+        if why:
+            members = ", ".join(m.name for m in project.app(name).first_party)
+            raise DockyardError(
+                f"{images[name]} was built, but app {name} cannot start: its command runs "
+                f"{jobs[name]}, which the image cannot import ({why}). The wheels of "
+                f"{members} lack it: when a build hook maps code from outside the member, "
+                "name those folders with ../ paths in the member's pyproject.toml [tool] "
+                "settings so dockyard mounts them into the build"
+            )
