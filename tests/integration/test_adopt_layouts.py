@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import FIXTURES, REPO, copy_project, docker, dockyard
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard
 from dockyard import importcheck
 
 
