@@ -43,18 +43,14 @@ def _checked(project: Project, member: str, image: AppImage, epoch: int, tool: P
     bom = sbom.image_sbom(image.reference, image.id, image.tags, image.app, epoch, tool)
     errors = sbom.validate(bom)
     if errors:
-        raise DockyardError(
-            f"the SBOM of {image.reference} is not valid CycloneDX 1.6: {errors[0]}"
-        )
-    mismatches = sbom.lock_mismatches(
-        sbom.python_packages(bom), uv.export_cyclonedx(project.root, member)
-    )
+        raise DockyardError(f"the SBOM of {image.reference} is not CycloneDX 1.6: {errors[0]}")
+    pinned = uv.export_cyclonedx(project.root, member)
+    mismatches = sbom.lock_mismatches(sbom.python_packages(bom), pinned)
     if mismatches:
+        more = f" (and {len(mismatches) - 1} more)" if len(mismatches) > 1 else ""
         raise DockyardError(
             f"{image.reference} does not hold what uv.lock pins for {member}: "
-            f"{mismatches[0]}"
-            + (f" (and {len(mismatches) - 1} more)" if len(mismatches) > 1 else "")
-            + f"; rebuild it (`dockyard build {image.app}`)"
+            f"{mismatches[0]}{more}; rebuild it (`dockyard build {image.app}`)"
         )
     return bom
 

@@ -181,8 +181,8 @@ def assemble(python_bom: dict, debs: list[dict], subject: dict, image_id: str, a
     deps.append({"ref": subject["bom-ref"], "dependsOn": sorted(c["bom-ref"] for c in components)})
     bom["dependencies"] = sorted(deps, key=lambda d: d["ref"])
     bom["serialNumber"] = f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, image_id)}"
-    return {k: bom[k] for k in ("$schema", "bomFormat", "specVersion", "serialNumber",
-                                "version", "metadata", "components", "dependencies") if k in bom}  # fmt: skip
+    order = ("$schema", "bomFormat", "specVersion", "serialNumber", "version", "metadata")
+    return {k: bom[k] for k in (*order, "components", "dependencies") if k in bom}
 
 
 def python_packages(bom: dict) -> dict[str, str]:
