@@ -263,6 +263,51 @@ def verify(project_dir: Path, apps: tuple[str, ...], as_json: bool, no_generate:
     return command(load_project(project_dir), apps, as_json=as_json, generate=not no_generate)
 
 
+KEY = click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The private key [default: $DOCKYARD_SIGNING_KEY, else "
+    "~/.config/dockyard/keys/<project name>.key].",
+)
+
+
+@cli.command()
+@PROJECT
+@click.argument("apps", nargs=-1)
+@KEY
+def sign(project_dir: Path, apps: tuple[str, ...], key: Path | None) -> int:
+    """Sign the pushed prod image of APPS (default: all) with your cosign key.
+
+    \b
+    For each app, this revision's image is signed by the digest the registry
+    serves, and its SBOM (CycloneDX, `dockyard sbom`) and provenance (in-toto,
+    SLSA v1: commit, lock hashes, base image digest, builder) are attached as
+    signed attestations next to it in the registry. The key's password comes
+    from COSIGN_PASSWORD or is asked for; it never reaches a command line or a
+    log. Nothing goes to a public transparency log. Deploy targets with
+    `require-signature` accept only images signed this way.
+    """
+    from dockyard.commands.sign import sign as command
+
+    return command(load_project(project_dir), apps, key)
+
+
+@cli.command()
+@PROJECT
+@KEY
+def keygen(project_dir: Path, key: Path | None) -> int:
+    """Make a cosign key pair for `dockyard sign`: KEY (encrypted) and KEY.pub.
+
+    The private key is written outside the project (mode 600), encrypted with the
+    password from COSIGN_PASSWORD or asked twice; the public key goes next to it:
+    copy it into the project for `require-signature`.
+    """
+    from dockyard.commands.sign import keygen as command
+
+    return command(load_project(project_dir), key)
+
+
 @cli.command()
 @PROJECT
 @click.argument("apps", nargs=-1)

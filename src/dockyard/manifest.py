@@ -146,6 +146,8 @@ class DeployTarget(_Model):
     keep: int = Field(default=5, ge=1)  # previous versions kept for rollback
     health_timeout: str = Field(default="120s", alias="health-timeout")
     app: dict[str, DeployApp] = Field(default_factory=dict)
+    # a cosign public key file (relative to the project): deploy only images signed by it
+    require_signature: str | None = Field(default=None, alias="require-signature")
 
     @field_validator("health_timeout")
     @classmethod

@@ -13,6 +13,7 @@ from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.release import Release, State, add_release, dropped_images, make_current
 from dockyard.render.server import DeployImage, render_server_compose
+from dockyard.supply.verify import require_signatures
 from dockyard.target import (
     Target,
     check_env_files,
@@ -165,6 +166,9 @@ def deploy(project: Project, target_name: str) -> int:
     target = open_target(project, target_name)
     check_env_files(target)
     new = resolve_images(target)
+    require_signatures(
+        project, target_name, target.config, {app: i.reference for app, i in new.items()}
+    )
     target.engine.require()
     if target.config.kind == "swarm":
         from dockyard.commands.swarm import deploy_stack
