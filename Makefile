@@ -9,7 +9,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd bench
+.PHONY: demo test unit lint engine base venv clean devcontainer-cli registry sshd cosign bench
 .DEFAULT_GOAL := help
 
 help:
@@ -44,13 +44,17 @@ registry:
 sshd:
 	scripts/ensure-sshd.sh >/dev/null
 
+# cosign (Debian's package) for `dockyard sign` and deploys that require a signature.
+cosign:
+	scripts/ensure-cosign.sh
+
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
 lint: venv
 	$(VENV)/bin/ruff check src tests
 
-test: venv engine devcontainer-cli registry sshd
+test: venv engine devcontainer-cli registry sshd cosign
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/unit tests/integration
 

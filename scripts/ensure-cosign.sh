@@ -22,20 +22,35 @@ if [ "$(id -u)" != 0 ] || [ ! -f /etc/debian_version ] || ! command -v apt-get >
 fi
 
 candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}'; }
-release_has() { apt-cache madison cosign 2>/dev/null | grep -q "$1"; }
+release_has() { apt-cache madison cosign 2>/dev/null | grep -q " $1[/ ]"; }
+host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 if [ -z "$(candidate cosign)" ] || [ "$(candidate cosign)" = "(none)" ]; then
   apt-get update -qq >/dev/null
 fi
-if release_has trixie && ! release_has "$(. /etc/os-release && echo "$VERSION_CODENAME")/"; then
-  pkg=cosign/trixie
-else
-  pkg=cosign
+if { [ -z "$(candidate cosign)" ] || [ "$(candidate cosign)" = "(none)" ]; } &&
+  [ ! -f /etc/apt/sources.list.d/dockyard-trixie.sources ] &&
+  [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  # Debian 12 has no cosign; Debian 13 does. The same low-priority trixie source
+  # as scripts/ensure-engine.sh: the machine's mirror and keyring, pinned at 100.
+  src=/etc/apt/sources.list.d/debian.sources
+  uri=$(awk '/^URIs:/ {print $2; exit}' "$src")
+  key=$(awk '/^Signed-By:/ {print $2; exit}' "$src")
+  log "adding a low-priority trixie apt source from $src"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' "$uri" "$key" \
+    >/etc/apt/sources.list.d/dockyard-trixie.sources
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' \
+    >/etc/apt/preferences.d/dockyard-trixie
+  apt-get update -qq >/dev/null
 fi
-if [ "$(candidate cosign)" = "(none)" ] || [ -z "$(candidate cosign)" ]; then
-  log "no cosign package in this machine's apt sources; run scripts/ensure-engine.sh first"
-  log "(it adds Debian 13 as a low-priority source), or install cosign by hand."
+if [ -z "$(candidate cosign)" ] || [ "$(candidate cosign)" = "(none)" ]; then
+  log "no cosign package in this machine's apt sources; install cosign by hand."
   exit 2
+fi
+if [ -n "$host_release" ] && release_has "$host_release"; then
+  pkg=cosign
+else
+  pkg=cosign/trixie
 fi
 log "installing $pkg (Debian's package, one static binary)"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-remove "$pkg" >/dev/null

@@ -278,3 +278,18 @@ def test_swarm_target_refuses_the_same_way(story: Story) -> None:
     assert f"refused api {REGISTRY}/{story.name}/api@{story.digest('api')}" in proc.stderr
     stacks = docker("stack", "ls", "--format", "{{.Name}}").stdout.split()
     assert f"{story.name}-cluster" not in stacks
+
+
+def test_save_and_load_carry_sbom_and_provenance(story: Story, tmp_path: Path) -> None:
+    archive = tmp_path / "api.tar.gz"
+    story.run("save", "api", "-o", str(archive))
+    proc = story.run("load", str(archive))
+    folder = tmp_path / "api.supply"
+    assert str(folder) in proc.stderr
+    rev = story.revision()
+    sbom = (folder / f"api-0.1.0-{rev}.cdx.json").read_bytes()
+    assert sbom == (story.root / f".dockyard/supply/api-0.1.0-{rev}.cdx.json").read_bytes()
+    statement = json.loads((folder / f"api-0.1.0-{rev}.provenance.json").read_text())
+    tag = f"{REGISTRY}/{story.name}/api:0.1.0-{rev}"
+    image_id = json.loads(docker("image", "inspect", tag).stdout)[0]["Id"]
+    assert statement["subject"][0]["digest"]["sha256"] == image_id.split(":")[1]

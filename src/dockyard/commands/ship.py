@@ -73,7 +73,10 @@ def save(project: Project, names: tuple[str, ...], output: Path, *, dev: bool) -
     tags = image_tags(project, names, dev=dev)
     docker.require_engine()
     _require_built(tags)
-    size = images.save([tag for _, tag in tags], output)
+    from dockyard.supply.bundle import archive_files
+
+    extra = archive_files(project, names)
+    size = images.save([tag for _, tag in tags], output, extra)
     click.echo(f"saved {len(tags)} tag(s) to {output} ({size / 1e6:.1f} MB):")
     for _, tag in tags:
         click.echo(f"  {tag}")
@@ -91,4 +94,7 @@ def load(archive: Path) -> int:
         raise DockyardError(f"{archive} held no image; make one with `dockyard save`")
     for ref in loaded:
         click.echo(f"loaded {ref}")
+    from dockyard.supply.bundle import unpack
+
+    unpack(archive, images.read_supply(archive))
     return 0

@@ -75,7 +75,10 @@ def keygen(project: Project, key: Path | None) -> int:
     return 0
 
 
-def _facts(project: Project, image: AppImage, digest: str, engine: str) -> provenance.BuildFacts:
+def build_facts(
+    project: Project, image: AppImage, digest: str, engine: str
+) -> provenance.BuildFacts:
+    """What the provenance statement of ``image`` (pushed as ``digest``) says."""
     lock = read_lock(project.root)
     revision = git.revision(project.root) or ""
     files = {
@@ -116,7 +119,7 @@ def _pushed_digest(image: AppImage) -> str:
     return digest
 
 
-def _sbom_for(project: Project, image: AppImage) -> Path:
+def ensure_sbom(project: Project, image: AppImage) -> Path:
     """This image's SBOM, written now unless `dockyard sbom` already wrote it."""
     path = sbom_path(project.root, image)
     if path.is_file():
@@ -150,8 +153,8 @@ def sign(project: Project, names: tuple[str, ...], key: Path | None) -> int:
     secret = password(confirm=False)
     for image, digest in zip(targets, digests, strict=True):
         reference = f"{image.repository}@{digest}"
-        sbom_file = _sbom_for(project, image)
-        facts = _facts(project, image, digest, engine)
+        sbom_file = ensure_sbom(project, image)
+        facts = build_facts(project, image, digest, engine)
         write_atomic(
             provenance_path(project.root, image),
             json.dumps(provenance.statement(facts), indent=2, sort_keys=True) + "\n",
