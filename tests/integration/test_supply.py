@@ -38,7 +38,8 @@ health-timeout = "90s"
 require-signature = "keys/signing.pub"
 
 [tool.dockyard.deploy.prod.app.parser]
-volumes = ["db:/data"]
+volumes = ["db:/data", "./incoming:/incoming:ro"]
+env-file = ["deploy/parser.env"]
 
 [tool.dockyard.deploy.prod.app.api]
 ports = ["127.0.0.1:{port}:8000"]
@@ -127,10 +128,13 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     root = copy_project(REPO / "examples/lol_data", base / "lol")
     manifest = root / "pyproject.toml"
     _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", ', interval = "2s" }'))
+    fast = ', interval = "2s", start-period = "60s" }'
+    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
     _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", ', interval = "2s" }'))
     with manifest.open("a") as handle:
         handle.write(TARGETS.format(host=HOST, directory=directory, port=port))
+    (root / "deploy").mkdir()
+    (root / "deploy/parser.env").write_text("POLL_SECONDS=1\n")
     dockyard(root, "lock")
     dockyard(root, "generate")
     _commit(root, "targets that require signatures")
