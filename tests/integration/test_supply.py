@@ -38,7 +38,7 @@ health-timeout = "90s"
 require-signature = "keys/signing.pub"
 
 [tool.dockyard.deploy.prod.app.parser]
-volumes = ["db:/data", "./incoming:/incoming:ro"]
+volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
 env-file = ["deploy/parser.env"]
 
 [tool.dockyard.deploy.prod.app.api]
