@@ -34,7 +34,7 @@ TARGETS = """
 host = "{host}"
 apps = ["parser", "api"]
 directory = "{directory}"
-health-timeout = "90s"
+health-timeout = "300s"
 require-signature = "keys/signing.pub"
 
 [tool.dockyard.deploy.prod.app.parser]
@@ -128,7 +128,8 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     root = copy_project(REPO / "examples/lol_data", base / "lol")
     manifest = root / "pyproject.toml"
     _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
-    fast = ', interval = "2s", start-period = "60s" }'
+    # probe every 2 s, but give a busy shared machine minutes to start the parser
+    fast = ', interval = "2s", timeout = "30s", start-period = "240s" }'
     _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
     _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", ', interval = "2s" }'))
     with manifest.open("a") as handle:
