@@ -131,7 +131,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     # probe every 2 s, but give a busy shared machine minutes to start the parser
     fast = ', interval = "2s", timeout = "30s", start-period = "240s" }'
     _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
-    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", ', interval = "2s" }'))
+    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", fast))
     with manifest.open("a") as handle:
         handle.write(TARGETS.format(host=HOST, directory=directory, port=port))
     (root / "deploy").mkdir()
