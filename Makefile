@@ -10,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
-.PHONY: demo test test-cluster unit lint engine base venv clean devcontainer-cli registry sshd bench
+.PHONY: demo test test-cluster unit lint engine base venv clean devcontainer-cli registry sshd cosign bench
 .DEFAULT_GOAL := help
 
 help:
@@ -48,6 +48,10 @@ registry:
 sshd:
 	scripts/ensure-sshd.sh >/dev/null
 
+# cosign (Debian's package) for `dockyard sign` and deploys that require a signature.
+cosign:
+	scripts/ensure-cosign.sh
+
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
@@ -57,7 +61,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy src
 
-test: lint engine devcontainer-cli registry sshd
+test: lint engine devcontainer-cli registry sshd cosign
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/unit tests/integration tests/cluster
 

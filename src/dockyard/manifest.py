@@ -206,6 +206,8 @@ class DeployTarget(_Model):
     # compose: how long the proxy lets in-flight requests to the old container finish
     drain_timeout: str = Field(default="30s", alias="drain-timeout")
     app: dict[str, DeployApp] = Field(default_factory=dict)
+    # a cosign public key file (relative to the project): deploy only images signed by it
+    require_signature: str | None = Field(default=None, alias="require-signature")
 
     @field_validator("health_timeout", "drain_timeout")
     @classmethod

@@ -10,6 +10,7 @@ from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import release_tag
 from dockyard.plan import image_repository
+from dockyard.supply.bundle import archive_files, unpack
 
 
 def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[tuple[str, str]]:
@@ -72,7 +73,8 @@ def save(project: Project, names: tuple[str, ...], output: Path, *, dev: bool) -
     tags = image_tags(project, names, dev=dev)
     docker.require_engine()
     _require_built(tags)
-    size = images.save([tag for _, tag in tags], output)
+    extra = archive_files(project, names)
+    size = images.save([tag for _, tag in tags], output, extra)
     show(f"saved {len(tags)} tag(s) to {output} ({size / 1e6:.1f} MB):")
     for _, tag in tags:
         show(f"  {tag}")
@@ -90,4 +92,5 @@ def load(archive: Path) -> int:
         raise DockyardError(f"{archive} held no image; make one with `dockyard save`")
     for ref in loaded:
         show(f"loaded {ref}")
+    unpack(archive, images.read_supply(archive))
     return 0

@@ -29,3 +29,15 @@ def source_date_epoch(root: Path) -> int:
 
 def iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def commit(root: Path) -> str | None:
+    """The full commit id of HEAD (None outside git)."""
+    proc = run(["git", "rev-parse", "HEAD"], cwd=root, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def remote_url(root: Path) -> str | None:
+    """Where the source comes from: the `origin` remote, when there is one."""
+    proc = run(["git", "remote", "get-url", "origin"], cwd=root, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None

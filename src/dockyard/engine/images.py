@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -105,8 +107,17 @@ def registry_digest(reference: str, *, app: str = "APP") -> str:
     )
 
 
-def save(tags: list[str], output: Path) -> int:
-    """``docker save`` the tags into a gzip file, written whole or not at all; its size."""
+SUPPLY_FOLDER = "dockyard-supply"  # SBOMs and provenance, first in a `dockyard save` archive
+
+
+def save(tags: list[str], output: Path, extra: dict[str, bytes] | None = None) -> int:
+    """``docker save`` the tags into a gzip file, written whole or not at all; its size.
+
+    ``extra`` files (name -> bytes) go first, under dockyard-supply/: `docker load`
+    skips files it does not know, and `dockyard load` finds them without reading the
+    whole archive. docker's own archive keeps no attestations, so SBOMs and provenance
+    travel this way.
+    """
     partial = output.with_name(f".{output.name}.partial")
     log.debug("run: docker save %s | gzip > %s", " ".join(tags), output)
     proc = subprocess.Popen(
@@ -115,7 +126,10 @@ def save(tags: list[str], output: Path) -> int:
     try:
         assert proc.stdout is not None
         with gzip.open(partial, "wb", compresslevel=6) as handle:
-            shutil.copyfileobj(proc.stdout, handle, 1 << 20)
+            if extra:
+                _copy_with_extra(proc.stdout, handle, extra)
+            else:
+                shutil.copyfileobj(proc.stdout, handle, 1 << 20)
         err = proc.stderr.read().decode() if proc.stderr else ""
         if proc.wait() != 0:
             raise DockyardError(f"docker save failed: {err.strip() or proc.returncode}")
@@ -123,6 +137,34 @@ def save(tags: list[str], output: Path) -> int:
     finally:
         partial.unlink(missing_ok=True)
     return output.stat().st_size
+
+
+def _copy_with_extra(stream, handle, extra: dict[str, bytes]) -> None:
+    """Re-write docker's tar stream into ``handle`` with ``extra`` files in front."""
+    with tarfile.open(fileobj=handle, mode="w|", format=tarfile.PAX_FORMAT) as out:
+        for name, data in sorted(extra.items()):
+            info = tarfile.TarInfo(f"{SUPPLY_FOLDER}/{name}")
+            info.size, info.mode = len(data), 0o644
+            out.addfile(info, io.BytesIO(data))
+        with tarfile.open(fileobj=stream, mode="r|") as source:
+            for member in source:
+                out.addfile(member, source.extractfile(member) if member.isfile() else None)
+
+
+def read_supply(archive: Path) -> dict[str, bytes]:
+    """The dockyard-supply/ files at the front of a `dockyard save` archive."""
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(archive, mode="r|*") as source:
+            for member in source:
+                if not member.name.startswith(f"{SUPPLY_FOLDER}/"):
+                    break
+                handle = source.extractfile(member)
+                if handle is not None:
+                    found[member.name.removeprefix(f"{SUPPLY_FOLDER}/")] = handle.read()
+    except (tarfile.TarError, OSError, EOFError):
+        return found
+    return found
 
 
 def load(archive: Path) -> list[str]:

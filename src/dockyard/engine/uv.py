@@ -180,3 +180,16 @@ def hashed_requirement(spec: str) -> str:
         what=f"resolving the hashes of {spec}",
     )
     return proc.stdout
+
+
+def export_cyclonedx(root: Path, package: str) -> dict:
+    """`uv export --format cyclonedx1.5` of one member's prod packages, from uv.lock only."""
+    import json
+
+    proc = run(
+        [uv_bin(), "export", "--project", str(root), "--frozen", "--package", package,
+         "--no-dev", "--format", "cyclonedx1.5", "--preview-features", "sbom-export"],
+        cwd=root,
+        what=f"uv export --format cyclonedx1.5 --package {package}",
+    )  # fmt: skip
+    return json.loads(proc.stdout)

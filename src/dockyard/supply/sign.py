@@ -1,0 +1,169 @@
+"""`dockyard sign`: sign each pushed prod image by digest, with its SBOM and provenance
+attached as signed attestations next to it in the registry (cosign, a key pair the
+user holds). `dockyard keygen` makes that key pair."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from dockyard import __version__
+from dockyard.engine import cosign, docker, git, images
+from dockyard.errors import DockyardError
+from dockyard.fsutil import write_atomic
+from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
+from dockyard.manifest import Project
+from dockyard.supply import provenance
+from dockyard.supply.artifacts import AppImage, built_image, provenance_path, sbom_path
+
+KEY_ENV = "DOCKYARD_SIGNING_KEY"
+HASHED_FILES = ("uv.lock", LOCK_NAME, "Dockerfile", "docker-bake.json")
+
+
+def default_key(project: Project) -> Path:
+    """Where `dockyard keygen` puts the private key: the user's config, never the repo."""
+    if os.environ.get(KEY_ENV):
+        return Path(os.environ[KEY_ENV])
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return config / "dockyard" / "keys" / f"{project.name}.key"
+
+
+def password(*, confirm: bool) -> str:
+    """COSIGN_PASSWORD, else asked on the terminal; never a command-line argument."""
+    if cosign.PASSWORD_ENV in os.environ:
+        return os.environ[cosign.PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise DockyardError(
+            f"the signing key's password: set {cosign.PASSWORD_ENV} (from your secret store), "
+            "or run this on a terminal to be asked"
+        )
+    return click.prompt("password of the signing key", hide_input=True, confirmation_prompt=confirm)
+
+
+def keygen(project: Project, key: Path | None) -> int:
+    """Write a cosign key pair: KEY (encrypted, mode 600, outside the project) and KEY.pub."""
+    key = (key or default_key(project)).expanduser().resolve()
+    if key.suffix != ".key":
+        raise DockyardError(f"{key}: the private key's file name must end in .key")
+    if key.is_relative_to(project.root):
+        raise DockyardError(
+            f"{key} is inside the project: a private key must never be in the repository; "
+            f"pick a path outside {project.root} (default: {default_key(project)})"
+        )
+    public = key.with_suffix(".pub")
+    for path in (key, public):
+        if path.exists():
+            raise DockyardError(f"{path} already exists; remove it or pick another --key")
+    cosign.require()
+    secret = password(confirm=True)
+    key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cosign.generate_key_pair(key.with_suffix(""), secret)
+    key.chmod(0o600)
+    click.echo(f"private key {key} (mode 600; keep it and its password out of git and logs)")
+    click.echo(f"public key  {public}")
+    click.echo(
+        "next: copy the public key into the project (e.g. keys/signing.pub), set "
+        '`require-signature = "keys/signing.pub"` on a deploy target, then '
+        f"`dockyard push && dockyard sign --key {key}`"
+    )
+    return 0
+
+
+def build_facts(
+    project: Project, image: AppImage, digest: str, engine: str
+) -> provenance.BuildFacts:
+    """What the provenance statement of ``image`` (pushed as ``digest``) says."""
+    lock = read_lock(project.root)
+    revision = git.revision(project.root) or ""
+    files = {
+        name: file_sha256(project.root / name)
+        for name in HASHED_FILES
+        if (project.root / name).is_file()
+    }
+    return provenance.BuildFacts(
+        app=image.app,
+        repository=image.repository,
+        digest=digest,
+        tag=image.tag,
+        commit=git.commit(project.root),
+        dirty=revision.endswith("-dirty"),
+        source_uri=git.remote_url(project.root),
+        source_date_epoch=git.source_date_epoch(project.root),
+        files=files,
+        base_reference=lock.base.reference,
+        base_id=lock.base.id,
+        uv_version=lock.uv_version,
+        dockyard_version=__version__,
+        engine_version=engine,
+        builder=provenance.builder_id(dict(os.environ), socket.gethostname()),
+    )
+
+
+def _pushed_digest(image: AppImage) -> str:
+    """The digest the registry serves for this revision's tag, which must be this image."""
+    digest = images.registry_digest(image.reference, app=image.app)
+    info = docker.inspect_image(image.reference) or {}
+    if digest != info.get("Id") and f"{image.repository}@{digest}" not in (
+        info.get("RepoDigests") or []
+    ):
+        raise DockyardError(
+            f"the registry's {image.reference} ({digest[:19]}) is not the image built here "
+            f"({image.id[:19]}); push it first: `dockyard push {image.app}`"
+        )
+    return digest
+
+
+def ensure_sbom(project: Project, image: AppImage) -> Path:
+    """This image's SBOM, written now unless `dockyard sbom` already wrote it."""
+    path = sbom_path(project.root, image)
+    if path.is_file():
+        props = json.loads(path.read_text())["metadata"]["component"].get("properties", [])
+        if {"name": "dockyard:image-id", "value": image.id} in props:
+            return path
+    from dockyard.commands.sbom import write_sboms
+
+    write_sboms(project, [image.app])
+    return path
+
+
+def sign(project: Project, names: tuple[str, ...], key: Path | None) -> int:
+    """Sign every selected app's pushed prod image and attest its SBOM and provenance."""
+    if project.registry is None:
+        raise DockyardError(
+            f"{project.pyproject}: tool.dockyard.registry is not set; signatures live next "
+            "to the image in a registry: set it, build, `dockyard push`, then sign"
+        )
+    key = (key or default_key(project)).expanduser()
+    if not key.is_file():
+        raise DockyardError(
+            f"no signing key at {key}; make one with `dockyard keygen` (or pass --key FILE)"
+        )
+    apps = project.select(names)
+    engine = docker.require_engine()
+    cosign.require()
+    images.require_registry(project.registry)
+    targets = [built_image(project, app.name) for app in apps]
+    digests = [_pushed_digest(image) for image in targets]
+    secret = password(confirm=False)
+    for image, digest in zip(targets, digests, strict=True):
+        reference = f"{image.repository}@{digest}"
+        sbom_file = ensure_sbom(project, image)
+        facts = build_facts(project, image, digest, engine)
+        write_atomic(
+            provenance_path(project.root, image),
+            json.dumps(provenance.statement(facts), indent=2, sort_keys=True) + "\n",
+        )
+        with tempfile.TemporaryDirectory(prefix="dockyard-sign-") as tmp:
+            predicate = Path(tmp) / "provenance.json"
+            predicate.write_text(json.dumps(provenance.predicate(facts), sort_keys=True))
+            cosign.sign(reference, key, secret)
+            cosign.attest(reference, key, secret, sbom_file, "cyclonedx")
+            cosign.attest(reference, key, secret, predicate, provenance.COSIGN_TYPE)
+        click.echo(f"signed {image.app:12} {reference}  (+ SBOM, provenance attestations)")
+    return 0

@@ -1,0 +1,300 @@
+"""Supply chain on real parts: cyclonedx-py against the built images, cosign with key
+pairs made here, the loopback registry (127.0.0.1:5000) and a compose target reached
+over real ssh (DOCKER_HOST=ssh://root@127.0.0.1:18022). One story, in file order:
+SBOMs -> keygen -> push -> unsigned deploy refused -> sign -> deploy -> provenance read
+back from the registry -> an unsigned and a wrong-key release refused while the
+signed one keeps serving -> a swarm target refuses the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tomllib
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_project, docker, dockyard
+from dockyard.engine import cosign
+
+SSH_PORT = 18022
+HOST = f"ssh://root@127.0.0.1:{SSH_PORT}"
+REGISTRY = "127.0.0.1:5000"
+PASSWORD = "correct horse battery staple"
+PARSER_PROBE = '["lol-data-parser", "--health"] }'
+API_PROBE = '{ http = "http://127.0.0.1:8000/health" }'
+
+TARGETS = """
+[tool.dockyard.deploy.prod]
+host = "{host}"
+apps = ["parser", "api"]
+directory = "{directory}"
+health-timeout = "300s"
+require-signature = "keys/signing.pub"
+
+[tool.dockyard.deploy.prod.app.parser]
+volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
+env-file = ["deploy/parser.env"]
+
+[tool.dockyard.deploy.prod.app.api]
+ports = ["127.0.0.1:{port}:8000"]
+
+[tool.dockyard.deploy.cluster]
+kind = "swarm"
+apps = ["api"]
+require-signature = "keys/signing.pub"
+"""
+
+
+def _script(name: str, *args: str) -> str:
+    proc = subprocess.run(
+        [str(REPO / "scripts" / name), *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def _commit(root: Path, message: str) -> None:
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message],
+        cwd=root,
+        check=True,
+    )
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def _locked_versions(root: Path, name: str) -> set[str]:
+    lock = tomllib.loads((root / "uv.lock").read_text())
+    return {p["version"] for p in lock["package"] if p["name"] == name}
+
+
+class Story:
+    def __init__(self, root: Path, env: dict[str, str], name: str, port: int, keys: Path):
+        self.root, self.env, self.name, self.port, self.keys = root, env, name, port, keys
+        self.serving: str | None = None  # the api digest that should be serving
+
+    def run(
+        self, *args: str, check: bool = True, password: str | None = None
+    ) -> subprocess.CompletedProcess:
+        env = dict(self.env) if password is None else {**self.env, "COSIGN_PASSWORD": password}
+        return dockyard(self.root, *args, check=check, env=env, stdin=subprocess.DEVNULL)
+
+    def revision(self) -> str:
+        return subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=self.root, capture_output=True,
+            text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    def digest(self, app: str) -> str:
+        ref = f"{REGISTRY}/{self.name}/{app}:0.1.0-{self.revision()}"
+        proc = docker("buildx", "imagetools", "inspect", ref, "--format", "{{json .Manifest}}")
+        return json.loads(proc.stdout)["digest"]
+
+    def health(self) -> dict:
+        url = f"http://127.0.0.1:{self.port}/health"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)
+
+    def running_api_image(self) -> str:
+        label = f"label=com.docker.compose.project={self.name}-prod"
+        api = "label=com.docker.compose.service=api"
+        ids = docker("ps", "-q", "--filter", label, "--filter", api)
+        out = docker("inspect", "--format", "{{.Config.Image}}", *ids.stdout.split())
+        return out.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    _script("ensure-registry.sh", REGISTRY)
+    _script("ensure-cosign.sh")
+    ssh_dir = _script("ensure-sshd.sh", str(SSH_PORT))
+    env = {**os.environ, "PATH": f"{ssh_dir}/bin:{os.environ['PATH']}"}
+    env.pop("COSIGN_PASSWORD", None)
+    name = f"dks{uuid.uuid4().hex[:6]}"
+    port = 18300 + int(name[3:], 16) % 100
+    directory = f"/var/tmp/dockyard-supply-{name}"
+    base = tmp_path_factory.mktemp("supply")
+    root = copy_project(REPO / "examples/lol_data", base / "lol")
+    manifest = root / "pyproject.toml"
+    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    # probe every 2 s, but give a busy shared machine minutes to start the parser
+    fast = ', interval = "2s", timeout = "30s", start-period = "240s" }'
+    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
+    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", fast))
+    with manifest.open("a") as handle:
+        handle.write(TARGETS.format(host=HOST, directory=directory, port=port))
+    (root / "deploy").mkdir()
+    (root / "deploy/parser.env").write_text("POLL_SECONDS=1\n")
+    dockyard(root, "lock")
+    dockyard(root, "generate")
+    _commit(root, "targets that require signatures")
+    result = Story(root, env, name, port, base / "keys")
+    try:
+        yield result
+    finally:
+        remote = {**env, "DOCKER_HOST": HOST}
+        subprocess.run(
+            ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
+            env=remote, capture_output=True, check=False,
+        )  # fmt: skip
+        subprocess.run(["rm", "-rf", directory], check=False)
+        tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+        mine = [t for t in tags if f"/{name}/" in t]
+        if mine:
+            docker("image", "rm", *mine, check=False)
+
+
+def test_sbom_lists_what_the_lock_pins(story: Story) -> None:
+    out = story.run("build", "--sbom", "parser", "api").stdout
+    assert "sbom parser" in out and "sbom api" in out
+    rev = story.revision()
+    folder = story.root / ".dockyard/supply"
+    parser = json.loads((folder / f"parser-0.1.0-{rev}.cdx.json").read_text())
+    api = json.loads((folder / f"api-0.1.0-{rev}.cdx.json").read_text())
+    assert parser["specVersion"] == "1.6" and parser["bomFormat"] == "CycloneDX"
+
+    def versions(bom: dict, name: str) -> set[str]:
+        return {c["version"] for c in bom["components"] if c["name"].lower() == name}
+
+    assert versions(parser, "scikit-learn") == _locked_versions(story.root, "scikit-learn")
+    assert versions(api, "fastapi") == _locked_versions(story.root, "fastapi")
+    assert not versions(api, "scikit-learn")  # only what the api's venv holds
+    # the base image's Debian packages, from its dpkg status
+    debs = [c for c in parser["components"] if c["purl"].startswith("pkg:deb/debian/")]
+    assert any(c["name"] == "libc6" for c in debs), len(debs)
+    # the subject is the image, by ID
+    tag = f"{REGISTRY}/{story.name}/parser:0.1.0-{rev}"
+    image_id = json.loads(docker("image", "inspect", tag).stdout)[0]["Id"]
+    assert parser["metadata"]["component"]["type"] == "container"
+    assert image_id.split(":")[1] in parser["metadata"]["component"]["purl"]
+    # reproducible: the same image gives the same bytes
+    first = (folder / f"parser-0.1.0-{rev}.cdx.json").read_bytes()
+    story.run("sbom", "parser")
+    assert (folder / f"parser-0.1.0-{rev}.cdx.json").read_bytes() == first
+    # and the SBOM files never make the tree dirty (the next build's revision)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=story.root, capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+
+def test_keygen_keeps_the_private_key_out_of_the_project(story: Story) -> None:
+    inside = story.run("keygen", "--key", str(story.root / "signing.key"), check=False,
+                       password=PASSWORD)  # fmt: skip
+    assert inside.returncode == 2 and "inside the project" in inside.stderr
+    assert not (story.root / "signing.key").exists()
+    no_password = story.run("keygen", "--key", str(story.keys / "dy.key"), check=False)
+    assert no_password.returncode == 2 and "COSIGN_PASSWORD" in no_password.stderr
+    story.run("keygen", "--key", str(story.keys / "dy.key"), password=PASSWORD)
+    assert (story.keys / "dy.key").stat().st_mode & 0o077 == 0
+    assert b"ENCRYPTED" in (story.keys / "dy.key").read_bytes()
+    (story.root / "keys").mkdir()
+    (story.root / "keys/signing.pub").write_bytes((story.keys / "dy.pub").read_bytes())
+    _commit(story.root, "the public key deploys trust")
+    story.run("build", "parser", "api")
+    story.run("push", "parser", "api")
+
+
+def test_unsigned_images_are_refused_before_the_server_changes(story: Story) -> None:
+    proc = story.run("deploy", "prod", check=False)
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert "refused parser" in line and story.digest("parser") in line
+    assert "not signed by keys/signing.pub" in line
+    label = f"label=com.docker.compose.project={story.name}-prod"
+    assert docker("ps", "-aq", "--filter", label).stdout.strip() == ""
+
+
+def test_signed_images_deploy(story: Story) -> None:
+    proc = story.run("sign", "parser", "api", "--key", str(story.keys / "dy.key"),
+                     password=PASSWORD)  # fmt: skip
+    assert PASSWORD not in proc.stdout + proc.stderr
+    for app in ("parser", "api"):
+        assert story.digest(app) in proc.stdout
+    story.run("deploy", "prod")
+    assert story.health()["status"] == "ok"
+    story.serving = story.digest("api")
+    assert story.running_api_image().endswith(story.serving)
+
+
+def test_provenance_and_sbom_are_read_back_from_the_registry(story: Story) -> None:
+    reference = f"{REGISTRY}/{story.name}/parser@{story.digest('parser')}"
+    public = story.keys / "dy.pub"
+    [statement] = cosign.verify_attestation(reference, public, "slsaprovenance1")
+    assert statement["subject"][0]["digest"]["sha256"] == story.digest("parser").split(":")[1]
+    predicate = statement["predicate"]
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=story.root, capture_output=True,
+                            text=True, check=True).stdout.strip()  # fmt: skip
+    assert predicate["buildDefinition"]["externalParameters"]["source"]["commit"] == commit
+    deps = {d.get("name"): d for d in predicate["buildDefinition"]["resolvedDependencies"]}
+    lock_sha = hashlib.sha256((story.root / "uv.lock").read_bytes()).hexdigest()
+    assert deps["uv.lock"]["digest"]["sha256"] == lock_sha
+    assert deps["base-image"]["digest"]
+    assert predicate["runDetails"]["builder"]["id"]
+    [bom] = cosign.verify_attestation(reference, public, "cyclonedx")
+    names = {c["name"] for c in bom["predicate"]["components"]}
+    assert "scikit-learn" in names
+
+
+def _new_release(story: Story, message: str) -> None:
+    routes = story.root / "packages/lol_data_api/src/lol_data_api/routes.py"
+    routes.write_text(routes.read_text() + f"\n# {message}\n")
+    _commit(story.root, message)
+    story.run("build", "parser", "api")
+    story.run("push", "parser", "api")
+
+
+def test_unsigned_release_is_refused_and_the_signed_one_keeps_serving(story: Story) -> None:
+    _new_release(story, "an unsigned release")
+    proc = story.run("deploy", "prod", check=False)
+    assert proc.returncode == 2
+    parser = f"{REGISTRY}/{story.name}/parser@{story.digest('parser')}"
+    assert f"refused parser {parser}" in proc.stderr
+    assert story.health()["status"] == "ok"
+    assert story.running_api_image().endswith(story.serving)
+
+
+def test_release_signed_by_another_key_is_refused(story: Story) -> None:
+    story.run("keygen", "--key", str(story.keys / "other.key"), password="other")
+    story.run("sign", "parser", "api", "--key", str(story.keys / "other.key"),
+              password="other")  # fmt: skip
+    proc = story.run("deploy", "prod", check=False)
+    assert proc.returncode == 2
+    assert story.digest("parser") in proc.stderr and "not signed by" in proc.stderr
+    assert story.health()["status"] == "ok"
+    assert story.running_api_image().endswith(story.serving)
+
+
+def test_swarm_target_refuses_the_same_way(story: Story) -> None:
+    proc = story.run("deploy", "cluster", check=False)
+    assert proc.returncode == 2
+    assert f"refused api {REGISTRY}/{story.name}/api@{story.digest('api')}" in proc.stderr
+    stacks = docker("stack", "ls", "--format", "{{.Name}}").stdout.split()
+    assert f"{story.name}-cluster" not in stacks
+
+
+def test_save_and_load_carry_sbom_and_provenance(story: Story, tmp_path: Path) -> None:
+    archive = tmp_path / "api.tar.gz"
+    story.run("save", "api", "-o", str(archive))
+    proc = story.run("load", str(archive))
+    folder = tmp_path / "api.supply"
+    assert str(folder) in proc.stderr
+    rev = story.revision()
+    sbom = (folder / f"api-0.1.0-{rev}.cdx.json").read_bytes()
+    assert sbom == (story.root / f".dockyard/supply/api-0.1.0-{rev}.cdx.json").read_bytes()
+    statement = json.loads((folder / f"api-0.1.0-{rev}.provenance.json").read_text())
+    tag = f"{REGISTRY}/{story.name}/api:0.1.0-{rev}"
+    image_id = json.loads(docker("image", "inspect", tag).stdout)[0]["Id"]
+    assert statement["subject"][0]["digest"]["sha256"] == image_id.split(":")[1]
