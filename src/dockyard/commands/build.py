@@ -35,6 +35,8 @@ def _targets(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: 
             yield app, "prod", app.prod_stage, app.revision_tags(revision)
         if "dev" in kinds:
             yield app, "dev", app.dev_stage, (app.dev_tag,)
+        if "share" in kinds and app.share is not None:
+            yield app, "share", app.share_stage, (app.share_tag,)
 
 
 def build_images(

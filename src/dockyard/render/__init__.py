@@ -8,6 +8,7 @@ from dockyard.render.compose import render_compose, render_compose_dev
 from dockyard.render.devcontainer import devcontainer_path, render_devcontainer
 from dockyard.render.dockerfile import render_dockerfile
 from dockyard.render.dockerignore import render_dockerignore
+from dockyard.render.share import readme_path, share_text
 from dockyard.staleness import dev_inputs_hash
 
 
@@ -32,6 +33,8 @@ def render_all(plan: Plan) -> dict[str, str]:
     }
     for app in plan.apps:
         files[devcontainer_path(app)] = render_devcontainer(plan, app)
+        if app.share is not None:  # bind-mounted into the share stage as its README
+            files[readme_path(app)] = share_text(plan, app)
     return files
 
 
