@@ -114,3 +114,10 @@ def test_hadolint_finds_nothing_in_the_share_stage(plan: Plan, tmp_path: Path) -
         [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_the_prod_user_has_a_home_of_its_own(plan: Plan) -> None:
+    dockerfile = render_all(plan)["Dockerfile"]
+    assert "--home-dir /nonexistent" not in dockerfile  # Jupyter died on it
+    assert "--home-dir /home/app" in dockerfile
+    assert "chown app:app /home/app" in dockerfile
