@@ -228,7 +228,9 @@ def share(variant: Variant, args: argparse.Namespace) -> dict:
     return share_scenario(variant.ctx.dockyard, variant.root, env, variant.name, args.share_port)
 
 
-def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+def one_run(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+):
     nonce = secrets.token_hex(4)
     workdir = args.workdir / f"{key}-{rep}-{nonce}"
     engine.LOG[:] = [args.workdir / f"{key}-{rep}-{nonce}.log"]
@@ -241,6 +243,7 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
             rec = {"nonce": nonce, **share(variant, args)}
             say(f"{key} rep {nonce}: {share_summary(rec)}")
             return rec
+        assert root is not None
         return scenarios(variant, args, root, ctx, rep)
     finally:
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
@@ -249,7 +252,9 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def attempts(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+def attempts(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+):
     """One run; a failed one (BuildKit sometimes fails with an internal error such as
     "inconsistent graph state") is discarded and repeated from scratch with a new nonce."""
     for attempt in range(1 + RETRIES):
@@ -278,9 +283,9 @@ def warm_up(args: argparse.Namespace, ctx: Context, base: str) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def share_only(args: argparse.Namespace, ctx: Context, base: str, root: Path) -> int:
+def share_only(args: argparse.Namespace, ctx: Context, base: str) -> int:
     """Only the share scenario (dockyard), BENCH_REPS times; figures to WORKDIR/share.json."""
-    runs = [attempts("dockyard", rep, args, root, ctx, base) for rep in range(args.reps)]
+    runs = [attempts("dockyard", rep, args, None, ctx, base) for rep in range(args.reps)]
     out = args.workdir / "share.json"
     out.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
     medians = summarize({"runs": {"dockyard": runs}})["summary"]["dockyard"]
@@ -317,10 +322,10 @@ def _main(args: argparse.Namespace) -> int:
     keys = args.variants.split(",")
     if unknown := sorted(set(keys) - set(VARIANTS)):
         raise BenchError(f"--variants: unknown {', '.join(unknown)}; know {', '.join(VARIANTS)}")
-    root, ctx = registry_root(args), context(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    if args.share == "only":
-        return share_only(args, ctx, base, root)
+    if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
+        return share_only(args, context(args), base)
+    root, ctx = registry_root(args), context(args)
     info, started = meta(base, args, ctx), time.monotonic()
     load = [os.getloadavg()[0]]
     say(f"pushing the base image to {args.registry} once (no variant pays for it)")

@@ -10,6 +10,7 @@ no copy of the base unpacks it too, inside the same `docker load`).
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -70,7 +71,7 @@ def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, po
     size = archive.stat().st_size
     ref = f"{name}/{APP}:share"
     engine.remove_images(engine.images_named(f"{name}/*"))
-    folder = root.parent / "colleague"
+    folder = root.parent / f"{name}-colleague"  # their empty folder, mounted at /notebooks
     folder.mkdir(exist_ok=True)
     load = printed(text, "1. Get the image:")
     run = printed(text, "Linux, macOS (bash, zsh):")
@@ -95,4 +96,5 @@ def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, po
         if left:
             quiet("rm", "-f", *left)
         archive.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return {"share_tarball": size, "share_load": loaded, "share_answer": answered}
