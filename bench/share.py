@@ -9,9 +9,11 @@ no copy of the base unpacks it too, inside the same `docker load`).
 
 from __future__ import annotations
 
+import queue
 import re
 import shutil
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,18 +39,25 @@ def printed(text: str, after: str) -> str:
 def wait_jupyter(proc: subprocess.Popen, port: int) -> None:
     """Until Jupyter's /api/status answers 200 with the token it printed."""
     assert proc.stdout is not None
+    stream, lines = proc.stdout, queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in stream], daemon=True).start()
     deadline = time.monotonic() + ANSWER_TIMEOUT
     token, seen = None, []
     while token is None:
-        line = proc.stdout.readline()
-        if not line:
-            raise BenchError("the shared image's docker run exited:\n" + "".join(seen[-20:]))
+        if time.monotonic() > deadline:
+            raise BenchError("Jupyter printed no link in time:\n" + "".join(seen[-20:]))
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            if proc.poll() is not None:
+                raise BenchError(
+                    "the share image's docker run exited:\n" + "".join(seen[-20:])
+                ) from None
+            continue
         seen.append(line)
         found = LINK.search(line)
         if found and int(found.group(1)) == port:
             token = found.group(2)
-        if time.monotonic() > deadline:
-            raise BenchError("Jupyter printed no link in time:\n" + "".join(seen[-20:]))
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"}
     )
