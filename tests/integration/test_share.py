@@ -196,6 +196,7 @@ def test_a_colleague_runs_the_printed_commands(author: dict, source: str, tmp_pa
     run = printed(text, "Linux, macOS (bash, zsh):")
     assert run.startswith("docker run ") and run.endswith(ref)
     jupyter = colleague.start(run)
+    container: list[str] = []
     try:
         link = wait_for_link(jupyter, port)
         token = link.split("token=", 1)[1]
@@ -216,7 +217,8 @@ def test_a_colleague_runs_the_printed_commands(author: dict, source: str, tmp_pa
             "/api/contents/hello.txt",
             {"type": "file", "format": "text", "content": "hi"},
         )
-        container = docker("ps", "-q", "--filter", f"ancestor={ref}").stdout.split()
+        found = ["ps", "-q", "--filter", f"ancestor={ref}", "--filter", f"publish={port}"]
+        container = docker(*found).stdout.split()
         assert len(container) == 1
         nbconvert = "jupyter nbconvert --to notebook --execute --inplace notebooks/explore.ipynb"
         colleague.type(f"docker exec {container[0]} {nbconvert}", timeout=300)
@@ -234,13 +236,23 @@ def test_a_colleague_runs_the_printed_commands(author: dict, source: str, tmp_pa
     finally:
         jupyter.send_signal(signal.SIGINT)  # Ctrl-C
         try:
-            jupyter.wait(timeout=30)
+            jupyter.wait(timeout=60)
         finally:
             jupyter.kill()
-            left = docker("ps", "-aq", "--filter", f"ancestor={ref}").stdout.split()
+            left = [c for c in container if gone_within(c, 10) is False]
             if left:
                 docker("rm", "-f", *left, check=False)
     assert not left, "Ctrl-C left the container behind"
+
+
+def gone_within(container: str, seconds: float) -> bool:
+    """Whether ``container`` is removed (docker run --rm) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while docker("ps", "-aq", "--filter", f"id={container}").stdout.strip():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def wait_for_link(jupyter: subprocess.Popen, port: int, timeout: float = 180) -> str:
