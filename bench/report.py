@@ -49,6 +49,15 @@ DEPLOY_KEYS = (
     "swarm_requests",
     "swarm_outage",
 )
+SHARE_METRICS = (
+    ("share_tarball", "bytes", "`dockyard share scripts --save`: the .tar.gz a colleague gets"),
+    (
+        "share_answer",
+        "time",
+        "From `docker load` of it until the printed `docker run` has Jupyter answering",
+    ),
+    ("share_load", "time", "of which `docker load`"),
+)
 NOT_MEASURED = "not measured in this run"
 ONE_MB = 1_000_000
 
@@ -114,6 +123,7 @@ def summarize(results: Mapping[str, Any]) -> dict:
     sizes: dict[str, dict[str, dict[str, float | None]]] = {}
     for variant, reps in runs.items():
         keys = [k for k, _ in TIME_METRICS + BYTE_METRICS] + list(DEPLOY_KEYS)
+        keys += [k for k, _, _ in SHARE_METRICS]
         summary[variant] = {k: median(r.get(k) for r in reps) for k in keys}
         apps = sorted({app for r in reps for app in r.get("sizes", {})})
         sizes[variant] = {
@@ -182,6 +192,24 @@ def deploy_rows(derived: Mapping[str, Any], present: list[str], bases: list[str]
     return lines
 
 
+def share_summary(rec: Mapping[str, Any]) -> str:
+    """One progress line of the share scenario's figures."""
+    return (
+        f"share tarball {human_bytes(rec.get('share_tarball'))}, docker load -> Jupyter "
+        f"answers {seconds(rec.get('share_answer'))} (load {seconds(rec.get('share_load'))})"
+    )
+
+
+def share_table(derived: Mapping[str, Any]) -> list[str]:
+    summary = derived["summary"].get("dockyard", {})
+    lines = ["| Scenario (dockyard only) | Median |", "|---|---|"]
+    for key, kind, label in SHARE_METRICS:
+        value = summary.get(key)
+        shown = "— (not measured: `--share off`, or no scripts app)" if value is None else None
+        lines.append(f"| {label} | {shown or _cell(kind, value)} |")
+    return lines
+
+
 def deploy_summary(rec: Mapping[str, Any]) -> str:
     """One progress line of a run's deploy figures."""
     if "deploy_update" not in rec:
@@ -247,6 +275,13 @@ def render_markdown(results: Mapping[str, Any], derived: Mapping[str, Any], note
         "## Scenarios",
         "",
         *scenario_table(results, derived),
+        "",
+        "## Sharing an environment",
+        "",
+        "The example's scripts environment as a colleague gets it (README: Sharing an "
+        "environment). The engine keeps the base image's layers (other images use them).",
+        "",
+        *share_table(derived),
         "",
         "## Targets",
         "",

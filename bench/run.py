@@ -16,7 +16,8 @@ from bench import engine
 from bench.deploy import deploy_scenarios
 from bench.engine import BenchError, timed
 from bench.load import MAX_REQUESTS, MAX_SECONDS, RATE, TIMEOUT
-from bench.report import deploy_summary, render_markdown, summarize
+from bench.report import deploy_summary, render_markdown, share_summary, summarize
+from bench.share import share_scenario
 from bench.stats import image_bytes, seconds, unique_bytes
 from bench.variants import (
     REPO,
@@ -90,6 +91,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=18480,
         help="loopback port of the deployed api (swarm: the next one) [default: 18480]",
+    )
+    p.add_argument(
+        "--share",
+        choices=("on", "off", "only"),
+        default="on",
+        help="dockyard's share scenario (tarball size, `docker load` until Jupyter answers): "
+        "on, off, or only (no other scenario; figures to WORKDIR/share.json) [default: on]",
+    )
+    p.add_argument(
+        "--share-port",
+        type=int,
+        default=18490,
+        help="loopback port of the shared image's Jupyter [default: 18490]",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
@@ -203,10 +217,20 @@ def scenarios(
         rec.update(deploy_scenarios(variant, args.registry, args.deploy_port, swarm))
         rec["deploy_wall"] = time.perf_counter() - started  # the scenarios' own cost
         say(f"{tag}: {deploy_summary(rec)}")
+    if args.share == "on" and variant.key == "dockyard" and "scripts" in ctx.apps:
+        rec.update(share(variant, args))
+        say(f"{tag}: {share_summary(rec)}")
     return rec
 
 
-def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+def share(variant: Variant, args: argparse.Namespace) -> dict:
+    env = {**os.environ, "DOCKYARD_BASE_IMAGE": variant.base}
+    return share_scenario(variant.ctx.dockyard, variant.root, env, variant.name, args.share_port)
+
+
+def one_run(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+):
     nonce = secrets.token_hex(4)
     workdir = args.workdir / f"{key}-{rep}-{nonce}"
     engine.LOG[:] = [args.workdir / f"{key}-{rep}-{nonce}.log"]
@@ -215,6 +239,11 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
     variant = VARIANTS[key](ctx, workdir, nonce, nonce_tag)
     try:
         variant.prepare()
+        if args.share == "only":
+            rec = {"nonce": nonce, **share(variant, args)}
+            say(f"{key} rep {nonce}: {share_summary(rec)}")
+            return rec
+        assert root is not None
         return scenarios(variant, args, root, ctx, rep)
     finally:
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
@@ -223,7 +252,9 @@ def one_run(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Conte
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def attempts(key: str, rep: int, args: argparse.Namespace, root: Path, ctx: Context, base: str):
+def attempts(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+):
     """One run; a failed one (BuildKit sometimes fails with an internal error such as
     "inconsistent graph state") is discarded and repeated from scratch with a new nonce."""
     for attempt in range(1 + RETRIES):
@@ -250,6 +281,17 @@ def warm_up(args: argparse.Namespace, ctx: Context, base: str) -> None:
     finally:
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def share_only(args: argparse.Namespace, ctx: Context, base: str) -> int:
+    """Only the share scenario (dockyard), BENCH_REPS times; figures to WORKDIR/share.json."""
+    runs = [attempts("dockyard", rep, args, None, ctx, base) for rep in range(args.reps)]
+    out = args.workdir / "share.json"
+    out.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+    medians = summarize({"runs": {"dockyard": runs}})["summary"]["dockyard"]
+    say(f"median of {len(runs)}: {share_summary(medians)}")
+    say(f"wrote {out}")
+    return 0
 
 
 def render(args: argparse.Namespace) -> int:
@@ -280,8 +322,10 @@ def _main(args: argparse.Namespace) -> int:
     keys = args.variants.split(",")
     if unknown := sorted(set(keys) - set(VARIANTS)):
         raise BenchError(f"--variants: unknown {', '.join(unknown)}; know {', '.join(VARIANTS)}")
-    root, ctx = registry_root(args), context(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
+        return share_only(args, context(args), base)
+    root, ctx = registry_root(args), context(args)
     info, started = meta(base, args, ctx), time.monotonic()
     load = [os.getloadavg()[0]]
     say(f"pushing the base image to {args.registry} once (no variant pays for it)")

@@ -49,6 +49,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       dockyard build --all   build every prod and dev image in one bake
       dockyard test          run each app's tests in its dev container
       dockyard dev api       the API with live reload; `dockyard notebook` for Jupyter
+      dockyard share         a colleague's Jupyter: an image + the commands to run it
     """
     ctx.obj = {"debug": debug}
     _OPTIONS["debug"] = debug
@@ -399,6 +400,42 @@ def save(project_dir: Path, apps: tuple[str, ...], output: Path, dev: bool) -> i
     from dockyard.commands.ship import save as command
 
     return command(load_project(project_dir), apps, output, dev=dev)
+
+
+@cli.command()
+@PROJECT
+@click.argument("app", required=False)
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Write a .tar.gz instead of pushing (the default when no `registry` is set).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The archive to write (implies --save) [default: <name>-<app>-share.tar.gz].",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="The host port in the printed commands [default: the app's, Jupyter 8888].",
+)
+def share(
+    project_dir: Path, app: str | None, save: bool, output: Path | None, port: int | None
+) -> int:
+    """Share APP's environment with a colleague who has Docker and nothing else.
+
+    Builds APP's share image (default: the one app that has one; apps with no command,
+    such as a Jupyter environment, have one), pushes it to `registry` (or saves a
+    .tar.gz) and prints the commands to type: docker pull / docker load, then one
+    docker run that opens Jupyter on the current folder (Linux, macOS, PowerShell).
+    """
+    from dockyard.commands.share import share as command
+
+    return command(load_project(project_dir), app, save=save, output=output, port=port)
 
 
 @cli.command()

@@ -87,6 +87,35 @@ def _check_environment(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class ShareConfig(_Model):
+    """The image a colleague runs with nothing but Docker (`dockyard share APP`)."""
+
+    enabled: bool = True  # `share = true` / `share = false` in the manifest set this
+    # what it runs; default: the app's command, else Jupyter Lab when the app has jupyterlab
+    command: list[str] | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)  # where `command` listens
+    # over the app's own environment; each stays overridable with `docker run -e`
+    environment: dict[str, str] = Field(default_factory=dict)
+    # member folders copied into the image under /opt/share (default: notebooks/, if any)
+    files: list[str] | None = None
+
+    @field_validator("command")
+    @classmethod
+    def _non_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("must not be empty; leave it out to run the app's own command")
+        return value
+
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, value: list[str] | None) -> list[str] | None:
+        for path in value or []:
+            parts = path.replace("\\", "/").split("/")
+            if path.startswith(("/", "~")) or ".." in parts or not path.strip("/."):
+                raise ValueError(f"'{path}' must be a folder inside the app's member")
+        return value
+
+
 class AppConfig(_Model):
     member: str
     command: list[str] | None = None
@@ -104,6 +133,8 @@ class AppConfig(_Model):
     test_command: list[str] = Field(
         default_factory=lambda: ["python", "-m", "pytest"], alias="test-command"
     )
+    # a share image (`dockyard share`): true or a table; default: apps with no command
+    share: ShareConfig | None = None
 
     @field_validator("command", "dev_command")
     @classmethod
@@ -111,6 +142,11 @@ class AppConfig(_Model):
         if value is not None and not value:
             raise ValueError("must not be empty; leave it out for an app with no command")
         return value
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share_flag(cls, value: object) -> object:
+        return {"enabled": value} if isinstance(value, bool) else value
 
     @field_validator("writable")
     @classmethod
@@ -282,10 +318,14 @@ class DockyardConfig(_Model):
         if not value:
             raise ValueError("declare at least one app: [tool.dockyard.apps.<name>]")
         for name in value:
-            if name in RESERVED or name.startswith(("deps-", "wheel-")) or name.endswith("-dev"):
+            if (
+                name in RESERVED
+                or name.startswith(("deps-", "wheel-"))
+                or name.endswith(("-dev", "-share"))
+            ):
                 raise ValueError(
                     f"app name '{name}' clashes with a Dockerfile stage name; "
-                    "avoid 'base', 'uv', 'deps-*', 'wheel-*' and '*-dev'"
+                    "avoid 'base', 'uv', 'deps-*', 'wheel-*', '*-dev' and '*-share'"
                 )
             if not APP_NAME.match(name):
                 raise ValueError(
@@ -303,6 +343,7 @@ class App:
     config: AppConfig
     member: Member
     first_party: tuple[Member, ...]  # the member and the workspace members it needs
+    share_files: tuple[str, ...] = ()  # member folders its share image carries (they exist)
 
 
 @dataclass(frozen=True)
@@ -421,6 +462,22 @@ def _check_targets(path: Path, config: DockyardConfig) -> None:
                 )
 
 
+def _share_files(root: Path, name: str, config: AppConfig, member: Member) -> tuple[str, ...]:
+    """The member folders the app's share image carries: the listed ones (each must
+    exist), or by default the member's notebooks/ folder when it has one."""
+    listed = config.share.files if config.share is not None else None
+    folder = root / member.path
+    if listed is None:
+        return ("notebooks",) if (folder / "notebooks").is_dir() else ()
+    for path in listed:
+        if not (folder / path).is_dir():
+            raise DockyardError(
+                f"{root / 'pyproject.toml'}: tool.dockyard.apps.{name}.share.files: "
+                f"'{path}' is not a folder of {member.path}; fix the path or remove it"
+            )
+    return tuple(p.strip("/") for p in listed)
+
+
 def load_project(root: Path | str = ".") -> Project:
     """Read and validate the manifest and workspace at ``root``."""
     root = Path(root).resolve()
@@ -443,6 +500,7 @@ def load_project(root: Path | str = ".") -> Project:
             config=app_config,
             member=member,
             first_party=tuple(workspace.first_party_closure(member.name)),
+            share_files=_share_files(root, name, app_config, member),
         )
     base = os.environ.get("DOCKYARD_BASE_IMAGE") or config.base_image
     return Project(

@@ -11,6 +11,7 @@ from dockyard.graph import dependencies_first
 from dockyard.layers import Group, choose_groups, placement
 from dockyard.manifest import App, Project
 from dockyard.names import release_tag
+from dockyard.share import Share, resolve_share
 from dockyard.workspace import Member, normalize
 
 VENV = "/opt/venv"
@@ -18,6 +19,7 @@ WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
 APP_DIR = "/app"
 APP_USER = "app"
 APP_UID = 10001
+APP_HOME = "/home/app"  # the prod user's own home: tools that write to ~ (Jupyter) work
 DEV_USER = "dev"  # a named user in dev images, for IDEs that need one (Dev Containers)
 DEV_UID = 1000  # its uid; dev services run as DOCKYARD_UID:DOCKYARD_GID (default this)
 DEV_HOME = "/home/dev"  # writable by any uid, so tools that want a home work for every user
@@ -88,6 +90,7 @@ class AppPlan:
     version: str
     requirements: tuple[Requirement, ...]  # prod third-party pins (full set)
     dev_requirements: tuple[Requirement, ...]  # prod + dev group pins (full set)
+    share: Share | None = None  # the image a colleague runs (`dockyard share`), if any
 
     @property
     def name(self) -> str:
@@ -129,6 +132,14 @@ class AppPlan:
     @property
     def dev_tag(self) -> str:
         return f"{self.image}:dev"
+
+    @property
+    def share_stage(self) -> str:
+        return f"{self.name}-share"
+
+    @property
+    def share_tag(self) -> str:
+        return f"{self.image}:share"
 
     def revision_tags(self, revision: str | None) -> tuple[str, ...]:
         """Prod tags: the version, plus version-revision when the revision is known."""
@@ -278,13 +289,15 @@ def make_plan(
         dev: set[Requirement] = set(parse_requirements(workspace_dev))
         for member in app.first_party:
             dev.update(parse_requirements(exports[member.name][1]))
+        requirements = parse_requirements(exports[app.member.name][0])
         apps.append(
             AppPlan(
                 app=app,
                 image=image_repository(project, app.name),
                 version=app.member.version,
-                requirements=parse_requirements(exports[app.member.name][0]),
+                requirements=requirements,
                 dev_requirements=tuple(sorted(dev, key=lambda r: (r.name, r.version))),
+                share=resolve_share(app, {r.name for r in requirements}),
             )
         )
     layers = shared_layers(apps, sizes or {})

@@ -22,10 +22,10 @@ from dockyard.render import render_all
 
 @dataclass(frozen=True)
 class Built:
-    """One image a bake made. ``kind`` is "prod" or "dev" (the `--json` key is "target")."""
+    """One image a bake made. ``kind`` is "prod", "dev" or "share" (the `--json` key is "target")."""
 
     app: str
-    kind: str  # "prod" or "dev"
+    kind: str  # "prod", "dev" or "share"
     image: str  # the first tag
     tags: tuple[str, ...]
     id: str
@@ -38,6 +38,8 @@ def _stages(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: s
             yield app, "prod", app.prod_stage, app.revision_tags(revision)
         if "dev" in kinds:
             yield app, "dev", app.dev_stage, (app.dev_tag,)
+        if "share" in kinds and app.share is not None:
+            yield app, "share", app.share_stage, (app.share_tag,)
 
 
 def build_images(

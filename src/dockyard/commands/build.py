@@ -20,7 +20,7 @@ def build(
     generate: bool = True,
 ) -> int:
     built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
-    check_imports(project, {b.app: b.image for b in built if b.target == "prod"})
+    check_imports(project, {b.app: b.image for b in built if b.kind == "prod"})
     if as_json:
         show(
             json.dumps(

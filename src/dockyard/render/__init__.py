@@ -19,6 +19,7 @@ from dockyard.render.devcontainer import (
 )
 from dockyard.render.dockerfile import render_dockerfile
 from dockyard.render.dockerignore import render_dockerignore
+from dockyard.render.share import readme_path, share_text
 from dockyard.staleness import dev_inputs_hash
 
 
@@ -45,6 +46,8 @@ def render_all(plan: Plan) -> dict[str, str]:
         files[devcontainer_path(app)] = render_devcontainer(plan, app)
         files[devcontainer_compose_path(app)] = render_devcontainer_compose(plan, app)
     files[DEVCONTAINER_GITIGNORE] = render_devcontainer_gitignore()
+        if app.share is not None:  # bind-mounted into the share stage as its README
+            files[readme_path(app)] = share_text(plan, app)
     return files
 
 

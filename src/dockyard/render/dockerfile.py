@@ -8,6 +8,7 @@ from dockyard import __version__
 from dockyard.manifest import Healthcheck
 from dockyard.plan import (
     APP_DIR,
+    APP_HOME,
     APP_UID,
     APP_USER,
     DEV_HOME,
@@ -21,6 +22,7 @@ from dockyard.plan import (
     SharedLayer,
     builds_inline,
 )
+from dockyard.render.share import share_stage
 from dockyard.workspace import Member
 
 DEV_INPUTS_LABEL = "io.dockyard.dev-inputs"  # hash of what the dev image was built from
@@ -38,6 +40,7 @@ HEADER = f"""\
 #   deps-<app>   the app's other third-party packages, from its hashed lock export
 #   <app>-dev    + the dev group; first-party members editable against the mounted source
 #   <app>        production: + the app's first-party wheels (a small top layer), non-root
+#   <app>-share  the image a colleague runs with Docker alone (`dockyard share <app>`)
 #
 # Secrets (a proxy CA, an index URL with credentials) reach RUN steps only as the BuildKit
 # secrets `ca_bundle` and `build_env`; none is written to a layer or the image history.
@@ -126,9 +129,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
     UV_LINK_MODE=copy
 RUN groupadd --system --gid {APP_UID} {APP_USER} \\
  && useradd --system --no-log-init --uid {APP_UID} --gid {APP_USER} --no-create-home \\
-      --home-dir /nonexistent --shell /usr/sbin/nologin {APP_USER} \\
+      --home-dir {APP_HOME} --shell /usr/sbin/nologin {APP_USER} \\
+ && mkdir -p {APP_HOME} \\
+ && chown {APP_USER}:{APP_USER} {APP_HOME} \\
  && touch -h -d @0 /etc /etc/passwd /etc/group /etc/shadow /etc/gshadow \\
-      /etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-
+      /etc/passwd- /etc/group- /etc/shadow- /etc/gshadow- /home {APP_HOME}
 
 # uv: installed from the index by version and hash; later stages only mount its binary
 FROM base AS uv
@@ -381,4 +386,6 @@ def render_dockerfile(plan: Plan) -> str:
     sections += [_wheel(member) for member in plan.wheel_members]
     sections += [_shared(layer) for layer in plan.layers]
     sections += [_app(plan, app) for app in plan.apps]
+    # share images (`dockyard share`): their stages live in render/share.py
+    sections += [share_stage(app) for app in plan.apps if app.share is not None]
     return "\n".join(sections)
