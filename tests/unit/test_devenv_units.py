@@ -112,7 +112,7 @@ def test_dev_stage_has_a_dev_user_and_dirs_any_uid_may_write(files: dict[str, st
     assert "useradd --non-unique --uid 1000 --gid 1000" in stage
     assert "chmod 1777 /home/dev /state" in stage
     assert "ENV HOME=/home/dev" in stage
-    assert stage.rstrip().endswith("LABEL io.dockyard.dev-inputs=$DOCKYARD_DEV_INPUTS")
+    assert stage.rstrip().endswith("WORKDIR /workspace/packages/mini_web")
     prod = files["Dockerfile"].split(" AS web\n")[1].split("# ---- app")[0]
     assert "/home/dev" not in prod and "dev-inputs" not in prod
 
@@ -214,12 +214,13 @@ def test_hash_of_an_unknown_stage_is_an_error() -> None:
 
 def test_rendered_hash_changes_when_the_lock_export_does(locked_mini: Path) -> None:
     before = json.loads(_render(locked_mini)["docker-bake.json"])["target"]
-    assert re.fullmatch(r"[0-9a-f]{32}", before["web-dev"]["args"]["DOCKYARD_DEV_INPUTS"])
-    assert "args" not in before["web"]
+    label = "io.dockyard.dev-inputs"
+    assert re.fullmatch(r"[0-9a-f]{32}", before["web-dev"]["labels"][label])
+    assert label not in before["web"]["labels"]
     _rewrite(locked_mini, 'command = ["mini-tool"]', 'command = ["mini-tool"]\nwritable = ["/x"]')
     after = json.loads(_render(locked_mini)["docker-bake.json"])["target"]
-    assert after["web-dev"]["args"] == before["web-dev"]["args"]
-    assert after["tool-dev"]["args"] != before["tool-dev"]["args"]
+    assert after["web-dev"]["labels"] == before["web-dev"]["labels"]
+    assert after["tool-dev"]["labels"] != before["tool-dev"]["labels"]
 
 
 # ---- dockyard notebook: which app ----

@@ -11,7 +11,7 @@ from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, stale, write_all
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
-from dockyard.plan import REQUIREMENTS_DIR, Plan, lock_sizes, make_plan
+from dockyard.plan import REQUIREMENTS_DIR, Plan, lock_sizes, lock_wheel_sizes, make_plan
 from dockyard.render import render_all
 
 
@@ -35,12 +35,14 @@ def load_plan(project: Project) -> Plan:
         exports = {
             name: (jobs[name, False].result(), jobs[name, True].result()) for name in members
         }
+    uv_lock = (project.root / "uv.lock").read_text()
     return make_plan(
         project,
         base_reference=lock.base.reference,
         uv_requirements=lock.uv_requirements,
         exports=exports,
-        sizes=lock_sizes((project.root / "uv.lock").read_text()),
+        sizes=lock_sizes(uv_lock),
+        wheel_sizes=lock_wheel_sizes(uv_lock),
     )
 
 

@@ -22,16 +22,16 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
 
 
-def require_engine() -> str:
+def require_engine(*, plugins: bool = True) -> str:
     """The engine's version; a clear error when no engine, buildx or Compose v2 answers.
 
-    The three checks run side by side: every command pays for them.
+    The three checks run side by side: every command pays for them (``plugins=False``:
+    the engine only, for a command that may not need the plugins at all).
     """
-    checks = {
-        "engine": ["docker", "version", "--format", "{{.Server.Version}}"],
-        "buildx": ["docker", "buildx", "version"],
-        "compose": ["docker", "compose", "version"],
-    }
+    checks = {"engine": ["docker", "version", "--format", "{{.Server.Version}}"]}
+    if plugins:
+        checks["buildx"] = ["docker", "buildx", "version"]
+        checks["compose"] = ["docker", "compose", "version"]
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = {k: pool.submit(run, argv, check=False, timeout=30) for k, argv in checks.items()}
         procs = {k: job.result() for k, job in jobs.items()}
@@ -45,7 +45,7 @@ def require_engine() -> str:
             "or set DOCKER_HOST to a running engine"
         )
     for plugin, name in (("buildx", "BuildKit's buildx"), ("compose", "Compose v2")):
-        if procs[plugin].returncode != 0:
+        if plugin in procs and procs[plugin].returncode != 0:
             raise DockyardError(
                 f"`docker {plugin}` is missing: dockyard needs {name}; install the "
                 f"docker-{plugin} plugin (Debian: docker-{plugin}; Docker Desktop has it)"
@@ -209,6 +209,12 @@ def save_layer_files(ref: str, index: int) -> dict[str, tuple]:
                         digest,
                     )
     return files
+
+
+def tag(image_id: str, tags: list[str]) -> None:
+    """More names for an image the engine has."""
+    for name in tags:
+        run(["docker", "image", "tag", image_id, name], timeout=60)
 
 
 def remove_tags(refs: list[str]) -> None:

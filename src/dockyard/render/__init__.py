@@ -6,7 +6,7 @@ from dockyard.plan import UV_REQUIREMENTS, Plan, requirements_text
 from dockyard.render.bake import render_bake
 from dockyard.render.compose import render_compose, render_compose_dev
 from dockyard.render.devcontainer import devcontainer_path, render_devcontainer
-from dockyard.render.dockerfile import render_dockerfile
+from dockyard.render.dockerfile import INSTALL_SCRIPT, render_dockerfile, render_install_script
 from dockyard.render.dockerignore import render_dockerignore
 from dockyard.staleness import dev_inputs_hash
 
@@ -16,6 +16,7 @@ def render_all(plan: Plan) -> dict[str, str]:
     dockerfile = render_dockerfile(plan)
     exports = {
         UV_REQUIREMENTS: plan.uv_requirements,
+        INSTALL_SCRIPT: render_install_script(),
         **{layer.file: requirements_text(layer.requirements) for layer in plan.layers},
     }
     for app in plan.apps:
