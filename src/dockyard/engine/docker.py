@@ -99,7 +99,9 @@ def pull(ref: str, *, timeout: float = 180) -> str | None:
 
 # moby/buildkit#2303: on a busy builder BuildKit can lose track of a step that several
 # targets share; the same bake run again succeeds. Retried once, never hidden.
-TRANSIENT_BUILD_ERRORS = ("inconsistent graph state",)
+# moby/buildkit#2303; and a client session that timed out while a long export ran on a
+# loaded machine (moby/buildkit#2691): the same build again finds its steps cached.
+TRANSIENT_BUILD_ERRORS = ("inconsistent graph state", "DeadlineExceeded: context deadline exceeded")
 
 
 def is_transient(tail: list[str]) -> bool:
