@@ -85,7 +85,8 @@ def test_dockerfile_stage_order_and_parents(files: dict[str, str]) -> None:
     froms = re.findall(r"^FROM (\S+) AS (\S+)$", files["Dockerfile"], re.M)
     assert froms == [
         (BASE_REFERENCE, "base"),
-        ("base", "tools"),
+        ("base", "uv"),
+        ("scratch", "tools"),
         ("base", "wheel-mini-lib"),
         ("base", "wheel-mini-web"),
         ("base", "wheel-mini-tool"),

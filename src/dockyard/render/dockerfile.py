@@ -34,7 +34,7 @@ HEADER = f"""\
 #
 # Stages, in build order; images share every layer their chains have in common:
 #   base          the base image pinned in dockyard.lock, the venv on PATH, a non-root user
-#   tools         uv and {INSTALL_SCRIPT}, only ever mounted into RUN steps
+#   uv, tools     uv and {INSTALL_SCRIPT}, only ever mounted into RUN steps
 #   wheel-<m>     first-party member m built once as a wheel, mounted by every app using it
 #   deps-common   third-party packages every app needs (one layer, same bytes in every image)
 #   deps.<a>.<b>  packages only apps a and b share: one layer both images reuse
@@ -50,9 +50,9 @@ HEADER = f"""\
 """
 
 # uv locks its own cache, so parallel steps may share it (sharing=locked would serialize them)
-CACHE = "--mount=type=cache,target=/root/.cache/uv,id=dockyard-uv,sharing=shared"
+CACHE = "--mount=type=cache,id=dockyard-uv,target=/root/.cache/uv"  # sharing=shared, the default
 SECRETS = "--mount=type=secret,id=build_env --mount=type=secret,id=ca_bundle"
-TOOLS = "--mount=type=bind,from=tools,source=/opt/dockyard,target=/opt/dockyard"
+TOOLS = "--mount=from=tools,dst=/opt/dockyard"
 INSTALL = "python3 /opt/dockyard/install.py"
 REQUIREMENTS = "/tmp/requirements.txt"
 
@@ -84,7 +84,10 @@ def _bind(source: str, target: str) -> str:
 
 
 def _step(mounts: list[str], command: str, *args: str) -> str:
-    """One install step: a mount per line, then one install.py command (args wrapped)."""
+    """One install step: a mount per line (the uv cache and the tools share one), then one
+    install.py command (args wrapped)."""
+    if mounts[:3] == [CACHE, SECRETS, TOOLS]:
+        mounts = [f"{CACHE} {TOOLS}", SECRETS, *mounts[3:]]
     lines = [f"RUN {mounts[0]}", *(f"    {m}" for m in mounts[1:]), f"    {INSTALL} {command}"]
     for arg in args:
         if len(lines[-1]) + len(arg) > 92:
@@ -114,16 +117,18 @@ RUN groupadd --system --gid {APP_UID} {APP_USER} \\
  && touch -h -d @0 /etc /etc/passwd /etc/group /etc/shadow /etc/gshadow \\
       /etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-
 
-# tools: uv from the index by version and hash, and the install steps' script
-FROM base AS tools
+# uv: installed from the index by version and hash
+FROM base AS uv
 RUN {SECRETS} \\
     {_bind(UV_REQUIREMENTS, "/tmp/uv.txt")} \\
     if [ -f /run/secrets/build_env ]; then . /run/secrets/build_env; fi \\
  && python3 -m venv /opt/uv \\
- && /opt/uv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /tmp/uv.txt \\
- && mkdir /opt/dockyard \\
- && cp /opt/uv/bin/uv /opt/dockyard/uv
-COPY {INSTALL_SCRIPT} /opt/dockyard/install.py
+ && /opt/uv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /tmp/uv.txt
+
+# tools: uv and the install steps' script, mounted at /opt/dockyard, never in an image
+FROM scratch AS tools
+COPY --from=uv /opt/uv/bin/uv /uv
+COPY {INSTALL_SCRIPT} /install.py
 """
 
 
