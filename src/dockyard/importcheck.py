@@ -7,7 +7,10 @@ per app, no network, finds that before anyone deploys the image.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
@@ -45,17 +48,32 @@ def _probe(image: str, module: str) -> str | None:
     return lines[0] if lines else f"exit code {proc.returncode}"
 
 
-def check_imports(project: Project, images: dict[str, str]) -> None:
-    """``images``: app name -> its prod image. Raise naming the first app that cannot start."""
+def _checked(image_id: str, module: str) -> Path:
+    """A marker for an image ID whose module was found: a no-op build checks nothing again."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockyard"
+    return cache / "import-checked" / f"{image_id.removeprefix('sha256:')}-{module}"
+
+
+def check_imports(
+    project: Project, images: dict[str, str], ids: dict[str, str] | None = None
+) -> None:
+    """``images``: app name -> its prod image (``ids``: their image IDs, to remember what
+    was checked). Raise naming the first app that cannot start."""
+    ids = ids or {}
     jobs = {
         name: module
         for name, module in ((n, app_module(project, project.app(n))) for n in images)
-        if module
+        if module and not (ids.get(name) and _checked(ids[name], module).is_file())
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = pool.map(_probe, [images[n] for n in jobs], jobs.values())
         results = dict(zip(jobs, found, strict=True))
     for name, why in results.items():
+        if not why and ids.get(name):
+            marker = _checked(ids[name], jobs[name])
+            with contextlib.suppress(OSError):  # a read-only cache only costs a rerun
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
         if why:
             members = ", ".join(m.name for m in project.app(name).first_party)
             raise DockyardError(

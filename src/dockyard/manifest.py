@@ -292,6 +292,9 @@ class DockyardConfig(_Model):
     # zstd: smaller layers, faster to compress and to unpack; needs Docker Engine >= 23
     # (or containerd >= 1.5) wherever the images are pulled. gzip: every engine.
     compression: Literal["zstd", "gzip"] = "zstd"
+    # Third-party packages that get a layer of their own (beside those whose files pass
+    # plan.HEAVY_BYTES), so a small dependency change never reinstalls them.
+    heavy: list[str] = Field(default_factory=list)
     apps: dict[str, AppConfig]
     deploy: dict[str, DeployTarget] = Field(default_factory=dict)
 
@@ -356,6 +359,7 @@ class Project:
     apps: dict[str, App]
     deploy: dict[str, DeployTarget]
     compression: str = "zstd"
+    heavy: tuple[str, ...] = ()  # normalized package names
 
     @property
     def pyproject(self) -> Path:
@@ -512,4 +516,5 @@ def load_project(root: Path | str = ".") -> Project:
         apps=apps,
         deploy=dict(config.deploy),
         compression=config.compression,
+        heavy=tuple(normalize(name) for name in config.heavy),
     )

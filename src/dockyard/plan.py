@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from dockyard.errors import DockyardError
@@ -158,19 +158,26 @@ def builds_inline(member: Member) -> bool:
 class SharedLayer:
     """Third-party pins installed once for a group of apps: one layer all their images share.
 
-    The root (``deps-common``, every app) creates the venv; a narrower group's layer
-    builds on the smallest group that contains it, so the groups form a tree.
+    The root (``deps-common``, every app) creates the venv; a narrower group's layers
+    build on the smallest group that contains it, so the groups form a tree. A heavy
+    package (see ``is_heavy``) gets a layer of its own, below the other packages of its
+    group (or of its app), so a change among those never reinstalls it.
     """
 
-    stage: str  # deps-common, or deps.<app>.<app>... for a narrower group
-    parent: str  # base for the root, else the enclosing group's stage
+    stage: str  # deps-common, deps.<app>.<app>... for a narrower group, heavy.<package>
+    parent: str  # the stage below it: base for the first, else the layer it builds on
     apps: tuple[str, ...]  # in plan order
     requirements: tuple[Requirement, ...]
+    heavy: bool = False
 
     @property
     def file(self) -> str:
-        name = "common" if self.parent == "base" else self.stage
+        name = "common" if self.stage == "deps-common" else self.stage
         return f"{REQUIREMENTS_DIR}/{name}.txt"
+
+    @property
+    def creates_venv(self) -> bool:
+        return self.parent == "base"
 
 
 @dataclass(frozen=True)
@@ -194,8 +201,9 @@ class Plan:
         return next(a for a in self.apps if a.name == name)
 
     def deps_parent(self, app: str) -> str:
-        """The stage an app's own deps layer builds on: its narrowest shared group."""
-        return min((g for g in self.layers if app in g.apps), key=lambda g: len(g.apps)).stage
+        """The stage an app's own deps layer builds on: the top of its chain of shared
+        and heavy layers (layers are ordered parents first, narrower groups later)."""
+        return [layer for layer in self.layers if app in layer.apps][-1].stage
 
     @property
     def wheel_members(self) -> tuple[Member, ...]:
@@ -210,11 +218,26 @@ class Plan:
 
 
 UNKNOWN_SIZE = 100_000  # a package the lock gives no size for
+# A package whose largest file in the lock passes this gets a layer of its own
+# (scipy, numpy, pandas, torch... not the small packages an app adds every week).
+HEAVY_BYTES = 8_000_000
 
 
 _LOCK_NAME = re.compile(r'^name = "([^"]+)"$', re.M)
 _LOCK_VERSION = re.compile(r'^version = "([^"]+)"$', re.M)
 _LOCK_SIZE = re.compile(r"\bsize = (\d+)")
+_LOCK_WHEEL_SIZE = re.compile(r'\.whl", hash = "[^"]*", size = (\d+)')
+
+
+def lock_wheel_sizes(uv_lock: str) -> dict[tuple[str, str], int]:
+    """(name, version) -> bytes of its largest wheel (what is installed, not the sdist)."""
+    sizes = {}
+    for block in uv_lock.split("\n[[package]]\n")[1:]:
+        name, version = _LOCK_NAME.search(block), _LOCK_VERSION.search(block)
+        if name and version:
+            found = [int(n) for n in _LOCK_WHEEL_SIZE.findall(block)]
+            sizes[normalize(name.group(1)), version.group(1)] = max(found, default=0)
+    return sizes
 
 
 def lock_sizes(uv_lock: str) -> dict[tuple[str, str], int]:
@@ -237,10 +260,37 @@ def _group_stage(group: Group, order: list[str], index: int) -> str:
     return "deps." + ".".join(names) if len(names) <= 4 else f"deps.shared-{index}"
 
 
+def is_heavy(
+    req: Requirement, sizes: Mapping[tuple[str, str], int], named: Collection[str]
+) -> bool:
+    return req.name in named or sizes.get((req.name, req.version), 0) >= HEAVY_BYTES
+
+
+def _heavy_layers(
+    reqs: list[Requirement], parent: str, apps: tuple[str, ...], taken: set[str]
+) -> list[SharedLayer]:
+    """One layer per heavy package (all its pinned versions: markers pick one), chained
+    on ``parent`` in name order."""
+    layers = []
+    for name in sorted({r.name for r in reqs}):
+        stage = f"heavy.{name}"
+        if stage in taken:  # the same package placed for another group of apps too
+            stage = f"heavy.{name}." + ".".join(apps)
+        taken.add(stage)
+        pins = tuple(r for r in reqs if r.name == name)
+        layers.append(SharedLayer(stage, parent, apps, pins, heavy=True))
+        parent = stage
+    return layers
+
+
 def shared_layers(
-    apps: list[AppPlan], sizes: Mapping[tuple[str, str], int]
+    apps: list[AppPlan],
+    sizes: Mapping[tuple[str, str], int],
+    heavy: Collection[str] = (),
+    wheel_sizes: Mapping[tuple[str, str], int] | None = None,
 ) -> tuple[SharedLayer, ...]:
-    """The tree of shared dependency layers: deps-common, then narrower app groups."""
+    """The tree of shared dependency layers: deps-common, then narrower app groups; each
+    group's (and then each app's) heavy packages first, one layer each."""
     order = [a.name for a in apps]
     users: dict[Requirement, set[str]] = {}
     for app in apps:
@@ -255,15 +305,33 @@ def shared_layers(
     stages = {
         g: "deps-common" if i == 0 else _group_stage(g, order, i) for i, g in enumerate(family)
     }
-    layers = []
+    wheels = sizes if wheel_sizes is None else wheel_sizes
+
+    def heavy_pin(req: Requirement) -> bool:
+        return is_heavy(req, wheels, heavy)
+
+    layers: list[SharedLayer] = []
+    top: dict[Group, str] = {}  # the last stage of each group's chain
+    taken: set[str] = set()
     for group in family:
         parents = [g for g in family if group < g]
-        parent = stages[min(parents, key=len)] if parents else "base"
-        reqs = [r for r, u in frozen.items() if group in placement(u, family)]
-        in_order = tuple(a for a in order if a in group)
-        layers.append(
-            SharedLayer(stages[group], parent, in_order, tuple(sorted(reqs, key=lambda r: r.name)))
+        parent = top[min(parents, key=len)] if parents else "base"
+        reqs = sorted(
+            (r for r, u in frozen.items() if group in placement(u, family)), key=lambda r: r.name
         )
+        in_order = tuple(a for a in order if a in group)
+        chain = _heavy_layers([r for r in reqs if heavy_pin(r)], parent, in_order, taken)
+        light = tuple(r for r in reqs if not heavy_pin(r))
+        if light or not chain:
+            below = chain[-1].stage if chain else parent
+            chain.append(SharedLayer(stages[group], below, in_order, light))
+        layers += chain
+        top[group] = chain[-1].stage
+    for app in apps:  # each app's own heavy packages, below its deps-<app> layer
+        mine = [layer for layer in layers if app.name in layer.apps]
+        shared = {r for layer in mine for r in layer.requirements}
+        own = [r for r in app.requirements if r not in shared and heavy_pin(r)]
+        layers += _heavy_layers(own, mine[-1].stage, (app.name,), taken)
     return tuple(layers)
 
 
@@ -275,6 +343,7 @@ def make_plan(
     exports: dict[str, tuple[str, str]],
     sizes: Mapping[tuple[str, str], int] | None = None,
     workspace_dev: str = "",
+    wheel_sizes: Mapping[tuple[str, str], int] | None = None,
 ) -> Plan:
     """Build the plan.
 
@@ -300,5 +369,5 @@ def make_plan(
                 share=resolve_share(app, {r.name for r in requirements}),
             )
         )
-    layers = shared_layers(apps, sizes or {})
+    layers = shared_layers(apps, sizes or {}, project.heavy, wheel_sizes)
     return Plan(project, base_reference, uv_requirements, layers, tuple(apps))

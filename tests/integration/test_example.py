@@ -120,21 +120,24 @@ def test_bot_without_token_says_so(example: Path) -> None:
 
 
 def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str) -> None:
-    """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy once
-    for parser and scripts; then each app's own layer."""
+    """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy (heavy:
+    a layer of its own) once for parser and scripts; then each app's heavy and own layers."""
     n = len(layers(base_image)) + 2  # base, the user layer, deps-common
     parser, api, scripts, bot = (
         layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")
     )
     assert parser[:n] == api[:n] == scripts[:n] == bot[:n]
     assert parser[n] == api[n] == scripts[n] != bot[n]  # deps.parser.api.scripts
-    assert parser[n + 1] == scripts[n + 1] != api[n + 1]  # deps.parser.scripts
-    own = {parser[n + 2], scripts[n + 2], api[n + 1], bot[n]}  # deps-<app>
+    assert parser[n + 1] == scripts[n + 1] != api[n + 1]  # heavy.numpy
+    # parser: + heavy.scikit-learn, heavy.scipy; scripts: + heavy.babel, .jupyterlab, .pandas
+    own = {parser[n + 4], scripts[n + 5], api[n + 1], bot[n]}  # deps-<app>
     assert len(own) == 4
+    assert len(parser) == n + 7  # + deps-parser, the prod dirs, the first-party code
     requirements = example / ".dockyard/requirements"
     common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()
-    assert "numpy==" in (requirements / "deps.parser.scripts.txt").read_text()
+    assert "numpy==" in (requirements / "heavy.numpy.txt").read_text()
+    assert "scipy==" in (requirements / "heavy.scipy.txt").read_text()
     assert "sqlalchemy==" in (requirements / "deps.parser.api.scripts.txt").read_text()
 
 

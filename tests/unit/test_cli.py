@@ -60,9 +60,9 @@ def test_generate_then_check_is_clean(
     assert code == 0
     assert "wrote Dockerfile\n" in out
     code, out, _ = _main(capsys, locked_mini, "generate")
-    assert (code, out) == (0, "all 16 generated files were already up to date\n")
+    assert (code, out) == (0, "all 17 generated files were already up to date\n")
     code, out, _ = _main(capsys, locked_mini, "generate", "--check")
-    assert (code, out) == (0, "all 16 generated files are up to date\n")
+    assert (code, out) == (0, "all 17 generated files are up to date\n")
 
 
 def test_check_names_stale_files_and_writes_nothing(

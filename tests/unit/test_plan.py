@@ -129,7 +129,7 @@ def test_shared_layers_form_a_tree_that_follows_the_bytes() -> None:
         ("sqlalchemy", "2"): 3_000_000,
         ("pydantic", "2"): 2_000_000,
     }
-    layers = shared_layers(apps, sizes)
+    layers = shared_layers(apps, sizes, wheel_sizes={})  # no heavy package: test_plan_heavy.py
     assert [(g.stage, g.parent, [r.name for r in g.requirements]) for g in layers] == [
         ("deps-common", "base", ["pydantic"]),
         ("deps.parser.api.scripts", "deps-common", ["sqlalchemy"]),
@@ -146,6 +146,7 @@ def test_shared_layers_form_a_tree_that_follows_the_bytes() -> None:
     ]
     # a package shared by two apps but too small for a layer of its own stays in each app
     small = shared_layers(apps, {("numpy", "2"): 10_000, ("sqlalchemy", "2"): 10_000})
+    assert not any(layer.heavy for layer in small)
     assert [g.stage for g in small] == ["deps-common"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.staleness import chain, dev_inputs_hash, parse_stages
+from dockyard.staleness import chain, dev_inputs_hash, parse_stages, tree_digest
 from helpers import render_project
 from helpers import rewrite_manifest as _rewrite
 
@@ -87,9 +87,50 @@ def test_hash_of_an_unknown_stage_is_an_error() -> None:
 
 def test_rendered_hash_changes_when_the_lock_export_does(locked_mini: Path) -> None:
     before = json.loads(render_project(locked_mini)["docker-bake.json"])["target"]
-    assert re.fullmatch(r"[0-9a-f]{32}", before["web-dev"]["args"]["DOCKYARD_DEV_INPUTS"])
-    assert "args" not in before["web"]
+    label = "io.dockyard.dev-inputs"
+    assert re.fullmatch(r"[0-9a-f]{32}", before["web-dev"]["labels"][label])
+    assert label not in before["web"]["labels"]
     _rewrite(locked_mini, 'command = ["mini-tool"]', 'command = ["mini-tool"]\nwritable = ["/x"]')
     after = json.loads(render_project(locked_mini)["docker-bake.json"])["target"]
-    assert after["web-dev"]["args"] == before["web-dev"]["args"]
-    assert after["tool-dev"]["args"] != before["tool-dev"]["args"]
+    assert after["web-dev"]["labels"] == before["web-dev"]["labels"]
+    assert after["tool-dev"]["labels"] != before["tool-dev"]["labels"]
+
+
+# ---- what a prod image's inputs hash covers: COPY sources, folders by content ----
+
+TOOLS_DOCKERFILE = """\
+FROM base AS uv
+RUN true
+FROM scratch AS tools
+COPY --from=uv /opt/uv/bin/uv /uv
+COPY .dockyard/install.py /install.py
+FROM base AS app
+RUN --mount=from=tools,dst=/opt/dockyard \\
+    --mount=type=bind,source=packages/app,target=/src/packages/app \\
+    python3 /opt/dockyard/install.py members app==1=/src/packages/app
+"""
+
+
+def test_a_copied_file_is_an_input_of_every_stage_that_mounts_its_stage() -> None:
+    files = {".dockyard/install.py": "v1", "packages/app": None}
+    before = dev_inputs_hash(TOOLS_DOCKERFILE, "app", files.get)
+    files[".dockyard/install.py"] = "v2"
+    assert dev_inputs_hash(TOOLS_DOCKERFILE, "app", files.get) != before
+
+
+def test_a_tree_digest_follows_content_and_skips_what_dockerignore_drops(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    code = tmp_path / "src" / "m.py"
+    code.write_text("x = 1\n")
+    ignored = ["**/__pycache__", "**/*.py[cod]", "**/.venv"]
+    before = tree_digest(tmp_path, ignored)
+    (tmp_path / "src" / "__pycache__").mkdir()
+    (tmp_path / "src" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x").write_text("y")
+    assert tree_digest(tmp_path, ignored) == before
+    code.write_text("x = 2\n")
+    assert tree_digest(tmp_path, ignored) != before
+    code.write_text("x = 1\n")
+    code.chmod(0o755)  # an executable bit is content too
+    assert tree_digest(tmp_path, ignored) != before

@@ -10,7 +10,7 @@ from dockyard.engine.models import Image
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
 from dockyard.render import dev_inputs, render_all
-from dockyard.render.dockerfile import DEV_INPUTS_LABEL
+from dockyard.render.bake import DEV_INPUTS_LABEL
 
 
 def dev_image(project: Project, app: App) -> str:

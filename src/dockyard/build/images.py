@@ -3,6 +3,7 @@ dev commands share)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -13,11 +14,14 @@ from dockyard.build.lock import check_base_unchanged
 from dockyard.buildenv import build_secrets
 from dockyard.console import say
 from dockyard.engine import docker, git
+from dockyard.engine.models import Image
 from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock
 from dockyard.manifest import Project
 from dockyard.plan import REQUIREMENTS_DIR, AppPlan, Plan
 from dockyard.render import render_all
+from dockyard.render.bake import DEV_INPUTS_LABEL, INPUTS_LABEL
+from dockyard.staleness import dev_inputs_hash, tree_digest
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,58 @@ def _stages(plan: Plan, apps: list[AppPlan], kinds: tuple[str, ...], revision: s
             yield app, "share", app.share_stage, (app.share_tag,)
 
 
+def _reader(root: Path, ignored: list[str]):
+    """Context path -> its text (a file), a digest of its tree (a folder), or None."""
+
+    def read(rel: str) -> str | None:
+        path = root / rel
+        if path.is_dir():
+            return "tree " + tree_digest(path, ignored)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    return read
+
+
+def expected_labels(
+    root: Path, plan: Plan, stages: list, epoch: int, base: str
+) -> dict[str, tuple[str, str]]:
+    """stage -> (label, hash) an up-to-date image of that stage carries.
+
+    Prod (and share): the stages, every context file and folder they read, the bake target
+    (labels, compression), SOURCE_DATE_EPOCH and the pinned base. Dev: the dev-inputs hash
+    that `dockyard generate` writes into the bake file (the source is mounted, not built in).
+    """
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    ignore = (root / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    bake = json.loads((root / "docker-bake.json").read_text(encoding="utf-8"))["target"]
+    read = _reader(root, [line for line in ignore if line.startswith("**/")])
+    files_only = _reader(root, [])
+    labels = {}
+    for _, kind, stage, _ in stages:
+        if kind == "dev":
+            files = lambda rel: None if (root / rel).is_dir() else files_only(rel)  # noqa: E731
+            labels[stage] = (DEV_INPUTS_LABEL, dev_inputs_hash(dockerfile, stage, files))
+            continue
+        digest = hashlib.sha256(dev_inputs_hash(dockerfile, stage, read).encode())
+        digest.update(json.dumps([bake.get(stage), epoch, base], sort_keys=True).encode())
+        labels[stage] = (INPUTS_LABEL, digest.hexdigest()[:32])
+    return labels
+
+
+def _up_to_date(info: Image | None, label: tuple[str, str], revision: str | None) -> bool:
+    """Built from the same inputs; for prod, at this revision or at the commit a dirty
+    tree started from (the image is then what this tree builds, labelled with that commit)."""
+    if info is None:
+        return False
+    labels = info.config.labels
+    if labels.get(label[0]) != label[1]:
+        return False
+    if label[0] == DEV_INPUTS_LABEL:
+        return True
+    built_at = labels.get("org.opencontainers.image.revision")
+    return built_at == (revision or "unknown") or f"{built_at}-dirty" == revision
+
+
 def build_images(
     project: Project,
     names: list[str] | tuple[str, ...],
@@ -53,9 +109,10 @@ def build_images(
     tag_suffix: str | None = None,
     generate: bool = True,
 ) -> list[Built]:
-    """Regenerate what is stale, then bake the selected apps' images."""
+    """Regenerate what is stale, then bake the selected apps' images that are not up to
+    date (an image built from the same inputs is left alone: BuildKit is not even asked)."""
     project.select(names)  # an unknown app is named before anything else happens
-    docker.require_engine()
+    docker.require_engine(plugins=False)  # buildx only when there is something to bake
     lock = read_lock(project.root)
     check_base_unchanged(lock)
     plan = load_plan(project)
@@ -68,10 +125,23 @@ def build_images(
     apps = [plan.app(a.name) for a in project.select(names)]
     revision = git.revision(project.root)
     epoch = git.source_date_epoch(project.root)
-    secrets = build_secrets(ca_bundle)
-    stages = list(_stages(plan, apps, kinds, revision))
+    every = list(_stages(plan, apps, kinds, revision))
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
-        stages = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in stages]
+        every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
+    labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
+    stages = every
+    if not no_cache:
+        found = docker.inspect_images([tag for *_, tags in every for tag in tags])
+        fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
+        for *_, tags in fresh:
+            docker.tag(found[tags[0]].id, [t for t in tags[1:] if t not in found])
+        if fresh:
+            say("up to date (same inputs): " + ", ".join(stage for _, _, stage, _ in fresh))
+        stages = [t for t in every if t not in fresh]
+        if not stages:
+            return [_built(a, k, tags, found) for a, k, _, tags in fresh]
+    docker.require_engine()
+    secrets = build_secrets(ca_bundle)
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         env_file = Path(tmp) / "build_env"
         env_file.write_text(secrets.env_text)
@@ -86,13 +156,10 @@ def build_images(
                     "secret": secret_specs,
                     # SOURCE_DATE_EPOCH pins the config and history timestamps too,
                     # so the same commit gives the same image digest.
-                    "args": {
-                        "REVISION": revision or "unknown",
-                        "CREATED": git.iso(epoch),
-                        "SOURCE_DATE_EPOCH": str(epoch),
-                    },
+                    "args": {"SOURCE_DATE_EPOCH": str(epoch)},
+                    "labels": _labels(kind, labels[stage], revision, epoch),
                 }
-                for _, _, stage, tags in stages
+                for _, kind, stage, tags in stages
             }
         }
         override_file = Path(tmp) / "override.json"
@@ -108,9 +175,20 @@ def build_images(
             quiet=quiet,
             no_cache=no_cache,
         )
-    found = docker.inspect_images([tags[0] for *_, tags in stages])
-    built = []
-    for app, kind, _, tags in stages:
-        info = found.get(tags[0])
-        built.append(Built(app.name, kind, tags[0], tuple(tags), info.id if info else ""))
-    return built
+    found = docker.inspect_images([tags[0] for *_, tags in every])
+    return [_built(a, k, tags, found) for a, k, _, tags in every]
+
+
+def _built(app: AppPlan, kind: str, tags: tuple[str, ...], found: dict[str, Image]) -> Built:
+    info = found.get(tags[0])
+    return Built(app.name, kind, tags[0], tuple(tags), info.id if info else "")
+
+
+def _labels(kind: str, label: tuple[str, str], revision: str | None, epoch: int) -> dict:
+    if kind == "dev":
+        return {}  # the dev-inputs label is in the bake file itself
+    return {
+        "org.opencontainers.image.revision": revision or "unknown",
+        "org.opencontainers.image.created": git.iso(epoch),
+        label[0]: label[1],
+    }

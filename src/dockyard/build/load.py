@@ -8,7 +8,7 @@ from dockyard.engine import uv
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
-from dockyard.plan import Plan, lock_sizes, make_plan
+from dockyard.plan import Plan, lock_sizes, lock_wheel_sizes, make_plan
 
 
 def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
@@ -51,6 +51,7 @@ def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
         uv_requirements=lock.uv_requirements,
         exports=exports,
         sizes=lock_sizes(uv_lock),
+        wheel_sizes=lock_wheel_sizes(uv_lock),
         workspace_dev=root_dev.result() if root_dev else "",
     )
 

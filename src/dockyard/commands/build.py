@@ -20,7 +20,8 @@ def build(
     generate: bool = True,
 ) -> int:
     built = build_images(project, names, kinds=kinds, ca_bundle=ca_bundle, generate=generate)
-    check_imports(project, {b.app: b.image for b in built if b.kind == "prod"})
+    prod = [b for b in built if b.kind == "prod"]
+    check_imports(project, {b.app: b.image for b in prod}, {b.app: b.id for b in prod if b.id})
     if as_json:
         show(
             json.dumps(

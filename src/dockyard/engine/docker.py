@@ -51,9 +51,10 @@ def tool_versions() -> dict[str, str | None]:
     }
 
 
-def require_engine() -> str:
-    """The engine's version; a clear error when no engine, buildx or Compose v2 answers."""
-    procs = probe("engine", "buildx", "compose")
+def require_engine(*, plugins: bool = True) -> str:
+    """The engine's version; a clear error when no engine, buildx or Compose v2 answers
+    (``plugins=False``: the engine only, for a command that may not need the plugins)."""
+    procs = probe("engine", "buildx", "compose") if plugins else probe("engine")
     proc = procs["engine"]
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr or "").strip()
@@ -64,7 +65,7 @@ def require_engine() -> str:
             "or set DOCKER_HOST to a running engine"
         )
     for plugin, name in (("buildx", "BuildKit's buildx"), ("compose", "Compose v2")):
-        if procs[plugin].returncode != 0:
+        if plugin in procs and procs[plugin].returncode != 0:
             raise DockyardError(
                 f"`docker {plugin}` is missing: dockyard needs {name}; install the "
                 f"docker-{plugin} plugin (Debian: docker-{plugin}; Docker Desktop has it)"
@@ -117,7 +118,9 @@ def pull(ref: str, *, timeout: float = 180) -> str | None:
 
 # moby/buildkit#2303: on a busy builder BuildKit can lose track of a step that several
 # targets share; the same bake run again succeeds. Retried once, never hidden.
-TRANSIENT_BUILD_ERRORS = ("inconsistent graph state",)
+# moby/buildkit#2303; and a client session that timed out while a long export ran on a
+# loaded machine (moby/buildkit#2691): the same build again finds its steps cached.
+TRANSIENT_BUILD_ERRORS = ("inconsistent graph state", "DeadlineExceeded: context deadline exceeded")
 
 
 def is_transient(tail: list[str]) -> bool:
@@ -252,6 +255,12 @@ def volume_names() -> list[str]:
 
 def remove_volumes(names: list[str]) -> None:
     run(["docker", "volume", "rm", *names], what="docker volume rm")
+
+
+def tag(image_id: str, tags: list[str]) -> None:
+    """More names for an image the engine has."""
+    for name in tags:
+        run(["docker", "image", "tag", image_id, name], timeout=60)
 
 
 def remove_tags(refs: list[str]) -> None:

@@ -17,7 +17,7 @@ from dockyard.render.devcontainer import (
     render_devcontainer,
     render_devcontainer_gitignore,
 )
-from dockyard.render.dockerfile import render_dockerfile
+from dockyard.render.dockerfile import INSTALL_SCRIPT, render_dockerfile, render_install_script
 from dockyard.render.dockerignore import render_dockerignore
 from dockyard.render.share import readme_path, share_text
 from dockyard.staleness import dev_inputs_hash
@@ -28,6 +28,7 @@ def render_all(plan: Plan) -> dict[str, str]:
     dockerfile = render_dockerfile(plan)
     exports = {
         UV_REQUIREMENTS: plan.uv_requirements,
+        INSTALL_SCRIPT: render_install_script(),
         **{layer.file: requirements_text(layer.requirements) for layer in plan.layers},
     }
     for app in plan.apps:
@@ -45,9 +46,9 @@ def render_all(plan: Plan) -> dict[str, str]:
     for app in plan.apps:
         files[devcontainer_path(app)] = render_devcontainer(plan, app)
         files[devcontainer_compose_path(app)] = render_devcontainer_compose(plan, app)
-    files[DEVCONTAINER_GITIGNORE] = render_devcontainer_gitignore()
         if app.share is not None:  # bind-mounted into the share stage as its README
             files[readme_path(app)] = share_text(plan, app)
+    files[DEVCONTAINER_GITIGNORE] = render_devcontainer_gitignore()
     return files
 
 

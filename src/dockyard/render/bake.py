@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 
 from dockyard import __version__
+from dockyard.names import label
 from dockyard.plan import Plan
 from dockyard.render.share import SHARE_ARG, share_text
+
+DEV_INPUTS_LABEL = label("dev-inputs")  # hash of what the dev image was built from
+INPUTS_LABEL = label("inputs")  # hash of what a prod image was built from
 
 # zstd level 7 (BuildKit's "better" encoder): on the example, all four prod images
 # together take 59% of the bytes of the same images in gzip with the seed's layout,
@@ -43,6 +47,11 @@ def render_bake(plan: Plan, dev_inputs: dict[str, str] | None = None) -> str:
             "dockerfile": "Dockerfile",
             "target": app.prod_stage,
             "tags": [app.prod_tag],
+            # `dockyard build` adds the revision, the creation time and its inputs hash
+            "labels": {
+                "org.opencontainers.image.title": app.image,
+                "org.opencontainers.image.version": app.version,
+            },
             "output": output,
         }
         targets[app.dev_stage] = {
@@ -53,7 +62,7 @@ def render_bake(plan: Plan, dev_inputs: dict[str, str] | None = None) -> str:
             "output": output,
         }
         if dev_inputs and app.name in dev_inputs:
-            targets[app.dev_stage]["args"] = {"DOCKYARD_DEV_INPUTS": dev_inputs[app.name]}
+            targets[app.dev_stage]["labels"] = {DEV_INPUTS_LABEL: dev_inputs[app.name]}
         if app.share is not None:
             targets[app.share_stage] = {
                 "context": ".",

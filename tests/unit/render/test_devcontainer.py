@@ -98,6 +98,6 @@ def test_dev_stage_has_a_dev_user_and_dirs_any_uid_may_write(files: dict[str, st
     assert "useradd --non-unique --uid 1000 --gid 1000" in stage
     assert "chmod 1777 /home/dev /state" in stage
     assert "ENV HOME=/home/dev" in stage
-    assert stage.rstrip().endswith("LABEL io.dockyard.dev-inputs=$DOCKYARD_DEV_INPUTS")
+    assert stage.rstrip().endswith("WORKDIR /workspace/packages/mini_web")
     prod = files["Dockerfile"].split(" AS web\n")[1].split("# ---- app")[0]
     assert "/home/dev" not in prod and "dev-inputs" not in prod

@@ -1,0 +1,241 @@
+"""The install steps of the generated Dockerfile, run inside the build (stdlib only).
+
+dockyard writes this file as .dockyard/install.py; the `tools` stage of the Dockerfile
+holds it beside uv and every install step mounts the two, so each RUN reads as one
+intention (`install.py requirements FILE`) and the shell plumbing lives here, once.
+
+Every command writes into the venv, compiles the Python files it wrote to bytecode, and
+sets the mtime of everything it wrote to 0. A layer's bytes then depend only on its
+inputs: two clean builds are bit-identical, and apps share the layers they have in common.
+
+Bytecode is compiled the way a reproducible build needs it (CPython's marshal output can
+depend on what the same process compiled before, python/cpython#129724, which is why
+uv's parallel `--compile-bytecode` is not deterministic, astral-sh/uv#10619): hash-based
+pycs (no timestamps), PYTHONHASHSEED=0, and the sorted list of files split into a fixed
+number of chunks, each compiled in order by a fresh process, whatever the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+VENV = "/opt/venv"
+TOOLS = os.path.dirname(os.path.abspath(__file__))  # uv sits beside this script
+UV = os.path.join(TOOLS, "uv")
+SECRET_ENV = "/run/secrets/build_env"
+WHEELS = "/tmp/wheels"
+CHUNKS = 4  # fixed, never the CPU count: the chunks decide the bytes of the pycs
+TOUCHED_ALWAYS = ("/tmp", "/opt")  # what every step changes beside the venv
+
+
+def load_secrets() -> None:
+    """The build_env secret (`export NAME=value` lines): index settings, the CA path."""
+    if not os.path.isfile(SECRET_ENV):
+        return
+    with open(SECRET_ENV) as env:
+        for line in env:
+            words = shlex.split(line)
+            for word in words[1:] if words[:1] == ["export"] else []:
+                name, _, value = word.partition("=")
+                os.environ[name] = value
+
+
+def uv(*args: str, check: bool = True) -> int:
+    return subprocess.run([UV, *args], check=check).returncode
+
+
+def site_packages() -> str:
+    lib = os.path.join(VENV, "lib")
+    return os.path.join(
+        lib, next(n for n in sorted(os.listdir(lib)) if n.startswith("python")), "site-packages"
+    )
+
+
+def walk(top: str):
+    """Every path under ``top`` (itself included), symlinks not followed."""
+    yield top
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            yield os.path.join(root, name)
+
+
+def new_paths(top: str) -> list[str]:
+    """What this step wrote under ``top``: the layers below pinned every mtime to 0."""
+    return [p for p in walk(top) if os.lstat(p).st_mtime != 0]
+
+
+def zero_mtimes(paths) -> None:
+    for path in paths:
+        if os.path.lexists(path):
+            os.utime(path, (0, 0), follow_symlinks=False)
+
+
+def compile_bytecode(files: list[str]) -> list[str]:
+    """Compile ``files`` to unchecked-hash pycs, deterministically; the pycs written."""
+    import importlib.util
+
+    files = sorted(f for f in files if f.endswith(".py"))
+    if not files:
+        return []
+    size = -(-len(files) // CHUNKS)
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    argv = [
+        sys.executable,
+        "-S",
+        "-m",
+        "compileall",
+        "-qq",
+        "--invalidation-mode",
+        "unchecked-hash",
+    ]
+
+    def run(chunk: list[str]) -> None:
+        # A file that does not compile (a template, Python 2 test data) just gets no pyc.
+        subprocess.run([*argv, "-i", "-"], input="\n".join(chunk) + "\n", text=True, env=env)
+
+    with ThreadPoolExecutor(max_workers=CHUNKS) as pool:
+        list(pool.map(run, chunks))
+    pycs = [importlib.util.cache_from_source(f) for f in files]
+    return [p for p in pycs if os.path.exists(p)]
+
+
+def finish(paths) -> None:
+    """mtime 0 on what the step wrote, and on the directories every step changes."""
+    zero_mtimes(paths)
+    zero_mtimes(TOUCHED_ALWAYS)
+
+
+def requirements(path: str, new_venv: bool = False) -> None:
+    """Install a hashed lock export into the venv (creating it first with --new-venv)."""
+    if new_venv:
+        uv("venv", "--quiet", "--python", "python3", VENV)
+    python = os.path.join(VENV, "bin", "python")
+    uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
+    site = site_packages()
+    compile_bytecode([p for p in new_paths(site) if p.endswith(".py")])
+    finish(new_paths(VENV))
+
+
+def dev(requirements_file: str, paths: list[str]) -> None:
+    """The dev group from its lock export, then the first-party members installed
+    editable against the mounted source (dev images)."""
+    python = os.path.join(VENV, "bin", "python")
+    uv(
+        "pip",
+        "install",
+        "--python",
+        python,
+        "--no-deps",
+        "--require-hashes",
+        "-r",
+        requirements_file,
+    )
+    compile_bytecode([p for p in new_paths(site_packages()) if p.endswith(".py")])
+    args = [a for p in paths for a in ("-e", p)]
+    uv("pip", "install", "--python", python, "--no-deps", "--no-sources", *args)
+    finish(new_paths(VENV))
+
+
+def venv() -> None:
+    """An empty venv (when no package is shared by every app)."""
+    uv("venv", "--quiet", "--python", "python3", VENV)
+    finish(new_paths(VENV))
+
+
+def build_wheel(source: str, out_dir: str, *, cache: bool = True) -> None:
+    """A wheel of ``source``: offline first (uv's cache or bundled backend), else the index."""
+    args = ["build", "--quiet", "--wheel", "--no-sources", "--out-dir", out_dir, source]
+    if not cache:
+        args.insert(1, "--no-cache")
+    with open(os.devnull, "w") as quiet:
+        offline = subprocess.run([UV, *args, "--offline"], stderr=quiet).returncode
+    if offline != 0:
+        uv(*args)
+
+
+def wheel(source: str) -> None:
+    """A first-party member built once as a wheel into /wheels (a stage of its own)."""
+    build_wheel(source, "/wheels")
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:i]) for i in range(len(parts))]
+
+
+def members(specs: list[str]) -> None:
+    """The app's first-party wheels, installed by name and offline.
+
+    Each spec is NAME==VERSION (its wheel is mounted at /tmp/wheels/NAME) or
+    NAME==VERSION=SOURCE (a uv_build member, built right here: uv runs that backend
+    in-process). Only what the wheels wrote is touched, found through their RECORD
+    files: walking the whole venv of a big app costs more than the install itself.
+    """
+    pins, built = [], []
+    for spec in specs:
+        pin, _, version = spec.partition("==")
+        version, _, source = version.partition("=")
+        wheels = os.path.join(WHEELS, pin)
+        if source:
+            build_wheel(source, wheels, cache=False)
+            built.append(wheels)
+        pins.append(f"{pin}=={version}")
+    python = os.path.join(VENV, "bin", "python")
+    links = [a for p in pins for a in ("--find-links", os.path.join(WHEELS, p.split("==")[0]))]
+    uv("pip", "install", "--python", python, "--no-deps", "--no-index", "--no-cache", *links, *pins)
+    site = site_packages()
+    written: list[str] = []
+    for info in sorted(n for n in os.listdir(site) if n.endswith(".dist-info")):
+        record = os.path.join(site, info, "RECORD")
+        if os.lstat(os.path.join(site, info)).st_mtime == 0 or not os.path.exists(record):
+            continue  # installed by a layer below
+        # uv's cache note for a local wheel holds the build's clock; not needed to run
+        cache_note = os.path.join(site, info, "uv_cache.json")
+        if os.path.exists(cache_note):
+            os.remove(cache_note)
+        with open(record) as f:
+            rows = [r for r in f if not r.startswith(f"{info}/uv_cache.json,")]
+        with open(record, "w") as f:
+            f.writelines(rows)
+        written += [os.path.normpath(os.path.join(site, r.split(",")[0])) for r in rows]
+        written += walk(os.path.join(site, info))
+    pycs = compile_bytecode([p for p in written if p.startswith(site + "/")])
+    written += pycs + [os.path.dirname(p) for p in pycs]
+    dirs = sorted({d for p in written for d in _ancestors(p)})
+    for path in built:
+        shutil.rmtree(path)
+    if built and not os.listdir(WHEELS):
+        os.rmdir(WHEELS)
+    finish(written + dirs)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, args = argv[0], argv[1:]
+    load_secrets()
+    if command == "requirements":
+        requirements(args[-1], new_venv="--new-venv" in args)
+    elif command == "dev":
+        dev(args[0], args[1:])
+    elif command == "venv":
+        venv()
+    elif command == "wheel":
+        wheel(args[0])
+    elif command == "members":
+        members(args)
+    else:
+        print(f"install.py: unknown command {command!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
