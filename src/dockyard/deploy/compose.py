@@ -138,7 +138,11 @@ def _wait_one(target: Target, app: str, container_id: str) -> None:
             raise RolloutFailed(f"{app}'s new container was removed while it started", [])
         waiting, failed = judge_container(app, found[0])
         if failed:
-            raise RolloutFailed(failed, rollout.last_logs(target.engine, _name(found[0])))
+            logs = rollout.last_logs(target.engine, _name(found[0]))
+            status = found[0].get("State") or {}
+            if logs and (status.get("Status") != "running" or found[0].get("RestartCount")):
+                failed = f"{app} crashed: {logs[-1].strip()[:200]} ({failed})"
+            raise RolloutFailed(failed, logs)
         if not waiting:
             return
         if time.monotonic() > deadline:
@@ -206,8 +210,9 @@ class Rollout:
         gone = [c for c in old if c["Id"] not in keep]
         dials = []
         for port in self.ports(app):
-            before = self.proxy.switch(app, port, f"{_name(new[0])}:{port.container}")
-            if before:
+            dial = f"{_name(new[0])}:{port.container}"
+            before = self.proxy.switch(app, port, dial)
+            if before and before != dial:
                 dials.append(before)
         if dials:
             time.sleep(0.5)  # requests accepted just before the switch are counted
