@@ -202,3 +202,25 @@ class Proxy:
     def unroute(self, app: str, port: Port) -> None:
         if self.upstream(app, port) is not None:
             self._admin("DELETE", f"/config/apps/http/servers/{server_key(port)}")
+
+    def upgrade(self, fallback_base: str) -> str:
+        """Run the proxy on the image this dockyard pins, its ports and routes kept; what
+        was done, in one line."""
+        info = engine.inspect(self.engine, self.name)
+        if info is None:
+            return f"no proxy {self.name} runs on {self.engine.address}; a deploy starts one"
+        labels = info["Config"].get("Labels") or {}
+        ports = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+        running = engine.image_id(self.engine, info["Image"])
+        if not engine.image_id(self.engine, engine.IMAGE_TAG):
+            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            base = self._base_image(fallback_base)
+            engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
+        wanted = engine.image_id(self.engine, engine.IMAGE_TAG)
+        if running == wanted and (info.get("State") or {}).get("Status") == "running":
+            return f"the proxy {self.name} already runs {engine.IMAGE_TAG}"
+        say(f"replacing the proxy {self.name} (its ports pause for a second or two)")
+        engine.remove(self.engine, self.name)
+        engine.start(self.engine, self.name, engine.IMAGE_TAG, ports)
+        self._configure()
+        return f"the proxy {self.name} runs {engine.IMAGE_TAG}, its routes kept"
