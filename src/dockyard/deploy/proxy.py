@@ -36,7 +36,6 @@ FROM {base}
 COPY caddy /usr/local/bin/caddy
 ENV XDG_CONFIG_HOME=/data/config \\
     XDG_DATA_HOME=/data/data
-VOLUME ["/data"]
 LABEL org.opencontainers.image.title="dockyard-proxy" \\
       org.opencontainers.image.version="{engine.CADDY_VERSION}"
 HEALTHCHECK --interval=10s --timeout=5s --retries=3 \\
@@ -107,6 +106,14 @@ class Proxy:
         that same base) that is there."""
         base = self.target.project.base_image
         return base if engine.image_id(self.engine, base) else fallback
+
+    def image(self, fallback_base: str) -> str:
+        """The pinned proxy image on the server, built there when missing."""
+        if not engine.image_id(self.engine, engine.IMAGE_TAG):
+            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            base = self._base_image(fallback_base)
+            engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
+        return engine.IMAGE_TAG
 
     def ensure(self, ports: list[Port], fallback_base: str) -> None:
         """The proxy runs and publishes ``ports`` (it is started or, for a new port,
