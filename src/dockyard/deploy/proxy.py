@@ -38,7 +38,7 @@ ENV XDG_CONFIG_HOME=/data/config \\
     XDG_DATA_HOME=/data/data
 LABEL org.opencontainers.image.title="dockyard-proxy" \\
       org.opencontainers.image.version="{engine.CADDY_VERSION}"
-HEALTHCHECK --interval=10s --timeout=5s --retries=3 \\
+HEALTHCHECK --interval=30s --timeout=30s --retries=3 \\
     CMD ["python3", "-c", "import urllib.request as u; u.urlopen('{PROBE}', timeout=4)"]
 ENTRYPOINT ["/usr/local/bin/caddy"]
 CMD ["run", "--resume"]
