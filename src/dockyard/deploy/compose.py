@@ -93,12 +93,8 @@ class RolloutFailed(DockyardError):
 
 def _pull(target: Target, compose_text: str) -> None:
     with staged(target, compose_text) as file:
-        proc = target.engine.compose(
-            target.compose_project, ["pull", "--quiet"], file=file, timeout=900
-        )
-    if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
-        detail = lines[-1] if lines else f"exit code {proc.returncode}"
+        detail = rollout.pull(target.engine, target.compose_project, file)
+    if detail is not None:
         if image_engine.unreachable(detail):
             detail = f"the server cannot reach the registry: {detail}"
         raise DockyardError(
@@ -109,8 +105,7 @@ def _pull(target: Target, compose_text: str) -> None:
 
 def _prune(target: Target, before: State, after: State) -> None:
     """Remove images no kept release needs (best effort: one in use stays)."""
-    for ref in sorted(dropped_images(before, after)):
-        target.engine.docker(["image", "rm", ref], check=False, timeout=120)
+    rollout.remove_images(target.engine, sorted(dropped_images(before, after)))
 
 
 def _containers(target: Target, app: str) -> list[dict]:
@@ -345,7 +340,7 @@ def _restore(
     previous = state.running
     steps = Rollout(target)
     if previous is None:
-        target.engine.compose(target.compose_project, ["down", "--remove-orphans"])
+        rollout.down(target.engine, target.compose_project)
         write_state(target, helper, with_note(state, f"{now()}: {head}"), "", state_text)
         return DockyardError(
             f"{head}; there was no earlier release, so its containers were removed "
@@ -484,8 +479,4 @@ class ComposeBackend:
         return compose_rows(self.target)
 
     def logs(self, apps: tuple[str, ...], follow: bool, tail: str) -> int:
-        args = ["logs", "--no-color", "--tail", tail, *(["--follow"] if follow else []), *apps]
-        proc = self.target.engine.compose(
-            self.target.compose_project, args, capture=False, timeout=None
-        )
-        return proc.returncode
+        return rollout.logs(self.target.engine, self.target.compose_project, apps, follow, tail)
