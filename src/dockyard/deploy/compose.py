@@ -305,6 +305,7 @@ def roll(
     ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
     with staged(target, text) as file:
         try:
+            write_files(target, helper, text)  # put back with the rest on failure
             if ports:
                 steps.proxy.ensure(ports, fallback_base=helper)
             for app in order:
@@ -378,7 +379,6 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
         )
         for app, image in same.items():
             say(f"{app}: unchanged (same image content as {image.version}), not restarted")
-        write_files(target, helper, text)
         changed = [app for app in new if app not in same]
         say(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
         roll(target, helper, state, state_text, text, changed, "deploy")
@@ -410,7 +410,6 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
             for app, ref in chosen.images.items()
         }
         same = unchanged(target, state.running, images, chosen.compose)
-        write_files(target, helper, chosen.compose)
         changed = [app for app in images if app not in same]
         roll(target, helper, state, state_text, chosen.compose, changed,
              f"rollback to release {chosen.id}")  # fmt: skip
