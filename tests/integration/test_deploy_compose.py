@@ -34,14 +34,14 @@ from conftest import REPO, copy_project, docker, dockyard
 PORT = 18280
 URL = f"http://127.0.0.1:{PORT}/health"
 # probes every 2 s; a long start period only bounds a slow start (a busy CI machine)
-SLOW_START = ', interval = "2s", start-period = "300s" }'
+SLOW_START = ', interval = "2s", start-period = "900s" }'
 
 TARGET = """
 [tool.dockyard.deploy.prod]
 host = "{host}"
 apps = ["parser", "api"]
 directory = "{directory}"
-health-timeout = "300s"
+health-timeout = "900s"
 drain-timeout = "10s"
 
 [tool.dockyard.deploy.prod.app.parser]
@@ -54,7 +54,7 @@ ports = ["127.0.0.1:{port}:8000"]
 
 class Traffic:
     """One client at 25 requests/s and 8 concurrent ones (5/s each) until stopped, at
-    most 600 s and 30 000 requests: counts requests and failures (loopback only)."""
+    most 900 s and 30 000 requests: counts requests and failures (loopback only)."""
 
     def __init__(self, url: str) -> None:
         self.url, self.requests, self.failures, self.errors = url, 0, 0, []
@@ -64,7 +64,7 @@ class Traffic:
         self._threads = [threading.Thread(target=self._run, args=(r,)) for r in rates]
 
     def _run(self, rate: float) -> None:
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
         while not self._stop.is_set() and time.monotonic() < deadline:
             started = time.monotonic()
             try:
