@@ -178,6 +178,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
             ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
             env=remote, capture_output=True, check=False,
         )  # fmt: skip
+        docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)  # if interrupted
         remove_proxy(f"{name}-proxy")
         ssh(ssh_env, f"rm -rf {directory}")
         tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
