@@ -15,6 +15,7 @@ starts is removed in a ``finally``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import tomllib
@@ -180,6 +181,8 @@ def dockyard_deploys(variant: Variant, registry: str, port: int, swarm: bool) ->
     manifest = variant.root / "pyproject.toml"
     text = set_registry(manifest.read_text(), name, repo)
     manifest.write_text(text + dockyard_targets(directory, port, port + 1))
+    # the compose target's dockyard-proxy: this run's own, removed afterwards
+    proxy = os.environ["DOCKYARD_PROXY"] = f"{name}-proxy"
     rec: dict = {}
     try:
         rec.update(compose_target(variant, repo, f"http://127.0.0.1:{port}/health", name))
@@ -189,6 +192,10 @@ def dockyard_deploys(variant: Variant, registry: str, port: int, swarm: bool) ->
     finally:
         shutil.rmtree(directory, ignore_errors=True)
         remove_pulled(repo)
+        quiet("rm", "--force", proxy)
+        quiet("network", "rm", proxy)
+        quiet("volume", "rm", proxy)
+        os.environ.pop("DOCKYARD_PROXY", None)
 
 
 def _first_then_update(variant: Variant, repo: str, target: str, url: str, key: str, label: str):

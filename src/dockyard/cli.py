@@ -503,6 +503,25 @@ def rollback(project_dir: Path, target: str, release_id: int | None, break_lock:
     return command(load_project(project_dir), target, release_id, break_lock)
 
 
+@cli.group()
+def proxy() -> None:
+    """The server's dockyard-proxy (Caddy), which serves the apps' ports."""
+
+
+@proxy.command("upgrade")
+@PROJECT
+@click.argument("target")
+def proxy_upgrade(project_dir: Path, target: str) -> int:
+    """Run TARGET's proxy on the Caddy version this dockyard pins (routes kept).
+
+    A deploy never upgrades the proxy: this is the one explicit step that does, and
+    the served ports pause for a second or two while the container is replaced.
+    """
+    from dockyard.commands.proxy import upgrade as command
+
+    return command(load_project(project_dir), target)
+
+
 @cli.command()
 @PROJECT
 @click.argument("target")

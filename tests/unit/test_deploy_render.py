@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -252,8 +253,12 @@ def test_gateway_routing_fronts_served_apps_and_keeps_its_image(target_mini: Pat
         {"target": 8080, "published": 80, "protocol": "tcp", "mode": "host"}
     ]
     assert gateway["environment"]["GATEWAY_BACKEND"] == "tasks.web"
-    assert gateway["image"] == IMAGE.reference
-    kept = yaml.safe_load(
-        render_stack(project, "prod", target, {"web": IMAGE}, gateway_images={"web": "old@x"})
-    )
-    assert kept["services"]["web-gateway"]["image"] == "old@x"
+    # the gateway is Caddy (the dockyard-proxy image), its spec independent of the app's
+    assert gateway["image"] == "dockyard-proxy"
+    config = json.loads(gateway["environment"]["GATEWAY_CONFIG"])
+    handler = config["apps"]["http"]["servers"]["gateway"]["routes"][0]["handle"][0]
+    assert handler["dynamic_upstreams"]["name"] == "tasks.web"
+    assert config["apps"]["http"]["servers"]["gateway"]["listen"] == [":8080"]
+    other = DeployImage("web", "reg.example/mini/web@sha256:" + "cd" * 32, "0.3.0-def")
+    again = yaml.safe_load(render_stack(project, "prod", target, {"web": other}))
+    assert again["services"]["web-gateway"] == gateway

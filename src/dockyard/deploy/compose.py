@@ -93,12 +93,8 @@ class RolloutFailed(DockyardError):
 
 def _pull(target: Target, compose_text: str) -> None:
     with staged(target, compose_text) as file:
-        proc = target.engine.compose(
-            target.compose_project, ["pull", "--quiet"], file=file, timeout=900
-        )
-    if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
-        detail = lines[-1] if lines else f"exit code {proc.returncode}"
+        detail = rollout.pull(target.engine, target.compose_project, file)
+    if detail is not None:
         if image_engine.unreachable(detail):
             detail = f"the server cannot reach the registry: {detail}"
         raise DockyardError(
@@ -109,8 +105,7 @@ def _pull(target: Target, compose_text: str) -> None:
 
 def _prune(target: Target, before: State, after: State) -> None:
     """Remove images no kept release needs (best effort: one in use stays)."""
-    for ref in sorted(dropped_images(before, after)):
-        target.engine.docker(["image", "rm", ref], check=False, timeout=120)
+    rollout.remove_images(target.engine, sorted(dropped_images(before, after)))
 
 
 def _containers(target: Target, app: str) -> list[dict]:
@@ -138,7 +133,11 @@ def _wait_one(target: Target, app: str, container_id: str) -> None:
             raise RolloutFailed(f"{app}'s new container was removed while it started", [])
         waiting, failed = judge_container(app, found[0])
         if failed:
-            raise RolloutFailed(failed, rollout.last_logs(target.engine, _name(found[0])))
+            logs = rollout.last_logs(target.engine, _name(found[0]))
+            status = found[0].get("State") or {}
+            if logs and (status.get("Status") != "running" or found[0].get("RestartCount")):
+                failed = f"{app} crashed: {logs[-1].strip()[:200]} ({failed})"
+            raise RolloutFailed(failed, logs)
         if not waiting:
             return
         if time.monotonic() > deadline:
@@ -206,8 +205,9 @@ class Rollout:
         gone = [c for c in old if c["Id"] not in keep]
         dials = []
         for port in self.ports(app):
-            before = self.proxy.switch(app, port, f"{_name(new[0])}:{port.container}")
-            if before:
+            dial = f"{_name(new[0])}:{port.container}"
+            before = self.proxy.switch(app, port, dial)
+            if before and before != dial:
                 dials.append(before)
         if dials:
             time.sleep(0.5)  # requests accepted just before the switch are counted
@@ -305,6 +305,7 @@ def roll(
     ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
     with staged(target, text) as file:
         try:
+            write_files(target, helper, text)  # put back with the rest on failure
             if ports:
                 steps.proxy.ensure(ports, fallback_base=helper)
             for app in order:
@@ -340,7 +341,7 @@ def _restore(
     previous = state.running
     steps = Rollout(target)
     if previous is None:
-        target.engine.compose(target.compose_project, ["down", "--remove-orphans"])
+        rollout.down(target.engine, target.compose_project)
         write_state(target, helper, with_note(state, f"{now()}: {head}"), "", state_text)
         return DockyardError(
             f"{head}; there was no earlier release, so its containers were removed "
@@ -378,7 +379,6 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
         )
         for app, image in same.items():
             say(f"{app}: unchanged (same image content as {image.version}), not restarted")
-        write_files(target, helper, text)
         changed = [app for app in new if app not in same]
         say(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
         roll(target, helper, state, state_text, text, changed, "deploy")
@@ -410,7 +410,6 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
             for app, ref in chosen.images.items()
         }
         same = unchanged(target, state.running, images, chosen.compose)
-        write_files(target, helper, chosen.compose)
         changed = [app for app in images if app not in same]
         roll(target, helper, state, state_text, chosen.compose, changed,
              f"rollback to release {chosen.id}")  # fmt: skip
@@ -479,8 +478,4 @@ class ComposeBackend:
         return compose_rows(self.target)
 
     def logs(self, apps: tuple[str, ...], follow: bool, tail: str) -> int:
-        args = ["logs", "--no-color", "--tail", tail, *(["--follow"] if follow else []), *apps]
-        proc = self.target.engine.compose(
-            self.target.compose_project, args, capture=False, timeout=None
-        )
-        return proc.returncode
+        return rollout.logs(self.target.engine, self.target.compose_project, apps, follow, tail)

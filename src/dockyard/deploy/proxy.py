@@ -36,10 +36,9 @@ FROM {base}
 COPY caddy /usr/local/bin/caddy
 ENV XDG_CONFIG_HOME=/data/config \\
     XDG_DATA_HOME=/data/data
-VOLUME ["/data"]
 LABEL org.opencontainers.image.title="dockyard-proxy" \\
       org.opencontainers.image.version="{engine.CADDY_VERSION}"
-HEALTHCHECK --interval=10s --timeout=5s --retries=3 \\
+HEALTHCHECK --interval=30s --timeout=30s --retries=3 \\
     CMD ["python3", "-c", "import urllib.request as u; u.urlopen('{PROBE}', timeout=4)"]
 ENTRYPOINT ["/usr/local/bin/caddy"]
 CMD ["run", "--resume"]
@@ -107,6 +106,14 @@ class Proxy:
         that same base) that is there."""
         base = self.target.project.base_image
         return base if engine.image_id(self.engine, base) else fallback
+
+    def image(self, fallback_base: str) -> str:
+        """The pinned proxy image on the server, built there when missing."""
+        if not engine.image_id(self.engine, engine.IMAGE_TAG):
+            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            base = self._base_image(fallback_base)
+            engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
+        return engine.IMAGE_TAG
 
     def ensure(self, ports: list[Port], fallback_base: str) -> None:
         """The proxy runs and publishes ``ports`` (it is started or, for a new port,
@@ -202,3 +209,25 @@ class Proxy:
     def unroute(self, app: str, port: Port) -> None:
         if self.upstream(app, port) is not None:
             self._admin("DELETE", f"/config/apps/http/servers/{server_key(port)}")
+
+    def upgrade(self, fallback_base: str) -> str:
+        """Run the proxy on the image this dockyard pins, its ports and routes kept; what
+        was done, in one line."""
+        info = engine.inspect(self.engine, self.name)
+        if info is None:
+            return f"no proxy {self.name} runs on {self.engine.address}; a deploy starts one"
+        labels = info["Config"].get("Labels") or {}
+        ports = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+        running = engine.image_id(self.engine, info["Image"])
+        if not engine.image_id(self.engine, engine.IMAGE_TAG):
+            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            base = self._base_image(fallback_base)
+            engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
+        wanted = engine.image_id(self.engine, engine.IMAGE_TAG)
+        if running == wanted and (info.get("State") or {}).get("Status") == "running":
+            return f"the proxy {self.name} already runs {engine.IMAGE_TAG}"
+        say(f"replacing the proxy {self.name} (its ports pause for a second or two)")
+        engine.remove(self.engine, self.name)
+        engine.start(self.engine, self.name, engine.IMAGE_TAG, ports)
+        self._configure()
+        return f"the proxy {self.name} runs {engine.IMAGE_TAG}, its routes kept"

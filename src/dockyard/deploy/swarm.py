@@ -13,6 +13,7 @@ import time
 import click
 import yaml
 
+from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import add_release, make_current, pick_release
 from dockyard.deploy.target import (
     Target,
@@ -25,7 +26,8 @@ from dockyard.deploy.target import (
     write_state,
 )
 from dockyard.errors import DockyardError
-from dockyard.render.server import VERSION_LABEL, DeployImage, app_ports, dump
+from dockyard.render.gateway import gateway_service
+from dockyard.render.server import VERSION_LABEL, DeployImage, Port, app_ports, dump
 from dockyard.render.stack import gateway_name, render_stack
 
 NAMESPACE = "com.docker.stack.namespace"
@@ -135,38 +137,39 @@ def _pull(target: Target, new: dict[str, DeployImage]) -> None:
             )
 
 
-def _gateway_images(target: Target) -> dict[str, str]:
-    """The image each running gateway uses, by app (kept so that it is not restarted)."""
-    services = _services(target)
-    return {
-        app: services[name]["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
-        for app in target.config.apps
-        if (name := gateway_name(app)) in services
-    }
+def _gateway_image(target: Target, fallback_base: str) -> str:
+    """The dockyard-proxy (Caddy) image the gateways run, built on the manager when
+    missing (a single-node swarm; more nodes need it in a registry)."""
+    return Proxy(target).image(fallback_base) if target.config.routing == "gateway" else ""
 
 
-def _keep_gateways(target: Target, text: str) -> str:
-    """An earlier release's stack file with the running gateways' images kept."""
-    images = _gateway_images(target)
-    if not images:
-        return text
+def _keep_gateways(target: Target, text: str, image: str) -> str:
+    """An earlier release's stack file with today's gateways (they do not go back)."""
     document = yaml.safe_load(text)
-    for app, image in images.items():
-        if gateway_name(app) in document["services"]:
-            document["services"][gateway_name(app)]["image"] = image
+    services = document.get("services") or {}
+    changed = False
+    for app in target.config.apps:
+        if gateway_name(app) in services:
+            for spec in app_ports(target.project, target.config, app):
+                port = Port.parse(spec)
+                services[gateway_name(app)] = gateway_service(
+                    app, image, port.published, port.container
+                )
+                changed = True
+    if not changed:
+        return text
     head = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     return head + "\n" + dump(document)
 
 
 def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     _require_swarm(target)
-    text = render_stack(
-        target.project, target.name, target.config, new, gateway_images=_gateway_images(target)
-    )
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
     say(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
     _pull(target, new)
     helper = next(iter(new.values())).reference
+    gateway = _gateway_image(target, helper)
+    text = render_stack(target.project, target.name, target.config, new, gateway_image=gateway)
     state = prepare_server(target, helper, text)
     say(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
     failed = _apply(target, text)
@@ -196,7 +199,8 @@ def rollback_stack(target: Target, release_id: int | None = None) -> int:
     state = read_state(target)
     previous = pick_release(state, release_id, target.name)
     say(f"rolling stack {target.compose_project} back to {previous.summary()}")
-    failed = _apply(target, _keep_gateways(target, previous.compose))
+    gateway = _gateway_image(target, helper)
+    failed = _apply(target, _keep_gateways(target, previous.compose, gateway))
     if failed:
         raise DockyardError(f"rollback on '{target.name}' failed: {'; '.join(failed)}")
     write_state(target, helper, make_current(state, previous.id), previous.compose)

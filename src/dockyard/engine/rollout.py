@@ -122,3 +122,26 @@ def lock_holder(engine: TargetEngine, name: str) -> str | None:
 
 def unlock(engine: TargetEngine, name: str) -> None:
     engine.docker(["rm", "--force", name], check=False, timeout=60)
+
+
+def pull(engine: TargetEngine, project: str, file: Path) -> str | None:
+    """`docker compose pull` the file's images on the server; None, else why not."""
+    proc = engine.compose(project, ["pull", "--quiet"], file=file, timeout=900)
+    return None if proc.returncode == 0 else _last(proc)
+
+
+def down(engine: TargetEngine, project: str) -> None:
+    """Remove the project's containers (volumes and bind mounts stay)."""
+    engine.compose(project, ["down", "--remove-orphans"])
+
+
+def remove_images(engine: TargetEngine, refs: list[str]) -> None:
+    """Best effort: an image still in use stays."""
+    for ref in refs:
+        engine.docker(["image", "rm", ref], check=False, timeout=120)
+
+
+def logs(engine: TargetEngine, project: str, apps: tuple[str, ...], follow: bool, tail: str) -> int:
+    """The apps' logs, straight to the terminal; the exit code."""
+    args = ["logs", "--no-color", "--tail", tail, *(["--follow"] if follow else []), *apps]
+    return engine.compose(project, args, capture=False, timeout=None).returncode

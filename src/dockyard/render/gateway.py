@@ -1,65 +1,73 @@
-"""The stack's optional gateway: a tiny TCP proxy for nodes without IPVS (pure).
+"""The stack's gateway: the dockyard-proxy's Caddy in front of each served app (pure).
 
 Swarm publishes ports through its routing mesh, which needs the kernel's IPVS. Where
-that is missing (some VMs and sandboxes), `routing = "gateway"` makes dockyard put
-one small proxy per served app in front of it instead: it publishes the port in host
-mode, resolves `tasks.<app>` (every running, healthy task) for each new connection
-and tries them in turn, so a task that is stopping is skipped, not failed. The
-gateway runs the app's own image (its Python) and keeps its image across deploys,
-so an app update never restarts it.
+that is missing (some VMs and sandboxes), `routing = "gateway"` puts one Caddy per
+served app in front of it instead, on the same image as the compose targets' proxy:
+it publishes the port in host mode and reverse-proxies to `tasks.<app>` (every
+running task; the service is in `dnsrr` endpoint mode), re-resolved every second, a
+failed dial retried on another task, so a task that is stopping is skipped, not
+failed. Its spec does not change with the app's, so an app update never restarts it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-PROXY = """\
-import asyncio, os, random, socket
-BACKEND, PORT = os.environ["GATEWAY_BACKEND"], int(os.environ["GATEWAY_PORT"])
-async def pipe(reader, writer):
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except OSError:
-        pass
-    finally:
-        writer.close()
-async def connect():
-    loop = asyncio.get_running_loop()
-    for _ in range(100):
-        try:
-            infos = await loop.getaddrinfo(BACKEND, PORT, type=socket.SOCK_STREAM)
-        except OSError:
-            infos = []
-        random.shuffle(infos)
-        for *_, addr in infos:
-            try:
-                return await asyncio.wait_for(asyncio.open_connection(addr[0], PORT), 2)
-            except (OSError, asyncio.TimeoutError):
-                continue
-        await asyncio.sleep(0.1)
-    raise OSError("no backend answers")
-async def handle(client_reader, client_writer):
-    try:
-        reader, writer = await connect()
-    except OSError:
-        client_writer.close()
-        return
-    await asyncio.gather(pipe(client_reader, writer), pipe(reader, client_writer))
-async def main():
-    server = await asyncio.start_server(handle, "0.0.0.0", PORT)
-    async with server:
-        await server.serve_forever()
-asyncio.run(main())
-"""
+
+def gateway_config(app: str, port: int) -> dict[str, Any]:
+    """Caddy's JSON config: listen on ``port``, proxy to the app's tasks on ``port``."""
+    return {
+        "admin": {"disabled": True, "config": {"persist": False}},
+        "apps": {
+            "http": {
+                "grace_period": "20s",
+                "servers": {
+                    "gateway": {
+                        "listen": [f":{port}"],
+                        "automatic_https": {"disable": True},
+                        "routes": [
+                            {
+                                "handle": [
+                                    {
+                                        "handler": "reverse_proxy",
+                                        "dynamic_upstreams": {
+                                            "source": "a",
+                                            "name": f"tasks.{app}",
+                                            "port": str(port),
+                                            "refresh": "1s",
+                                        },
+                                        "load_balancing": {
+                                            "selection_policy": {"policy": "round_robin"},
+                                            "try_duration": "10s",
+                                            "try_interval": "100ms",
+                                        },
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                },
+            }
+        },
+    }
 
 
 def gateway_service(app: str, image: str, published: int, port: int) -> dict[str, Any]:
     return {
         "image": image,
-        "command": ["python", "-c", PROXY],
-        "environment": {"GATEWAY_BACKEND": f"tasks.{app}", "GATEWAY_PORT": str(port)},
+        # the config comes in the environment ($$: a literal $ for the stack file)
+        "entrypoint": [
+            "/bin/sh",
+            "-c",
+            'printf "%s" "$$GATEWAY_CONFIG" > /tmp/gateway.json'
+            " && exec caddy run --config /tmp/gateway.json",
+        ],
+        "command": [],
+        "environment": {
+            "GATEWAY_BACKEND": f"tasks.{app}",
+            "GATEWAY_CONFIG": json.dumps(gateway_config(app, port), sort_keys=True),
+        },
         "ports": [{"target": port, "published": published, "protocol": "tcp", "mode": "host"}],
         "healthcheck": {"disable": True},
         "deploy": {"replicas": 1, "restart_policy": {"condition": "any", "delay": "1s"}},

@@ -13,10 +13,10 @@ from typing import Any
 
 from dockyard.manifest import DeployTarget, Project
 from dockyard.render.gateway import gateway_service
-from dockyard.render.k8s import container_port, published_port
 from dockyard.render.server import (
     APP_LABEL,
     DeployImage,
+    Port,
     app_ports,
     app_volumes,
     base_service,
@@ -83,21 +83,20 @@ def render_stack(
     target_name: str,
     target: DeployTarget,
     images: dict[str, DeployImage],
-    gateway_images: dict[str, str] | None = None,
+    gateway_image: str = "dockyard-proxy",
 ) -> str:
     """The stack file; `depends_on`, `build` and `.env` are not used (Swarm ignores them).
 
-    ``gateway_images``: the image each running gateway already uses (kept, so that an
-    update of the app does not restart its gateway).
+    ``gateway_image``: the dockyard-proxy (Caddy) image the gateways run.
     """
     directory = server_directory(project, target_name, target)
     services = {app: _service(project, target, app, images[app], directory) for app in target.apps}
     if target.routing == "gateway":
         for app in target.apps:
             for spec in app_ports(project, target, app):
-                image = (gateway_images or {}).get(app) or images[app].reference
+                port = Port.parse(spec)
                 services[gateway_name(app)] = gateway_service(
-                    app, image, published_port(spec), container_port(spec)
+                    app, gateway_image, port.published, port.container
                 )
     volumes: list[str] = []
     for app in target.apps:

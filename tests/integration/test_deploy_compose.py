@@ -1,0 +1,239 @@
+"""Blue/green compose deploys behind the real dockyard-proxy (Caddy), on real parts: the
+registry on 127.0.0.1:5000, a server reached over real OpenSSH (127.0.0.1:18022), the
+machine's engine. In file order, as one story: first deploy -> a good update of the api
+under load (one client at 25 requests/s and 8 concurrent clients, loopback, bounded) ->
+a release whose api raises at import, under the same load -> the deploy lock -> a
+damaged state file. Every failed request is counted; the target is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from test_deploy import (
+    API_PROBE,
+    HOST,
+    PARSER_PROBE,
+    REGISTRY,
+    Story,
+    _rewrite,
+    remove_proxy,
+    ssh,
+    ssh_env,  # noqa: F401 (a fixture)
+)
+
+from conftest import REPO, copy_project, docker, dockyard
+
+PORT = 18280
+URL = f"http://127.0.0.1:{PORT}/health"
+# probes every 2 s; a long start period only bounds a slow start (a busy CI machine)
+SLOW_START = ', interval = "2s", start-period = "900s" }'
+
+TARGET = """
+[tool.dockyard.deploy.prod]
+host = "{host}"
+apps = ["parser", "api"]
+directory = "{directory}"
+health-timeout = "900s"
+drain-timeout = "10s"
+
+[tool.dockyard.deploy.prod.app.parser]
+volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
+
+[tool.dockyard.deploy.prod.app.api]
+ports = ["127.0.0.1:{port}:8000"]
+"""
+
+
+class Traffic:
+    """One client at 25 requests/s and 8 concurrent ones (5/s each) until stopped, at
+    most 900 s and 30 000 requests: counts requests and failures (loopback only)."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.requests, self.failures, self.errors = url, 0, 0, []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        rates = [25] + [5] * 8
+        self._threads = [threading.Thread(target=self._run, args=(r,)) for r in rates]
+
+    def _run(self, rate: float) -> None:
+        deadline = time.monotonic() + 900
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as response:
+                    ok = response.status == 200
+            except OSError as exc:
+                ok = False
+                self.errors.append(repr(exc)[:200])
+            with self._lock:
+                self.requests += 1
+                self.failures += 0 if ok else 1
+                if self.requests >= 30_000:
+                    self._stop.set()
+            time.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+
+    def __enter__(self) -> Traffic:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def _container_ids(name: str, app: str) -> list[str]:
+    label = f"label=com.docker.compose.project={name}-prod"
+    service = f"label=com.docker.compose.service={app}"
+    return docker("ps", "-q", "--no-trunc", "--filter", label, "--filter", service).stdout.split()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):  # noqa: F811
+    name = f"dkb{uuid.uuid4().hex[:6]}"
+    directory = f"/var/tmp/dockyard-bluegreen-{name}"
+    root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("bg") / "lol")
+    manifest = root / "pyproject.toml"
+    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", SLOW_START))
+    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", SLOW_START))
+    with manifest.open("a") as handle:
+        handle.write(TARGET.format(host=HOST, directory=directory, port=PORT))
+    dockyard(root, "lock")
+    env = {**ssh_env, "DOCKYARD_PROXY": f"{name}-proxy"}
+    result = Story(root, env, name, directory)
+    try:
+        yield result
+    finally:
+        remote = {**ssh_env, "DOCKER_HOST": HOST}
+        subprocess.run(
+            ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
+            env=remote, capture_output=True, check=False,
+        )  # fmt: skip
+        docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
+        remove_proxy(f"{name}-proxy")
+        ssh(ssh_env, f"rm -rf {directory}")
+        tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+        mine = [t for t in tags if f"/{name}/" in t]
+        if mine:
+            docker("image", "rm", *mine, check=False)
+
+
+def _serves(version: str) -> None:
+    with urllib.request.urlopen(URL, timeout=10) as response:
+        assert json.load(response)["status"] == "ok"
+
+
+def test_first_deploy_puts_the_api_behind_the_proxy(story: Story) -> None:
+    story.versions.append(story.release("first release"))
+    proc = story.run("deploy", "prod")
+    assert "release 1" in proc.stderr and "is live" in proc.stderr
+    _serves(story.versions[0])
+    # the app publishes no port: the proxy owns it
+    api = _container_ids(story.name, "api")
+    assert len(api) == 1
+    ports = json.loads(docker("inspect", api[0]).stdout)[0]["NetworkSettings"]["Ports"]
+    assert not any(ports.values())
+    proxy = json.loads(docker("inspect", f"{story.name}-proxy").stdout)[0]
+    assert proxy["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert f"127.0.0.1:{PORT}:{PORT}" in proxy["Config"]["Labels"]["dev.dockyard.proxy.ports"]
+    status = story.run("status", "prod").stdout
+    assert f"serving :{PORT}" in status
+
+
+def test_good_update_loses_no_request_and_leaves_the_parser_alone(story: Story) -> None:
+    parser_before = _container_ids(story.name, "parser")
+    app = story.root / "packages/lol_data_api/src/lol_data_api/app.py"
+    app.write_text(app.read_text() + "\n# version 2\n")
+    story.versions.append(story.release("second release"))
+    with Traffic(URL) as traffic:
+        proc = story.run("deploy", "prod")
+    print("good update:", traffic.requests, "requests,", traffic.failures, "failed")
+    assert traffic.requests >= 200  # the clients really ran through the update
+    assert traffic.failures == 0, traffic.errors[:5]
+    assert "parser: unchanged" in proc.stderr
+    assert _container_ids(story.name, "parser") == parser_before  # not restarted
+    rows = story.status()
+    assert rows["api"][0] == story.versions[1]
+    assert rows["parser"][0] == story.versions[0]  # the revision its running image has
+
+
+def test_broken_release_never_takes_traffic(story: Story) -> None:
+    api_before = _container_ids(story.name, "api")
+    app = story.root / "packages/lol_data_api/src/lol_data_api/app.py"
+    app.write_text(app.read_text() + '\nraise RuntimeError("broken release")\n')
+    story.versions.append(story.release("broken release"))
+    with Traffic(URL) as traffic:
+        proc = story.run("deploy", "prod", check=False)
+    print("broken update:", traffic.requests, "requests,", traffic.failures, "failed")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr.split("last log lines")[0]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "api crashed: RuntimeError: broken release" in last, last
+    assert "release 2" in last and "kept serving" in last
+    assert "last log lines of the new container" in proc.stderr
+    assert traffic.requests >= 100 and traffic.failures == 0, traffic.errors[:5]
+    assert _container_ids(story.name, "api") == api_before
+    assert story.status()["api"][0] == story.versions[1]
+
+
+def test_a_second_deploy_waits_for_the_lock(story: Story) -> None:
+    lock = f"{story.name}-prod-dockyard-lock"
+    image = json.loads(docker("inspect", _container_ids(story.name, "api")[0]).stdout)[0]
+    docker("create", "--name", lock, "--label", "dev.dockyard.lock=someone since now",
+           "--entrypoint", "true", image["Config"]["Image"])  # fmt: skip
+    try:
+        proc = story.run("deploy", "prod", check=False)
+        assert proc.returncode == 2
+        last = proc.stderr.strip().splitlines()[-1]
+        assert "holds the lock" in last and "someone since now" in last and "--break-lock" in last
+        assert "(lock)" in story.run("status", "prod").stdout
+    finally:
+        docker("rm", "--force", lock, check=False)
+
+
+def test_a_damaged_state_file_is_refused_before_anything_changes(story: Story) -> None:
+    state = f"{story.directory}/dockyard-state.json"
+    good = ssh(story.env, f"cat {state}")
+    compose = ssh(story.env, f"cat {story.directory}/compose.yaml")
+    api_before = _container_ids(story.name, "api")
+    ssh(story.env, f'printf \'{{"current": 2, "releases": [\' > {state}')
+    try:
+        proc = story.run("rollback", "prod", check=False)
+        assert proc.returncode == 2
+        last = proc.stderr.strip().splitlines()[-1]
+        assert "dockyard-state.json" in last and "is damaged" in last and "changed nothing" in last
+        assert "move it aside" not in last
+        assert ssh(story.env, f"cat {story.directory}/compose.yaml") == compose
+        assert _container_ids(story.name, "api") == api_before
+    finally:
+        ssh(story.env, f"cat > {state}", good.encode())
+    _serves(story.versions[1])
+
+
+def test_rollback_goes_through_the_same_switch(story: Story) -> None:
+    with Traffic(URL) as traffic:
+        story.run("rollback", "prod")
+    assert traffic.failures == 0, traffic.errors[:5]
+    assert story.status()["api"][0] == story.versions[0]
+    state = json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
+    assert state["current"] == 1
+
+
+def test_files_on_the_server_agree_with_what_runs(story: Story, tmp_path: Path) -> None:
+    compose = ssh(story.env, f"cat {story.directory}/compose.yaml")
+    state = json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
+    running = next(r for r in state["releases"] if r["id"] == state["current"])
+    assert running["compose"] == compose
+    for app in ("api", "parser"):
+        image = json.loads(docker("inspect", _container_ids(story.name, app)[0]).stdout)[0]
+        assert image["Config"]["Image"] == running["images"][app]

