@@ -16,7 +16,9 @@ import pytest
 from helpers import REPO, copy_project, docker, dockyard
 
 API_PORT = 18151
-APPS = (("parser", "lol_data_parser"), ("api", "lol_data_api"), ("bot", "lol_data_bot"))
+# the api's project runs a parser of its own (depends-on): the case that used to recreate
+# the parser's dev container
+APPS = (("parser", "lol_data_parser"), ("api", "lol_data_api"), ("scripts", "lol_data_scripts"))
 
 
 def _manifest(root: Path, old: str, new: str) -> None:
@@ -52,6 +54,9 @@ def example(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("dc") / "lol_data")
     _manifest(root, 'name = "lol-data"', f'name = "{name}"')
     _manifest(root, '"8000:8000"', f'"127.0.0.1:{API_PORT}:8000"')
+    # what is tested is coexistence, not start-up speed: the api's container does not wait
+    # for the parser's first scan (minutes on a loaded machine), only for it to start
+    _manifest(root, 'healthcheck = { command = ["lol-data-parser", "--health"] }\n', "")
     dockyard(root, "lock")
     dockyard(root, "build", "--dev")
     assert root.stat().st_uid == 0 or pytest.fail("the suite runs as root (make test, CI)")

@@ -44,6 +44,9 @@ def test_one_project_per_app_and_shared_volumes(locked_mini: Path) -> None:
     # only the app itself publishes: a needed app publishes in its own project
     assert web["services"]["web"]["ports"] == ["8080"]
     assert "ports" not in tool["services"]["web"]
+    # a dependency may start slowly (a busy laptop); the app's own probe is as written
+    assert tool["services"]["web"]["healthcheck"]["start_period"] == "180s"
+    assert web["services"]["web"]["healthcheck"]["start_period"] == "2s"
     # paths are relative to the file's folder
     assert web["services"]["web"]["volumes"][0] == "../..:/workspace"
 

@@ -63,8 +63,10 @@ def _put_back(uv_lock: Path, before: bytes | None) -> None:
     try:
         if before is None:
             uv_lock.unlink(missing_ok=True)
-        else:
+        elif uv_lock.read_bytes() != before:
             uv_lock.write_bytes(before)
+        else:
+            return  # uv.lock did not change: nothing to put back
     except OSError as exc:
         raise DockyardError(
             f"{uv_lock} is new but {LOCK_NAME} could not be written, nor uv.lock put back "

@@ -181,6 +181,16 @@ def dev_project(plan: Plan, app: AppPlan | None = None) -> str:
     return f"{plan.project.name}-dev" + (f"-{app.name}" if app else "")
 
 
+DEV_START_PERIOD = 180  # seconds a dev container's dependency may take to become healthy
+
+
+def _seconds(duration: str) -> float:
+    """'500ms', '10s', '2m', '1h' -> seconds (the manifest's duration syntax)."""
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    number = duration.rstrip("smh")
+    return int(number) * units[duration[len(number) :]]
+
+
 def devcontainer_compose_path(app: AppPlan) -> str:
     return f".devcontainer/{app.name}/compose.yaml"
 
@@ -197,6 +207,12 @@ def render_devcontainer_compose(plan: Plan, app: AppPlan) -> str:
         other.name: _dev_service(plan, other, "../..", ports=other.name == app.name)
         for other in needed
     }
+    for other in needed[:-1]:
+        check = services[other.name].get("healthcheck")
+        if check and _seconds(check["start_period"]) < DEV_START_PERIOD:
+            # the container waits for it: on a busy laptop a slow first start is no failure
+            # (probes every start_interval, so a fast start is still seen at once)
+            check["start_period"] = f"{DEV_START_PERIOD}s"
     document: dict[str, Any] = {"name": dev_project(plan, app), "services": services}
     volumes = _dev_volumes(plan, needed)
     if volumes:
