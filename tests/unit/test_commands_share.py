@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from test_cli import _one_error_line, _rewrite, dockyard
+NO_ENGINE = "unix:///nonexistent.sock"
+
+
+def dockyard(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point (`python -m dockyard`) in ``root``, with no engine reachable."""
+    env = {**os.environ, "DOCKER_HOST": NO_ENGINE}
+    env.pop("DOCKER_CONTEXT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _rewrite(root: Path, old: str, new: str) -> None:
+    path = root / "pyproject.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dockyard: error: "), proc.stderr
+    return lines[0]
 
 
 def test_an_app_without_a_share_image_is_named(locked_mini: Path) -> None:
