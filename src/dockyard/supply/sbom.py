@@ -123,7 +123,7 @@ def deb_components(packages: list[dict[str, str]], os_release: dict[str, str]) -
         purl = f"pkg:deb/{distro_id}/{name}@{version}" + (
             "?" + "&".join(qualifiers) if qualifiers else ""
         )
-        component = {
+        component: dict = {
             "type": "library",
             "bom-ref": purl,
             "name": name,
@@ -251,7 +251,7 @@ def validate(bom: dict) -> list[str]:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
-    from jsonschema import Draft7Validator, FormatChecker
+    from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]
 
     checker = FormatChecker()
     checker.checkers = dict(Draft7Validator.FORMAT_CHECKER.checkers)
