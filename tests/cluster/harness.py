@@ -127,6 +127,7 @@ class Registry:
                 [binary, "serve", str(config)], stdout=log, stderr=log, start_new_session=True
             )
             self.pids.append(proc.pid)
+            (self.root / f"{config.stem}.pid").write_text(f"{proc.pid}\n")
         for addr in (self.alias, self.bridge):
             _wait(lambda a=addr: _answers(f"http://{a}/v2/"), 20, f"registry on {addr}")
 
@@ -138,6 +139,15 @@ class Registry:
             except (ProcessLookupError, ChildProcessError):
                 pass
         self.pids.clear()
+
+
+def _stop_recorded_registries(folder: Path) -> None:
+    """Stop the registry processes a run recorded (for `down` from another process)."""
+    for pidfile in folder.glob("registry/*.pid"):
+        pid = int(pidfile.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if cmdline.exists() and b"docker-registry" in cmdline.read_bytes():
+            os.kill(pid, signal.SIGTERM)
 
 
 def _answers(url: str) -> bool:
@@ -249,6 +259,7 @@ class Cluster:
                     left.append(f"{kind} {name}")
         if self.registry is not None:
             self.registry.stop()
+        _stop_recorded_registries(self.folder)
         shutil.rmtree(self.folder, ignore_errors=True)
         return left
 
@@ -292,3 +303,13 @@ class Cluster:
     def restart(self, node: Node) -> None:
         sh(["docker", "start", node.container])
         _wait(node.engine_answers, 60, f"the engine of {node.container}")
+
+
+if __name__ == "__main__":
+    # Remove what an interrupted run left behind: python tests/cluster/harness.py down RUN
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "down":
+        sys.exit("usage: python tests/cluster/harness.py down RUN   (RUN: e.g. dkc1a2b3c)")
+    left = Cluster(sys.argv[2], base_image="").down()
+    sys.exit(f"could not remove: {', '.join(left)}" if left else 0)

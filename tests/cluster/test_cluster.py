@@ -75,7 +75,7 @@ kind = "swarm"
 host = "{host}"
 apps = ["parser", "api"]
 directory = "/var/tmp/dockyard-{name}"
-health-timeout = "600s"  # a shared 2-core machine pulls slowly
+health-timeout = "900s"  # a shared 2-core machine pulls and starts slowly
 
 # SQLite has one writer: the parser runs where its volumes live (the node labelled
 # {name}.db), and the matches to ingest arrive in a volume there too.
@@ -328,6 +328,7 @@ def test_broken_release_is_rolled_back_by_swarm(story: Story) -> None:
     assert proc.returncode == 2, proc.stderr + story.why()
     assert "Swarm rolled back by itself" in proc.stderr.strip().splitlines()[-1], proc.stderr
     assert load.figures()["failed"] == 0, load.figures()
+    _wait_running(story, "api", REPLICAS)  # the task Swarm replaced may still be starting
     assert _versions(story)["api"] == (story.versions[1], f"{REPLICAS}/{REPLICAS}")
     assert story.rows() == story.expected
     _rewrite(manifest, BROKEN_API_PROBE, FAST_API_PROBE)  # the next release is good again
@@ -380,6 +381,7 @@ def test_manager_lost_in_a_three_manager_swarm(story: Story) -> None:
     )
     assert leader == "n1"
     n2 = cluster.node("n2")
+    story.retarget(n2)  # committed with the release below, so its images match the revision
     library = story.root / "packages" / "lol_data" / "src" / "lol_data" / "__init__.py"
     library.write_text(library.read_text() + "# release 4: deployed after losing a manager\n")
     story.versions.append(story.release("after losing a manager"))
@@ -402,7 +404,6 @@ def test_manager_lost_in_a_three_manager_swarm(story: Story) -> None:
             assert time.monotonic() < deadline, "no new leader after 120s"
             time.sleep(1)
         elected = round(load.elapsed, 1)
-        story.retarget(n2)
         story.run("deploy", "cluster")
     story.figures["manager_lost"] = {**load.figures(), "leader_elected_s": elected}
     print("manager lost:", story.figures["manager_lost"])
