@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from helpers import FIXTURES, REPO, copy_project, docker, dockyard
 from dockyard import importcheck
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard
 
 
 def _manifest(root: Path) -> dict:

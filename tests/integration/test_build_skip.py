@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import docker, dockyard, inspect
+from helpers import docker, dockyard, inspect
 
 
 def _ids(root: Path, *args: str) -> tuple[dict[str, str], str]:

@@ -8,9 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from helpers import FIXTURES, copy_project, dockyard
 from dockyard.manifest import load_project
 from dockyard.render.server import DeployImage, render_server_compose
+from helpers import FIXTURES, copy_project, dockyard
 
 VALUES = {"DATABASE_URL": "postgresql://app:pa$word@db/lol", "WHERE": "${HOME}/x $$ $"}
 TARGET = '\n[tool.dockyard.deploy.prod]\napps = ["web"]\ndirectory = "/srv/t"\n'

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard
 
 REGISTRY = "127.0.0.1:5000"
 COLLEAGUE = 4242  # a uid no image knows: `--user "$(id -u):$(id -g)"` must still work

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, copy_project, docker, dockyard
 from dockyard.engine import cosign
+from helpers import REPO, copy_project, docker, dockyard
 
 SSH_PORT = 18022
 HOST = f"ssh://root@127.0.0.1:{SSH_PORT}"

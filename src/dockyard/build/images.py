@@ -26,7 +26,7 @@ from dockyard.staleness import dev_inputs_hash, tree_digest
 
 @dataclass(frozen=True)
 class Built:
-    """One image a bake made. ``kind`` is "prod", "dev" or "share" (the `--json` key is "target")."""
+    """One image a bake made. ``kind`` is "prod", "dev" or "share" (`--json` calls it "target")."""
 
     app: str
     kind: str  # "prod", "dev" or "share"

@@ -12,8 +12,8 @@ from dockyard.devuser import compose_env
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
-from dockyard.names import DEV_COMPOSE_FILE
 from dockyard.modules import root_tests
+from dockyard.names import DEV_COMPOSE_FILE
 from dockyard.plan import WORKSPACE, needed_apps
 from dockyard.workspace import Member, normalize
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from dockyard.commands.build import build_images
-from dockyard.commands.generate import load_plan
+from dockyard.build.images import build_images
+from dockyard.build.load import load_plan
 from dockyard.engine import docker, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project

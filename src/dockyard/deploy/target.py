@@ -93,9 +93,9 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
 def _require_built_here(project: Project, app: str, ref: str, digest: str) -> None:
     """Outside a git checkout the tag is only the version, which anyone can push again:
     deploy it only when it is the image this engine built and pushed (same digest)."""
-    info = docker.inspect_image(ref) or {}
+    info = docker.inspect_image(ref)
     repo = ref.rsplit(":", 1)[0]
-    built = {d.split("@", 1)[1] for d in info.get("RepoDigests") or [] if d.startswith(f"{repo}@")}
+    built = set(info.digests_of(repo)) if info else set()
     if digest not in built:
         raise DockyardError(
             f"{project.root} is not a git checkout, so {app}'s tag {ref} names no revision "

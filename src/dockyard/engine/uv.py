@@ -9,7 +9,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from dockyard.engine.run import last_line, run
+from dockyard.engine.run import run
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 

@@ -64,4 +64,4 @@ def built_image(project: Project, app: str) -> AppImage:
             f"the image {repository}:{tag} is not built (for this revision); run "
             f"`dockyard build {app}` first"
         )
-    return AppImage(app, repository, tag, info["Id"], tuple(info.get("RepoTags") or ()))
+    return AppImage(app, repository, tag, info.id, tuple(info.repo_tags))

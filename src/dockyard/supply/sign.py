@@ -108,9 +108,9 @@ def build_facts(
 def _pushed_digest(image: AppImage) -> str:
     """The digest the registry serves for this revision's tag, which must be this image."""
     digest = images.registry_digest(image.reference, app=image.app)
-    info = docker.inspect_image(image.reference) or {}
-    if digest != info.get("Id") and f"{image.repository}@{digest}" not in (
-        info.get("RepoDigests") or []
+    info = docker.inspect_image(image.reference)
+    if info is None or (
+        digest != info.id and f"{image.repository}@{digest}" not in info.repo_digests
     ):
         raise DockyardError(
             f"the registry's {image.reference} ({digest[:19]}) is not the image built here "

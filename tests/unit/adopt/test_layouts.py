@@ -14,7 +14,7 @@ from dockyard.errors import DockyardError
 from dockyard.render.dockerfile import _source_mounts
 from dockyard.workspace import load_workspace
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
