@@ -9,7 +9,14 @@ from pydantic import BaseModel
 
 from dockyard.build.images import Built
 from dockyard.commands.doctor import Finding
-from dockyard.manifest import AppConfig, DeployApp, DeployTarget, DockyardConfig, Healthcheck
+from dockyard.manifest import (
+    AppConfig,
+    DeployApp,
+    DeployTarget,
+    DockyardConfig,
+    Healthcheck,
+    ShareConfig,
+)
 from helpers import REPO
 
 REFERENCE = REPO / "docs" / "reference"
@@ -26,7 +33,7 @@ def _keys(model: type[BaseModel]) -> set[str]:
 
 def test_every_manifest_key_is_in_the_reference() -> None:
     documented = _documented_keys((REFERENCE / "manifest.md").read_text())
-    for model in (DockyardConfig, AppConfig, Healthcheck, DeployTarget, DeployApp):
+    for model in (DockyardConfig, AppConfig, Healthcheck, ShareConfig, DeployTarget, DeployApp):
         assert _keys(model) - documented == set(), model.__name__
 
 
