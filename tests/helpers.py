@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.lockfile import BaseImage, Lock, file_sha256
-from dockyard.manifest import load_project
+from dockyard.manifest import Project, load_project
+from dockyard.plan import Plan
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -114,3 +115,36 @@ def cli_error(capsys: Any, root: Path, *args: str) -> tuple[int, str]:
     with pytest.raises(SystemExit) as exit_info:
         main([*args, "--project", str(root)])
     return exit_info.value.code, capsys.readouterr().err.strip()
+
+
+# The bundled example with synthetic pins (tests of share images).
+EXAMPLE = REPO / "examples" / "lol_data"
+_SHARE_BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
+_SHARE_UV_REQUIREMENTS = "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + "\n"
+
+
+def pin(name: str, version: str = "1.0") -> str:
+    return f"{name}=={version} \\\n    --hash=sha256:{'0' * 64}\n"
+
+
+# each member's prod export: scripts has Jupyter, the others do not
+EXPORTS = {
+    "lol-data": pin("sqlalchemy"),
+    "lol-data-parser": pin("sqlalchemy") + pin("scikit-learn"),
+    "lol-data-api": pin("sqlalchemy") + pin("fastapi"),
+    "lol-data-scripts": pin("sqlalchemy") + pin("pandas") + pin("jupyterlab", "4.6.6"),
+    "lol-data-bot": pin("httpx"),
+}
+
+
+def plan_of(project: Project) -> Plan:
+    """The example's plan with the synthetic EXPORTS (no uv, no lock)."""
+    from dockyard.plan import make_plan
+
+    exports = {name: (text, text + pin("pytest")) for name, text in EXPORTS.items()}
+    return make_plan(
+        project,
+        base_reference=_SHARE_BASE_REFERENCE,
+        uv_requirements=_SHARE_UV_REQUIREMENTS,
+        exports=exports,
+    )

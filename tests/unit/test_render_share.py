@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_share import EXAMPLE, edit, plan_of
 
 from dockyard.manifest import load_project
 from dockyard.plan import Plan
 from dockyard.render import render_all
 from dockyard.render.share import readme_path, run_commands, share_stage, share_text
+from helpers import EXAMPLE, plan_of
+from helpers import rewrite_manifest as edit
 
 
 @pytest.fixture

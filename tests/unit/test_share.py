@@ -8,27 +8,10 @@ from pathlib import Path
 import pytest
 
 from dockyard.errors import DockyardError
-from dockyard.manifest import Project, load_project
-from dockyard.plan import Plan, make_plan
+from dockyard.manifest import load_project
 from dockyard.share import JUPYTER_PORT, jupyter_argv, resolve_share
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lol_data"
-BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
-UV_REQUIREMENTS = "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + "\n"
-
-
-def pin(name: str, version: str = "1.0") -> str:
-    return f"{name}=={version} \\\n    --hash=sha256:{'0' * 64}\n"
-
-
-# each member's prod export: scripts has Jupyter, the others do not
-EXPORTS = {
-    "lol-data": pin("sqlalchemy"),
-    "lol-data-parser": pin("sqlalchemy") + pin("scikit-learn"),
-    "lol-data-api": pin("sqlalchemy") + pin("fastapi"),
-    "lol-data-scripts": pin("sqlalchemy") + pin("pandas") + pin("jupyterlab", "4.6.6"),
-    "lol-data-bot": pin("httpx"),
-}
+from helpers import EXAMPLE, EXPORTS, pin, plan_of
+from helpers import rewrite_manifest as edit
 
 
 @pytest.fixture
@@ -36,20 +19,6 @@ def example(tmp_path: Path) -> Path:
     root = tmp_path / "lol_data"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     return root
-
-
-def edit(root: Path, old: str, new: str) -> None:
-    path = root / "pyproject.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
-def plan_of(project: Project) -> Plan:
-    exports = {name: (text, text + pin("pytest")) for name, text in EXPORTS.items()}
-    return make_plan(
-        project, base_reference=BASE_REFERENCE, uv_requirements=UV_REQUIREMENTS, exports=exports
-    )
 
 
 def test_an_environment_app_with_jupyter_shares_jupyter_on_the_mounted_folder(
