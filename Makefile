@@ -63,7 +63,7 @@ lint: venv
 
 test: lint engine devcontainer-cli registry sshd cosign
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
-	  $(VENV)/bin/pytest tests/unit tests/integration tests/cluster
+	  $(VENV)/bin/pytest tests/unit tests/integration
 
 demo: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \

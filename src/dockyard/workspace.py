@@ -75,11 +75,12 @@ def read_toml(path: Path) -> dict:
 
 def table(path: Path, data: dict, dotted: str) -> dict:
     """The table at ``dotted`` (e.g. ``tool.uv.workspace``), {} when absent; never another type."""
-    current: object = data
+    current: dict = data
     for key in dotted.split("."):
-        current = current.get(key, {}) if isinstance(current, dict) else None
-        if not isinstance(current, dict):
+        value = current.get(key, {})
+        if not isinstance(value, dict):
             raise DockyardError(f"{path}: [{dotted}] must be a table")
+        current = value
     return current
 
 

@@ -8,6 +8,7 @@ its path becomes ``python -m pkg.mod``, since images install members as packages
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,14 +111,16 @@ class Translated:
     notes: list[str] = field(default_factory=list)
 
 
-def _uvicorn(target: str, port: str, provides: set[str]) -> Translated:
+def _uvicorn(target: str, port: str, provides: AbstractSet[str]) -> Translated:
     result = Translated(["uvicorn", target, "--host", HOST, "--port", port])
     if "uvicorn" not in provides:
         result.notes.append("add uvicorn to its dependencies (it serves the app in production)")
     return result
 
 
-def _fastapi(argv: list[str], app: pyscan.AppObject | None, provides: set[str]) -> Translated:
+def _fastapi(
+    argv: list[str], app: pyscan.AppObject | None, provides: AbstractSet[str]
+) -> Translated:
     """``fastapi dev|run [PATH]``: the path names source files, which prod images do not
     hold; the app object it finds is what uvicorn (which fastapi[standard] brings) serves."""
     port = port_of(argv) or "8000"
@@ -138,7 +141,7 @@ def _fastapi(argv: list[str], app: pyscan.AppObject | None, provides: set[str]) 
     return result
 
 
-def _flask(argv: list[str], app: pyscan.AppObject | None, provides: set[str]) -> Translated:
+def _flask(argv: list[str], app: pyscan.AppObject | None, provides: AbstractSet[str]) -> Translated:
     target = option(argv, "--app", "-A") or (f"{app.module}:{app.variable}" if app else None)
     port = port_of(argv) or "5000"
     debug = {"--debug", "--reload", "--debugger"} & set(argv)
@@ -154,7 +157,7 @@ def _flask(argv: list[str], app: pyscan.AppObject | None, provides: set[str]) ->
 
 
 def translate(
-    argv: list[str], app: pyscan.AppObject | None = None, provides: set[str] = frozenset()
+    argv: list[str], app: pyscan.AppObject | None = None, provides: AbstractSet[str] = frozenset()
 ) -> Translated:
     """A Dockerfile CMD (exec form, as words) -> the app's command and dev-command."""
     argv = strip_uv_run(argv)

@@ -121,10 +121,10 @@ class Proxy:
         info = engine.inspect(self.engine, self.name)
         wanted = [p.publish for p in ports]
         have = []
-        if info:
+        if info is not None:
             labels = info["Config"].get("Labels") or {}
             have = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
-        running = bool(info) and (info.get("State") or {}).get("Status") == "running"
+        running = info is not None and (info.get("State") or {}).get("Status") == "running"
         if info and running and all(p in have for p in wanted):
             self._configure()
             return

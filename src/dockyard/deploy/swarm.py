@@ -65,7 +65,7 @@ def _running(target: Target, app: str) -> tuple[int, int]:
     return sum(s.startswith("Running") for s in states), len(states)
 
 
-def _judge(target: Target, app: str, info: dict, started_before: str | None) -> str | None:
+def _judge(target: Target, app: str, info: dict, started_before: str | None) -> str:
     """'ok', 'wait' or a failure reason for one service after a stack deploy."""
     status = info.get("UpdateStatus") or {}
     if status and status.get("StartedAt") != started_before:
