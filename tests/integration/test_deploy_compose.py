@@ -29,7 +29,7 @@ from test_deploy import (
     ssh_env,  # noqa: F401 (a fixture)
 )
 
-from conftest import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard
 
 PORT = 18280
 URL = f"http://127.0.0.1:{PORT}/health"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, copy_project, dockyard
+from helpers import FIXTURES, copy_project, dockyard
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -15,6 +15,7 @@ KNOWN = {
     ("test_deploy.py", "conftest"),
     ("test_swarm.py", "conftest"),
     ("test_swarm.py", "test_deploy"),
+    ("test_deploy_compose.py", "test_deploy"),
 }
 
 
