@@ -187,7 +187,10 @@ def test_a_colleague_runs_the_printed_commands(author: dict, source: str, tmp_pa
         os.chown(colleague.folder / "lol.db", COLLEAGUE, COLLEAGUE)
     get = printed(text, "1. Get the image:")
     if source == "tarball":
-        shutil.copy(author["archive"], colleague.folder / author["archive"].name)
+        received = colleague.folder / author["archive"].name  # the file they were sent
+        shutil.copy(author["archive"], received)
+        if colleague.root:
+            os.chown(received, COLLEAGUE, COLLEAGUE)
         assert get == f"docker load -i {author['archive'].name}"
     else:
         assert get == f"docker pull {ref}"
