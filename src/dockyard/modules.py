@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockyard.adopt import pyscan
 from dockyard.errors import DockyardError
 from dockyard.workspace import Member, read_toml
+
+if TYPE_CHECKING:  # manifest imports this module
+    from dockyard.manifest import App, Project
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn")
 
@@ -121,7 +125,7 @@ def imported_members(root: Path, tests: Path, members: list[Member]) -> list[Mem
     return [m for m in members if member_packages(root, m) & imports]
 
 
-def root_tests(project) -> tuple[object, Member] | None:  # (manifest.App, the root)
+def root_tests(project: Project) -> tuple[App, Member] | None:
     """A workspace's root-level tests/ (the root being no member): run in the dev container
     of the app whose image holds the most members they import (the first on a tie)."""
     workspace = project.workspace

@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from dockyard.errors import DockyardError
 from dockyard.graph import dependencies_first
@@ -80,7 +81,7 @@ def table(path: Path, data: dict, dotted: str) -> dict:
         current = current.get(key, {}) if isinstance(current, dict) else None
         if not isinstance(current, dict):
             raise DockyardError(f"{path}: [{dotted}] must be a table")
-    return current
+    return cast(dict, current)
 
 
 def _strings(path: Path, value: object, where: str) -> list[str]:

@@ -167,7 +167,7 @@ def render_compose_dev(plan: Plan) -> str:
     document: dict[str, Any] = {"name": dev_project(plan), "services": services}
     # named by the project: `<name>-dev_<volume>` here (the dev containers use that
     # name too), but a throwaway one of its own for `dockyard test`
-    volumes = {name: {} for name in _dev_volumes(plan, list(plan.apps))}
+    volumes: dict[str, dict] = {name: {} for name in _dev_volumes(plan, list(plan.apps))}
     if volumes:
         document["volumes"] = volumes
     return _dump(
