@@ -172,7 +172,7 @@ def build(
         project, apps, kinds=kinds, as_json=as_json, ca_bundle=ca_bundle, generate=not no_generate
     )
     if with_sbom and code == 0 and "prod" in kinds:
-        from dockyard.commands.sbom import write_sboms
+        from dockyard.supply.sboms import write_sboms
 
         write_sboms(project, apps)
     return code

@@ -1,4 +1,5 @@
-"""`dockyard sbom [APP..]` (and `dockyard build --sbom`): a CycloneDX 1.6 SBOM per prod image."""
+"""The SBOM files of apps' prod images (`dockyard sbom`, `build --sbom`, `sign`): one CycloneDX 1.6
+SBOM per image, checked against uv.lock, written next to the image's other artifacts."""
 
 from __future__ import annotations
 
@@ -61,8 +62,3 @@ def _counts(bom: dict) -> dict[str, int]:
         kind = {p["name"]: p["value"] for p in component.get("properties") or []}
         counts[kind.get("dockyard:package-type", "python")] += 1
     return counts
-
-
-def sbom_command(project: Project, names: tuple[str, ...]) -> int:
-    write_sboms(project, names)
-    return 0

@@ -126,7 +126,7 @@ def ensure_sbom(project: Project, image: AppImage) -> Path:
         props = json.loads(path.read_text())["metadata"]["component"].get("properties", [])
         if {"name": "dockyard:image-id", "value": image.id} in props:
             return path
-    from dockyard.commands.sbom import write_sboms
+    from dockyard.supply.sboms import write_sboms
 
     write_sboms(project, [image.app])
     return path
