@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
+from dockyard.console import show
 from dockyard.deploy import backend
 from dockyard.deploy.target import open_target, read_state
 from dockyard.errors import DockyardError
@@ -15,22 +14,22 @@ def status(project: Project, target_name: str) -> int:
     target.engine.require()
     rows = backend(target).status()
     if not rows:
-        click.echo(f"nothing of {target.compose_project} runs on {target.engine.address}")
+        show(f"nothing of {target.compose_project} runs on {target.engine.address}")
         return 1
     header = ("APP", "IMAGE", "VERSION", "STATE", "SINCE (UTC)")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    click.echo(f"{target.name}: {target.compose_project} on {target.engine.address}")
+    show(f"{target.name}: {target.compose_project} on {target.engine.address}")
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        show("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     try:
         state = read_state(target)
     except DockyardError:
         return 0
     if state.note:
-        click.echo(f"last unfinished deploy: {state.note}")
+        show(f"last deploy that did not go through: {state.note}")
     if state.running:
         older = [str(r.id) for r in state.releases if r.id != state.current]
-        click.echo(
+        show(
             f"release {state.current}, deployed {state.running.deployed_at}; "
             f"kept for rollback: {', '.join(older) or 'none'}"
         )
