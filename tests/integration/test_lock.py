@@ -51,7 +51,8 @@ def test_requires_python_the_base_cannot_satisfy(mini: Path) -> None:
     proc = dockyard(mini, "lock", check=False)
     assert proc.returncode == 2
     line = _one_line(proc)
-    assert "has Python 3." in line and "but requires-python is '>=3.99'" in line
+    assert "has Python 3." in line and "but requires-python is '" in line
+    assert ">=3.99" in line
     assert "(pyproject.toml)" in line
     assert (mini / "uv.lock").read_bytes() == before
     assert not (mini / "dockyard.lock").exists()

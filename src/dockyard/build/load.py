@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from dockyard.engine import uv
+from dockyard.engine import uv, uvimage
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
@@ -64,6 +64,14 @@ def check_uv_lock(project: Project, *, exit_code: int = 2) -> None:
         for member in project.workspace.members.values()
         if member.path != "."
     ]
+    if not uvimage.host_python_suits(project.root):
+        # no Python here that requires-python accepts: uv checks in the base image, as
+        # `dockyard lock` locked there
+        try:
+            uvimage.lock_in_image(project.root, project.base_image, check=True)
+        except DockyardError as exc:
+            raise DockyardError(exc.message, exit_code=exit_code) from exc
+        return
     why = uv.stale_reason(project.root, pyprojects)
     if why is not None:
         raise DockyardError(
