@@ -132,7 +132,8 @@ def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str
     # parser: + heavy.scikit-learn, heavy.scipy; scripts: + heavy.babel, .jupyterlab, .pandas
     own = {parser[n + 4], scripts[n + 5], api[n + 1], bot[n]}  # deps-<app>
     assert len(own) == 4
-    assert len(parser) == n + 7  # + deps-parser, the prod dirs, the first-party code
+    # + deps-parser, the prod dirs, WORKDIR's own small layer, the first-party code
+    assert len(parser) == n + 8
     requirements = example / ".dockyard/requirements"
     common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()
