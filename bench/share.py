@@ -9,6 +9,7 @@ no copy of the base unpacks it too, inside the same `docker load`).
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import shutil
@@ -25,6 +26,9 @@ from bench.engine import BenchError, quiet, timed
 APP = "scripts"
 LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9a-f]+)")
 ANSWER_TIMEOUT = 300.0
+
+
+COLLEAGUE = 4242  # the colleague's uid when the bench runs as root
 
 
 def printed(text: str, after: str) -> str:
@@ -71,6 +75,16 @@ def wait_jupyter(proc: subprocess.Popen, port: int) -> None:
     raise BenchError(f"Jupyter did not answer on 127.0.0.1:{port} in time")
 
 
+def _as_colleague(folder: Path) -> dict:
+    """Run the printed command as a colleague would: not root (Jupyter refuses root, and
+    `--user "$(id -u):$(id -g)"` must work for a uid no image knows), in the docker group."""
+    if os.geteuid() != 0:
+        return {}
+    os.chown(folder, COLLEAGUE, COLLEAGUE)
+    socket_gid = os.stat("/var/run/docker.sock").st_gid
+    return {"user": COLLEAGUE, "group": COLLEAGUE, "extra_groups": [socket_gid]}
+
+
 def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, port: int) -> dict:
     """The tarball's bytes, and seconds: docker load, then docker run until Jupyter answers."""
     archive = root.parent / f"{name}-{APP}-share.tar.gz"
@@ -94,6 +108,7 @@ def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, po
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        **_as_colleague(folder),
     )
     try:
         wait_jupyter(proc, port)
