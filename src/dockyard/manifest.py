@@ -116,7 +116,26 @@ class ShareConfig(_Model):
         return value
 
 
-class AppConfig(_Model):
+class _ServiceChecks(_Model):
+    """The Compose syntax checks an app and its per-target settings share."""
+
+    @field_validator("ports", check_fields=False)
+    @classmethod
+    def _ports(cls, value: list[str] | None) -> list[str] | None:
+        return _check_ports(value)
+
+    @field_validator("volumes", check_fields=False)
+    @classmethod
+    def _volumes(cls, value: list[str] | None) -> list[str] | None:
+        return _check_volumes(value)
+
+    @field_validator("environment", check_fields=False)
+    @classmethod
+    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_environment(value)
+
+
+class AppConfig(_ServiceChecks):
     member: str
     command: list[str] | None = None
     # what the dev service runs instead of `command`, e.g. uvicorn with --reload
@@ -156,23 +175,8 @@ class AppConfig(_Model):
             syntax.check_container_path(path)
         return value
 
-    @field_validator("ports")
-    @classmethod
-    def _ports(cls, value: list[str] | None) -> list[str] | None:
-        return _check_ports(value)
 
-    @field_validator("volumes")
-    @classmethod
-    def _volumes(cls, value: list[str] | None) -> list[str] | None:
-        return _check_volumes(value)
-
-    @field_validator("environment")
-    @classmethod
-    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_environment(value)
-
-
-class DeployApp(_Model):
+class DeployApp(_ServiceChecks):
     """How one app runs on one deploy target (adds to, or replaces, the app's own settings)."""
 
     env_file: list[str] = Field(default_factory=list, alias="env-file")
@@ -198,21 +202,6 @@ class DeployApp(_Model):
                     "'node.labels.db == true' or 'node.role != manager'"
                 )
         return value
-
-    @field_validator("ports")
-    @classmethod
-    def _ports(cls, value: list[str] | None) -> list[str] | None:
-        return _check_ports(value)
-
-    @field_validator("volumes")
-    @classmethod
-    def _volumes(cls, value: list[str] | None) -> list[str] | None:
-        return _check_volumes(value)
-
-    @field_validator("environment")
-    @classmethod
-    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_environment(value)
 
     @field_validator("env_file")
     @classmethod
