@@ -53,7 +53,7 @@ def test_requires_python_the_base_cannot_satisfy(mini: Path) -> None:
     line = _one_line(proc)
     assert "has Python 3." in line and "but requires-python is '" in line
     assert ">=3.99" in line
-    assert "(pyproject.toml)" in line
+    assert "(pyproject.toml, packages/mini_lib/pyproject.toml, " in line  # every file that says
     assert (mini / "uv.lock").read_bytes() == before
     assert not (mini / "dockyard.lock").exists()
 
