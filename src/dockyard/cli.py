@@ -304,6 +304,26 @@ def sign(project_dir: Path, apps: tuple[str, ...], key: Path | None) -> int:
 
 @cli.command()
 @PROJECT
+@click.argument("app")
+@click.option("--sbom", is_flag=True, help="Print the attached SBOM instead.")
+def provenance(project_dir: Path, app: str, sbom: bool) -> int:
+    """Print the provenance statement attached to APP's pushed image, from the registry.
+
+    \b
+    `dockyard push` attaches to this revision's prod image (by digest) its in-toto
+    provenance statement (SLSA v1: commit, lock hashes, base image digest, builder)
+    and its CycloneDX SBOM, as OCI 1.1 referrers: artifact manifests whose subject is
+    the image (listed by the registry's referrers API, or by a `sha256-<digest>` index
+    tag where it has none). This reads them back and prints the JSON on stdout.
+    Unsigned: `dockyard sign` adds signed attestations of the same documents.
+    """
+    from dockyard.commands.provenance import provenance as command
+
+    return command(load_project(project_dir), app, sbom=sbom)
+
+
+@cli.command()
+@PROJECT
 @KEY
 def keygen(project_dir: Path, key: Path | None) -> int:
     """Make a cosign key pair for `dockyard sign`: KEY (encrypted) and KEY.pub.
@@ -325,7 +345,9 @@ def push(project_dir: Path, apps: tuple[str, ...], dev: bool) -> int:
     """Push the prod images of APPS (default: all) to the manifest's `registry`.
 
     Pushes <registry>/<app>:<version> and :<version>-<revision>; layers the registry
-    already has are not sent again.
+    already has are not sent again. Then attaches each prod image's provenance
+    statement and SBOM next to it in the registry (OCI referrers; read them back
+    with `dockyard provenance APP`).
     """
     from dockyard.commands.ship import push as command
 

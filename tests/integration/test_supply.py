@@ -1,9 +1,10 @@
 """Supply chain on real parts: cyclonedx-py against the built images, cosign with key
 pairs made here, the loopback registry (127.0.0.1:5000) and a compose target reached
 over real ssh (DOCKER_HOST=ssh://root@127.0.0.1:18022). One story, in file order:
-SBOMs -> keygen -> push -> unsigned deploy refused -> sign -> deploy -> provenance read
-back from the registry -> an unsigned and a wrong-key release refused while the
-signed one keeps serving -> a swarm target refuses the same way.
+SBOMs -> keygen -> push -> its unsigned provenance and SBOM read back from the registry
+-> unsigned deploy refused -> sign -> deploy -> signed provenance read back from the
+registry -> an unsigned and a wrong-key release refused while the signed one keeps
+serving -> a swarm target refuses the same way.
 """
 
 from __future__ import annotations
@@ -203,7 +204,58 @@ def test_keygen_keeps_the_private_key_out_of_the_project(story: Story) -> None:
     (story.root / "keys/signing.pub").write_bytes((story.keys / "dy.pub").read_bytes())
     _commit(story.root, "the public key deploys trust")
     story.run("build", "parser", "api")
-    story.run("push", "parser", "api")
+    pushed = story.run("push", "parser", "api")
+    assert pushed.stdout.count("attached provenance + SBOM") == 2
+
+
+def _assert_names_image_and_inputs(story: Story, statement: dict, digest: str) -> None:
+    """A provenance statement of this revision's image: subject, commit, lock hashes."""
+    assert statement["subject"][0]["digest"]["sha256"] == digest.split(":")[1]
+    predicate = statement["predicate"]
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=story.root, capture_output=True,
+                            text=True, check=True).stdout.strip()  # fmt: skip
+    assert predicate["buildDefinition"]["externalParameters"]["source"]["commit"] == commit
+    deps = {d.get("name"): d for d in predicate["buildDefinition"]["resolvedDependencies"]}
+    for lock in ("uv.lock", "dockyard.lock"):
+        lock_sha = hashlib.sha256((story.root / lock).read_bytes()).hexdigest()
+        assert deps[lock]["digest"]["sha256"] == lock_sha
+    assert deps["base-image"]["digest"]
+    assert predicate["runDetails"]["builder"]["id"]
+
+
+def _registry_get(path: str, accept: str | None = None) -> bytes:
+    request = urllib.request.Request(f"http://{REGISTRY}/v2/{path}")
+    if accept:
+        request.add_header("Accept", accept)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
+def test_push_attaches_provenance_read_back_from_the_registry(story: Story) -> None:
+    """After `dockyard push` and before any `sign`: the statement is in the registry as an
+    OCI artifact whose subject is the image, listed by the referrers tag schema's index
+    (distribution 2.8 has no referrers API), read here with plain HTTP and with
+    `dockyard provenance`."""
+    digest = story.digest("parser")
+    repo = f"{story.name}/parser"
+    index = json.loads(_registry_get(f"{repo}/manifests/sha256-{digest.split(':')[1]}",
+                                     "application/vnd.oci.image.index.v1+json"))  # fmt: skip
+    types = {m["artifactType"]: m for m in index["manifests"]}
+    assert set(types) == {"application/vnd.in-toto+json", "application/vnd.cyclonedx+json"}
+    entry = types["application/vnd.in-toto+json"]
+    manifest = json.loads(_registry_get(f"{repo}/manifests/{entry['digest']}",
+                                        "application/vnd.oci.image.manifest.v1+json"))  # fmt: skip
+    assert manifest["subject"]["digest"] == digest
+    assert manifest["artifactType"] == "application/vnd.in-toto+json"
+    [layer] = manifest["layers"]
+    statement = json.loads(_registry_get(f"{repo}/blobs/{layer['digest']}"))
+    _assert_names_image_and_inputs(story, statement, digest)
+    # the same statement through the CLI, and the SBOM beside it
+    proc = story.run("provenance", "parser")
+    assert json.loads(proc.stdout) == statement
+    assert f"{REGISTRY}/{repo}@{digest}" in proc.stderr
+    bom = json.loads(story.run("provenance", "parser", "--sbom").stdout)
+    assert "scikit-learn" in {c["name"] for c in bom["components"]}
 
 
 def test_unsigned_images_are_refused_before_the_server_changes(story: Story) -> None:
@@ -233,16 +285,7 @@ def test_provenance_and_sbom_are_read_back_from_the_registry(story: Story) -> No
     reference = f"{REGISTRY}/{story.name}/parser@{story.digest('parser')}"
     public = story.keys / "dy.pub"
     [statement] = cosign.verify_attestation(reference, public, "slsaprovenance1")
-    assert statement["subject"][0]["digest"]["sha256"] == story.digest("parser").split(":")[1]
-    predicate = statement["predicate"]
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=story.root, capture_output=True,
-                            text=True, check=True).stdout.strip()  # fmt: skip
-    assert predicate["buildDefinition"]["externalParameters"]["source"]["commit"] == commit
-    deps = {d.get("name"): d for d in predicate["buildDefinition"]["resolvedDependencies"]}
-    lock_sha = hashlib.sha256((story.root / "uv.lock").read_bytes()).hexdigest()
-    assert deps["uv.lock"]["digest"]["sha256"] == lock_sha
-    assert deps["base-image"]["digest"]
-    assert predicate["runDetails"]["builder"]["id"]
+    _assert_names_image_and_inputs(story, statement, story.digest("parser"))
     [bom] = cosign.verify_attestation(reference, public, "cyclonedx")
     names = {c["name"] for c in bom["predicate"]["components"]}
     assert "scikit-learn" in names

@@ -10,7 +10,10 @@ from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import release_tag
 from dockyard.plan import image_repository
+from dockyard.supply.artifacts import built_image
+from dockyard.supply.attach import attach
 from dockyard.supply.bundle import archive_files, unpack
+from dockyard.supply.sboms import ensure_sbom
 
 
 def image_tags(project: Project, names: tuple[str, ...], *, dev: bool) -> list[tuple[str, str]]:
@@ -39,7 +42,8 @@ def _require_built(tags: list[tuple[str, str]]) -> None:
 
 
 def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
-    """Push prod (and with ``dev`` the dev) images to the manifest's registry."""
+    """Push prod (and with ``dev`` the dev) images to the manifest's registry, and attach
+    each prod image's provenance statement and SBOM next to it (OCI referrers)."""
     if project.registry is None:
         raise DockyardError(
             f"{project.pyproject}: tool.dockyard.registry is not set; set it (e.g. "
@@ -47,12 +51,17 @@ def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
             "a registry: `dockyard save APP... -o FILE.tar.gz`"
         )
     tags = image_tags(project, names, dev=dev)
-    docker.require_engine()
+    engine = docker.require_engine()
     images.require_registry(project.registry)
     _require_built(tags)
+    prod = [built_image(project, app.name) for app in project.select(names)]
+    for image in prod:  # before anything is pushed: an SBOM that cannot be made stops here
+        ensure_sbom(project, image)
     sent = present = 0
+    digests = {}
     for _, tag in tags:
         pushed = images.push(tag)
+        digests[tag] = pushed.digest
         sent += pushed.sent
         present += pushed.present
         show(
@@ -63,6 +72,10 @@ def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
         f"{len(tags)} tag(s) pushed to {project.registry}: {sent} layer(s) sent, "
         f"{present} already there",
     )
+    for image in prod:
+        digest = digests.get(image.reference) or images.registry_digest(image.reference)
+        listed = attach(project, image, digest, engine)
+        show(f"attached provenance + SBOM to {image.repository}@{digest[:19]}  ({listed})")
     return 0
 
 

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.engine.images import plain_http
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
 
@@ -48,9 +49,7 @@ def require() -> str:
 
 def _insecure(reference: str) -> list[str]:
     """cosign's flags for a registry that speaks plain HTTP (loopback, a lab host)."""
-    host = reference.split("/", 1)[0]
-    name = host.rsplit(":", 1)[0]
-    if name in ("localhost", "127.0.0.1", "[::1]") or name.startswith("127."):
+    if plain_http(reference.split("/", 1)[0]):
         return ["--allow-insecure-registry", "--allow-http-registry"]
     return []
 

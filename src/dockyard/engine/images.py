@@ -41,6 +41,12 @@ def registry_host(reference: str) -> str:
     return "docker.io"
 
 
+def plain_http(host: str) -> bool:
+    """Loopback registries speak plain HTTP (the engine allows that for 127.0.0.0/8 only)."""
+    name = host.rsplit(":", 1)[0]
+    return name in ("localhost", "127.0.0.1", "[::1]") or name.startswith("127.")
+
+
 def unreachable(detail: str) -> bool:
     return bool(_UNREACHABLE.search(detail))
 

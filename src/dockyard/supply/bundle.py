@@ -7,7 +7,6 @@ archive, and `dockyard load` writes them out next to it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,9 +14,8 @@ import click
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
-from dockyard.supply import provenance
-from dockyard.supply.artifacts import built_image
-from dockyard.supply.sign import build_facts, ensure_sbom
+from dockyard.supply.artifacts import build_facts, built_image, statement_bytes
+from dockyard.supply.sboms import ensure_sbom
 
 
 def archive_files(project: Project, names: tuple[str, ...]) -> dict[str, bytes]:
@@ -30,10 +28,8 @@ def archive_files(project: Project, names: tuple[str, ...]) -> dict[str, bytes]:
             files[f"{image.app}-{image.tag}.cdx.json"] = ensure_sbom(project, image).read_bytes()
         except DockyardError as exc:  # the images still travel; say what is missing
             click.echo(f"dockyard: warning: no SBOM of {app.name} in the archive: {exc}", err=True)
-        statement = provenance.statement(build_facts(project, image, image.id, engine))
-        files[f"{image.app}-{image.tag}.provenance.json"] = (
-            json.dumps(statement, indent=2, sort_keys=True) + "\n"
-        ).encode()
+        facts = build_facts(project, image, image.id, engine)
+        files[f"{image.app}-{image.tag}.provenance.json"] = statement_bytes(facts)
     return files
 
 

@@ -61,3 +61,14 @@ def _counts(bom: dict) -> dict[str, int]:
         kind = {p["name"]: p["value"] for p in component.get("properties") or []}
         counts[kind.get("dockyard:package-type", "python")] += 1
     return counts
+
+
+def ensure_sbom(project: Project, image: AppImage) -> Path:
+    """This image's SBOM, written now unless `dockyard sbom` already wrote it."""
+    path = sbom_path(project.root, image)
+    if path.is_file():
+        props = json.loads(path.read_text())["metadata"]["component"].get("properties", [])
+        if {"name": "dockyard:image-id", "value": image.id} in props:
+            return path
+    write_sboms(project, [image.app])
+    return path

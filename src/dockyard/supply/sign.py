@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import tempfile
 from pathlib import Path
 
 import click
 
-from dockyard import __version__
-from dockyard.engine import cosign, docker, git, images
+from dockyard.engine import cosign, docker, images
 from dockyard.errors import DockyardError
-from dockyard.fsutil import write_atomic
-from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
 from dockyard.supply import provenance
-from dockyard.supply.artifacts import AppImage, built_image, provenance_path, sbom_path
+from dockyard.supply.artifacts import AppImage, built_image, write_provenance
+from dockyard.supply.sboms import ensure_sbom
 
 KEY_ENV = "DOCKYARD_SIGNING_KEY"
-HASHED_FILES = ("uv.lock", LOCK_NAME, "Dockerfile", "docker-bake.json")
 
 
 def default_key(project: Project) -> Path:
@@ -75,36 +71,6 @@ def keygen(project: Project, key: Path | None) -> int:
     return 0
 
 
-def build_facts(
-    project: Project, image: AppImage, digest: str, engine: str
-) -> provenance.BuildFacts:
-    """What the provenance statement of ``image`` (pushed as ``digest``) says."""
-    lock = read_lock(project.root)
-    revision = git.revision(project.root) or ""
-    files = {
-        name: file_sha256(project.root / name)
-        for name in HASHED_FILES
-        if (project.root / name).is_file()
-    }
-    return provenance.BuildFacts(
-        app=image.app,
-        repository=image.repository,
-        digest=digest,
-        tag=image.tag,
-        commit=git.commit(project.root),
-        dirty=revision.endswith("-dirty"),
-        source_uri=git.remote_url(project.root),
-        source_date_epoch=git.source_date_epoch(project.root),
-        files=files,
-        base_reference=lock.base.reference,
-        base_id=lock.base.id,
-        uv_version=lock.uv_version,
-        dockyard_version=__version__,
-        engine_version=engine,
-        builder=provenance.builder_id(dict(os.environ), socket.gethostname()),
-    )
-
-
 def _pushed_digest(image: AppImage) -> str:
     """The digest the registry serves for this revision's tag, which must be this image."""
     digest = images.registry_digest(image.reference, app=image.app)
@@ -115,19 +81,6 @@ def _pushed_digest(image: AppImage) -> str:
             f"({image.id[:19]}); push it first: `dockyard push {image.app}`"
         )
     return digest
-
-
-def ensure_sbom(project: Project, image: AppImage) -> Path:
-    """This image's SBOM, written now unless `dockyard sbom` already wrote it."""
-    path = sbom_path(project.root, image)
-    if path.is_file():
-        props = json.loads(path.read_text())["metadata"]["component"].get("properties", [])
-        if {"name": "dockyard:image-id", "value": image.id} in props:
-            return path
-    from dockyard.supply.sboms import write_sboms
-
-    write_sboms(project, [image.app])
-    return path
 
 
 def sign(project: Project, names: tuple[str, ...], key: Path | None) -> int:
@@ -152,11 +105,7 @@ def sign(project: Project, names: tuple[str, ...], key: Path | None) -> int:
     for image, digest in zip(targets, digests, strict=True):
         reference = f"{image.repository}@{digest}"
         sbom_file = ensure_sbom(project, image)
-        facts = build_facts(project, image, digest, engine)
-        write_atomic(
-            provenance_path(project.root, image),
-            json.dumps(provenance.statement(facts), indent=2, sort_keys=True) + "\n",
-        )
+        facts = write_provenance(project, image, digest, engine)
         with tempfile.TemporaryDirectory(prefix="dockyard-sign-") as tmp:
             predicate = Path(tmp) / "provenance.json"
             predicate.write_text(json.dumps(provenance.predicate(facts), sort_keys=True))
