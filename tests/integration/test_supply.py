@@ -324,8 +324,10 @@ def test_swarm_target_refuses_the_same_way(story: Story) -> None:
     proc = story.run("deploy", "cluster", check=False)
     assert proc.returncode == 2
     assert f"refused api {REGISTRY}/{story.name}/api@{story.digest('api')}" in proc.stderr
-    stacks = docker("stack", "ls", "--format", "{{.Name}}").stdout.split()
-    assert f"{story.name}-cluster" not in stacks
+    # an engine that is not (or no longer: test_swarm leaves) a swarm manager has no stacks
+    stacks = docker("stack", "ls", "--format", "{{.Name}}", check=False)
+    assert stacks.returncode == 0 or "not a swarm manager" in stacks.stderr, stacks.stderr
+    assert f"{story.name}-cluster" not in stacks.stdout.split()
 
 
 def test_save_and_load_carry_sbom_and_provenance(story: Story, tmp_path: Path) -> None:

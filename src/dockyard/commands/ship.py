@@ -73,7 +73,9 @@ def push(project: Project, names: tuple[str, ...], *, dev: bool) -> int:
         f"{present} already there",
     )
     for image in prod:
-        digest = digests.get(image.reference) or images.registry_digest(image.reference)
+        digest = digests.get(image.reference) or images.registry_digest(
+            image.reference, app=image.app
+        )
         listed = attach(project, image, digest, engine)
         show(f"attached provenance + SBOM to {image.repository}@{digest[:19]}  ({listed})")
     return 0

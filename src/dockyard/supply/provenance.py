@@ -8,8 +8,9 @@ No wall-clock time: the same build inputs give the same statement.
 BuildKit can record provenance itself (`--provenance=mode=max`), but its record holds
 the build's start and end times and lives in the image index, so every build would
 get a new index digest and `dockyard verify` could never prove two builds identical.
-dockyard writes its own statement and attaches it next to the image instead
-(`dockyard sign`: a signed attestation, cosign's `sha256-<digest>.att` tag).
+dockyard writes its own statement and attaches it next to the image instead:
+`dockyard push` as an OCI referrer (supply/attach.py), `dockyard sign` as a signed
+attestation (cosign's `sha256-<digest>.att` tag).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Write the SBOM of each selected app's prod image (`dockyard sbom`, `build --sbom`,
-`sign`): read from the image, checked against uv.lock and the CycloneDX 1.6 schema."""
+`push`, `sign`, `save`): read from the image, checked against uv.lock and the CycloneDX
+1.6 schema."""
 
 from __future__ import annotations
 
