@@ -192,7 +192,7 @@ def sbom(project_dir: Path, apps: tuple[str, ...]) -> int:
     against the CycloneDX 1.6 schema. Same image, same bytes: no wall-clock time
     (the timestamp is SOURCE_DATE_EPOCH) and a serial number derived from the image ID.
     Written to .dockyard/supply/<app>-<version>-<revision>.cdx.json (git-ignored);
-    `dockyard sign` attaches it to the pushed image.
+    `dockyard push` attaches it next to the pushed image (`dockyard sign`: signed).
     """
     from dockyard.commands.sbom import sbom_command
 
