@@ -17,16 +17,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_deploy import (
+from deploystory import (
     API_PROBE,
     HOST,
     PARSER_PROBE,
     REGISTRY,
     Story,
-    _rewrite,
     remove_proxy,
+    rewrite,
     ssh,
-    ssh_env,  # noqa: F401 (a fixture)
 )
 
 from helpers import REPO, copy_project, docker, dockyard
@@ -98,14 +97,14 @@ def _container_ids(name: str, app: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):  # noqa: F811
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):
     name = f"dkb{uuid.uuid4().hex[:6]}"
     directory = f"/var/tmp/dockyard-bluegreen-{name}"
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("bg") / "lol")
     manifest = root / "pyproject.toml"
-    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", SLOW_START))
-    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", SLOW_START))
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", SLOW_START))
+    rewrite(manifest, API_PROBE, API_PROBE.replace(" }", SLOW_START))
     with manifest.open("a") as handle:
         handle.write(TARGET.format(host=HOST, directory=directory, port=PORT))
     dockyard(root, "lock")
