@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import time
 
-import click
 import yaml
 
+from dockyard.console import note
 from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import add_release, make_current, pick_release
 from dockyard.deploy.target import (
@@ -21,7 +21,6 @@ from dockyard.deploy.target import (
     now,
     prepare_server,
     read_state,
-    say,
     staged,
     write_state,
 )
@@ -165,13 +164,13 @@ def _keep_gateways(target: Target, text: str, image: str) -> str:
 def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     _require_swarm(target)
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
-    say(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
+    note(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
     _pull(target, new)
     helper = next(iter(new.values())).reference
     gateway = _gateway_image(target, helper)
     text = render_stack(target.project, target.name, target.config, new, gateway_image=gateway)
     state = prepare_server(target, helper, text)
-    say(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
+    note(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
     failed = _apply(target, text)
     if failed:
         previous = state.running
@@ -189,7 +188,7 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
         keep=target.config.keep,
     )
     write_state(target, helper, after, text)
-    say(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
+    note(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
     return 0
 
 
@@ -198,13 +197,13 @@ def rollback_stack(target: Target, release_id: int | None = None) -> int:
     helper = helper_image(target)
     state = read_state(target)
     previous = pick_release(state, release_id, target.name)
-    say(f"rolling stack {target.compose_project} back to {previous.summary()}")
+    note(f"rolling stack {target.compose_project} back to {previous.summary()}")
     gateway = _gateway_image(target, helper)
     failed = _apply(target, _keep_gateways(target, previous.compose, gateway))
     if failed:
         raise DockyardError(f"rollback on '{target.name}' failed: {'; '.join(failed)}")
     write_state(target, helper, make_current(state, previous.id), previous.compose)
-    say(f"{previous.summary()} is live on '{target.name}' (swarm) and healthy")
+    note(f"{previous.summary()} is live on '{target.name}' (swarm) and healthy")
     return 0
 
 
@@ -236,7 +235,6 @@ def stack_logs(target: Target, apps: tuple[str, ...], follow: bool, tail: str) -
             [*args, f"{target.compose_project}_{app}"], capture=False, check=False, timeout=None
         )
         code = code or proc.returncode
-    click.echo("", nl=False)
     return code
 
 

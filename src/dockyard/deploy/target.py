@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
 from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
 from dockyard.engine import docker, git, images
@@ -35,10 +33,6 @@ from dockyard.render.server import (
 
 COMPOSE_FILE = "compose.yaml"
 PROJECT_LABEL = "com.docker.compose.project"
-
-
-def say(message: str) -> None:
-    click.echo(f"dockyard: {message}", err=True)
 
 
 @dataclass(frozen=True)
