@@ -24,6 +24,7 @@ from dockyard.deploy.target import (
     staged,
     write_state,
 )
+from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
 from dockyard.render.gateway import gateway_service
 from dockyard.render.server import VERSION_LABEL, DeployImage, Port, app_ports, dump
@@ -129,10 +130,9 @@ def _pull(target: Target, new: dict[str, DeployImage]) -> None:
     for image in new.values():
         proc = target.engine.docker(["pull", "-q", image.reference], check=False, timeout=900)
         if proc.returncode != 0:
-            lines = (proc.stderr or "").strip().splitlines()
             raise DockyardError(
                 f"deploy target '{target.name}': the manager cannot pull {image.reference} "
-                f"({lines[-1] if lines else proc.returncode}); nothing was changed there"
+                f"({why_failed(proc)}); nothing was changed there"
             )
 
 
