@@ -22,6 +22,7 @@ from dockyard.engine import docker, git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
 from dockyard.manifest import DeployTarget, Project
+from dockyard.names import release_tag
 from dockyard.plan import image_name
 from dockyard.render.server import (
     DeployImage,
@@ -75,7 +76,7 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
     out = {}
     for app in target.config.apps:
         version = project.apps[app].member.version
-        tag = f"{version}-{revision}" if revision else version
+        tag = release_tag(version, revision)
         repo = image_name(project, app)
         digest = images.registry_digest(f"{repo}:{tag}", app=app)
         if revision is None:

@@ -10,6 +10,7 @@ from dockyard.engine import docker, git
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.manifest import Project
+from dockyard.names import release_tag
 from dockyard.plan import image_name
 
 # Build outputs, not sources: kept out of git by their own .gitignore (an untracked
@@ -49,9 +50,8 @@ def provenance_path(root: Path, image: AppImage) -> Path:
 
 
 def app_tag(project: Project, app: str) -> str:
-    revision = git.revision(project.root)
-    version = project.apps[app].member.version
-    return f"{version}-{revision}" if revision else version
+    """``app``'s release tag at this commit (names.release_tag)."""
+    return release_tag(project.apps[app].member.version, git.revision(project.root))
 
 
 def built_image(project: Project, app: str) -> AppImage:
