@@ -16,10 +16,10 @@ from pathlib import Path
 
 from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import APP_UID
 
 HELPER_ROOT = "/target"
 HELPER_MOUNTS = "/mnt/bind"
-APP_UID = 10001
 
 # Runs as root inside the helper: write files, own writable bind mounts, read files back.
 _HELPER = """
@@ -153,7 +153,7 @@ class TargetEngine:
         binds: Sequence[tuple[str, bool]] = (),
     ) -> dict[str, str | None]:
         """One helper container: read files of ``directory``, write others (text, octal
-        mode), create bind-mount sources and give the writable ones to uid 10001."""
+        mode), create bind-mount sources and give the writable ones to APP_UID."""
         mounts: list[str] = ["-v", f"{directory}:{HELPER_ROOT}"]
         for index, (source, _) in enumerate(binds):
             mounts += ["-v", f"{source}:{HELPER_MOUNTS}/{index}"]

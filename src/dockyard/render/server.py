@@ -15,6 +15,7 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import DeployApp, DeployTarget, Project
+from dockyard.names import APP_UID
 from dockyard.render.compose import literal
 
 VERSION_LABEL = "dev.dockyard.version"
@@ -248,7 +249,7 @@ def render_server_compose(
     what = (
         f"the server's compose file\n# ({directory}/compose.yaml). Bind-mounted host "
         "directories are created on deploy;\n# writable (not :ro) ones are given to the "
-        "apps' non-root user, uid 10001.\n# Ports are served by the server's dockyard-proxy "
+        f"apps' non-root user, uid {APP_UID}.\n# Ports are served by the server's dockyard-proxy "
         "container, not by the apps."
     )
     return header(project, target_name, what, images) + "\n" + dump(document)
