@@ -144,7 +144,7 @@ def test_first_deploy_puts_the_api_behind_the_proxy(story: Story) -> None:
     assert not any(ports.values())
     proxy = json.loads(docker("inspect", f"{story.name}-proxy").stdout)[0]
     assert proxy["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
-    assert f"127.0.0.1:{PORT}:{PORT}" in proxy["Config"]["Labels"]["dev.dockyard.proxy.ports"]
+    assert f"127.0.0.1:{PORT}:{PORT}" in proxy["Config"]["Labels"]["io.dockyard.proxy.ports"]
     status = story.run("status", "prod").stdout
     assert f"serving :{PORT}" in status
 
@@ -188,7 +188,7 @@ def test_broken_release_never_takes_traffic(story: Story) -> None:
 def test_a_second_deploy_waits_for_the_lock(story: Story) -> None:
     lock = f"{story.name}-prod-dockyard-lock"
     image = json.loads(docker("inspect", _container_ids(story.name, "api")[0]).stdout)[0]
-    docker("create", "--name", lock, "--label", "dev.dockyard.lock=someone since now",
+    docker("create", "--name", lock, "--label", "io.dockyard.lock=someone since now",
            "--entrypoint", "true", image["Config"]["Image"])  # fmt: skip
     try:
         proc = story.run("deploy", "prod", check=False)

@@ -57,6 +57,7 @@ from dockyard.engine import rollout
 from dockyard.engine.proxy import proxy_name as proxy_network
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
+from dockyard.names import label_value
 from dockyard.render.server import (
     VERSION_LABEL,
     DeployImage,
@@ -427,7 +428,8 @@ def _row(container: dict) -> tuple[str, str, str, str, str]:
     repo, _, digest = image.partition("@")
     short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
     since = (state.get("StartedAt") or "")[:19].replace("T", " ")
-    return (labels.get(SERVICE_LABEL, "?"), short, labels.get(VERSION_LABEL, "?"), status, since)
+    version = label_value(labels, VERSION_LABEL) or "?"
+    return (labels.get(SERVICE_LABEL, "?"), short, version, status, since)
 
 
 def _serving(target: Target) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ from dockyard.console import note
 from dockyard.deploy.target import Target
 from dockyard.engine import proxy as engine
 from dockyard.errors import DockyardError
+from dockyard.names import label_value
 from dockyard.render.server import Port
 
 ADMIN = "localhost:2019"
@@ -124,7 +125,7 @@ class Proxy:
         have = []
         if info is not None:
             labels = info["Config"].get("Labels") or {}
-            have = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+            have = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
         running = info is not None and (info.get("State") or {}).get("Status") == "running"
         if info and running and all(p in have for p in wanted):
             self._configure()
@@ -218,7 +219,7 @@ class Proxy:
         if info is None:
             return f"no proxy {self.name} runs on {self.engine.address}; a deploy starts one"
         labels = info["Config"].get("Labels") or {}
-        ports = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+        ports = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
         running = engine.image_id(self.engine, info["Image"])
         if not engine.image_id(self.engine, engine.IMAGE_TAG):
             note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")

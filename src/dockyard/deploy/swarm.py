@@ -26,6 +26,7 @@ from dockyard.deploy.target import (
 )
 from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import label_value
 from dockyard.render.gateway import gateway_service
 from dockyard.render.server import VERSION_LABEL, DeployImage, Port, app_ports, dump
 from dockyard.render.stack import gateway_name, render_stack
@@ -220,7 +221,7 @@ def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
         labels = spec["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
         since = (info.get("UpdatedAt") or "")[:19].replace("T", " ")
         short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
-        rows.append((app, short, labels.get(VERSION_LABEL, "?"), state, since))
+        rows.append((app, short, label_value(labels, VERSION_LABEL) or "?", state, since))
     return rows
 
 

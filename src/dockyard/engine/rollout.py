@@ -14,8 +14,9 @@ from pathlib import Path
 from dockyard.engine.remote import TargetEngine
 from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import label
 
-LOCK_LABEL = "dev.dockyard.lock"
+LOCK_LABEL = label("lock")
 
 
 def start_beside(engine: TargetEngine, project: str, file: Path, app: str, count: int) -> None:

@@ -15,11 +15,11 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import DeployApp, DeployTarget, Project
-from dockyard.names import APP_UID
+from dockyard.names import APP_UID, label
 from dockyard.render.compose import literal
 
-VERSION_LABEL = "dev.dockyard.version"
-APP_LABEL = "dev.dockyard.app"
+VERSION_LABEL = label("version")
+APP_LABEL = label("app")
 PROXY_NETWORK = "dockyard-proxy"  # the network the server's proxy shares with served apps
 
 
