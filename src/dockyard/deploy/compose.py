@@ -34,7 +34,6 @@ from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import (
     Release,
     State,
-    add_release,
     dropped_images,
     make_current,
     pick_release,
@@ -46,8 +45,11 @@ from dockyard.deploy.target import (
     check_env_files,
     helper_image,
     load_state,
+    new_release,
     now,
     staged,
+    status_image,
+    status_time,
     write_files,
     write_state,
 )
@@ -383,14 +385,7 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
         changed = [app for app in new if app not in same]
         note(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
         roll(target, helper, state, state_text, text, changed, "deploy")
-        after, release = add_release(
-            state,
-            images={app: image.reference for app, image in images.items()},
-            versions={app: image.version for app, image in images.items()},
-            compose=text,
-            deployed_at=now(),
-            keep=target.config.keep,
-        )
+        after, release = new_release(target, state, images, text)
         write_state(target, helper, after, text, state_text)
     _prune(target, state, after)
     note(f"{release.summary()} is live on '{target.name}' and healthy")
@@ -424,12 +419,15 @@ def _row(container: dict) -> tuple[str, str, str, str, str]:
     state = container["State"]
     health = (state.get("Health") or {}).get("Status")
     status = state["Status"] + (f" ({health})" if health else "")
-    image = container["Config"]["Image"]
-    repo, _, digest = image.partition("@")
-    short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
-    since = (state.get("StartedAt") or "")[:19].replace("T", " ")
+    short = status_image(container["Config"]["Image"])
     version = label_value(labels, VERSION_LABEL) or "?"
-    return (labels.get(SERVICE_LABEL, "?"), short, version, status, since)
+    return (
+        labels.get(SERVICE_LABEL, "?"),
+        short,
+        version,
+        status,
+        status_time(state.get("StartedAt")),
+    )
 
 
 def _serving(target: Target) -> dict[str, list[str]]:

@@ -14,14 +14,16 @@ import yaml
 
 from dockyard.console import note
 from dockyard.deploy.proxy import Proxy
-from dockyard.deploy.release import add_release, make_current, pick_release
+from dockyard.deploy.release import make_current, pick_release
 from dockyard.deploy.target import (
     Target,
     helper_image,
-    now,
+    new_release,
     prepare_server,
     read_state,
     staged,
+    status_image,
+    status_time,
     write_state,
 )
 from dockyard.engine.run import why_failed
@@ -180,14 +182,7 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
             "nothing ran before"
         )  # fmt: skip
         raise DockyardError(f"deploy on '{target.name}' failed: {'; '.join(failed)}; {where}")
-    after, release = add_release(
-        state,
-        images={app: image.reference for app, image in new.items()},
-        versions={app: image.version for app, image in new.items()},
-        compose=text,
-        deployed_at=now(),
-        keep=target.config.keep,
-    )
+    after, release = new_release(target, state, new, text)
     write_state(target, helper, after, text)
     note(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
     return 0
@@ -213,15 +208,14 @@ def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
     for app, info in sorted(_services(target).items()):
         spec = info["Spec"]
         image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
-        repo, _, digest = image.partition("@")
         running, _ = _running(target, app)
         wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
         update = (info.get("UpdateStatus") or {}).get("State", "")
         state = f"{running}/{wanted} running" + (f" ({update})" if update else "")
         labels = spec["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
-        since = (info.get("UpdatedAt") or "")[:19].replace("T", " ")
-        short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
-        rows.append((app, short, label_value(labels, VERSION_LABEL) or "?", state, since))
+        since = status_time(info.get("UpdatedAt"))
+        version = label_value(labels, VERSION_LABEL) or "?"
+        rows.append((app, status_image(image), version, state, since))
     return rows
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
-from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
+from dockyard.deploy.release import STATE_FILE, Release, State, add_release, dump_state, parse_state
 from dockyard.engine import docker, git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
@@ -200,6 +200,32 @@ def read_state(target: Target) -> State:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_release(
+    target: Target, state: State, images: dict[str, DeployImage], compose_text: str
+) -> tuple[State, Release]:
+    """``state`` with a new current release of ``images`` deployed now (release.add_release,
+    keeping the target's ``keep`` earlier ones)."""
+    return add_release(
+        state,
+        images={app: image.reference for app, image in images.items()},
+        versions={app: image.version for app, image in images.items()},
+        compose=compose_text,
+        deployed_at=now(),
+        keep=target.config.keep,
+    )
+
+
+def status_image(image: str) -> str:
+    """An image reference as a status row shows it: its last path part and a short digest."""
+    repo, _, digest = image.partition("@")
+    return repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
+
+
+def status_time(timestamp: str | None) -> str:
+    """An engine's RFC 3339 time as a status row shows it: ``YYYY-MM-DD HH:MM:SS``."""
+    return (timestamp or "")[:19].replace("T", " ")
 
 
 def running_apps(target: Target) -> set[str]:
