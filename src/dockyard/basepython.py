@@ -12,7 +12,8 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from dockyard.engine.run import run
+from dockyard.engine import docker
+from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
 from dockyard.workspace import read_toml
 
@@ -57,22 +58,7 @@ def tag_python(image: str) -> str | None:
 def image_python(image: str) -> str:
     """The X.Y.Z of ``python3`` in a local image (runs it once, no network)."""
     probe = "import platform; print(platform.python_version())"
-    proc = run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--entrypoint",
-            "python3",
-            image,
-            "-c",
-            probe,
-        ],
-        check=False,
-        timeout=120,
-    )
+    proc = run_python(image, probe, python="python3")
     version = proc.stdout.strip()
     if proc.returncode != 0 or not re.fullmatch(r"3\.\d+\.\d+\S*", version):
         tail = (proc.stderr or "").strip().splitlines()
@@ -99,7 +85,7 @@ def check_base_python(root: Path, member_paths: Iterable[str], image: str) -> bo
     spec, sources = requires_python(project_pyprojects(root, member_paths))
     if not str(spec):
         return True
-    if run(["docker", "image", "inspect", image], check=False, timeout=60).returncode != 0:
+    if not docker.has_image(image):
         return False
     version = image_python(image)
     if accepts(spec, version):
@@ -155,11 +141,3 @@ def pick_base(
     if suitable:
         return suitable[0], f"{why}; no registry serves {official}: base-image {suitable[0]}"
     return official, f"{why}; no registry serves {official}: {advice(spec)}"
-
-
-def local_images() -> list[str]:
-    """repository:tag of every image on the engine (none when no engine answers)."""
-    proc = run(
-        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], check=False, timeout=30
-    )
-    return [ref for ref in proc.stdout.split() if not ref.endswith(":<none>")]

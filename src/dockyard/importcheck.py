@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dockyard.engine.run import run
+from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
 from dockyard.modules import command_module, scripts_of
@@ -40,8 +40,7 @@ def app_module(project: Project, app: App) -> str | None:
 
 
 def _probe(image: str, module: str) -> str | None:
-    argv = ["docker", "run", "--rm", "--network", "none", "--entrypoint", "python", image]
-    proc = run([*argv, "-c", PROBE, module], check=False, timeout=120)
+    proc = run_python(image, PROBE, module)
     if proc.returncode == 0:
         return None
     lines = (proc.stdout + proc.stderr).strip().splitlines()

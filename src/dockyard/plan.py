@@ -18,7 +18,6 @@ VENV = "/opt/venv"
 WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
 APP_DIR = "/app"
 APP_USER = "app"
-APP_UID = 10001
 APP_HOME = "/home/app"  # the prod user's own home: tools that write to ~ (Jupyter) work
 DEV_USER = "dev"  # a named user in dev images, for IDEs that need one (Dev Containers)
 DEV_UID = 1000  # its uid; dev services run as DOCKYARD_UID:DOCKYARD_GID (default this)

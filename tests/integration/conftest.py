@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from deploystory import SSH_PORT
 
-# test_deploy.py and test_swarm.py still import these from here
-from helpers import FIXTURES, REPO, copy_project, docker, dockyard  # noqa: F401
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,3 +57,20 @@ def mini_built(tmp_path_factory: pytest.TempPathFactory, base_image: str) -> Pat
     dockyard(root, "lock")
     dockyard(root, "build", "--all")
     return root
+
+
+def _script(name: str, *args: str) -> str:
+    proc = subprocess.run(
+        [str(REPO / "scripts" / name), *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def ssh_env(engine: str) -> dict[str, str]:
+    """PATH with the test sshd's `ssh` wrapper first (its key, its known_hosts): the deploy
+    stories reach their server over it (test_deploy, test_deploy_compose, test_swarm)."""
+    _script("ensure-registry.sh", "127.0.0.1:5000")
+    ssh_dir = _script("ensure-sshd.sh", str(SSH_PORT))
+    return {**os.environ, "PATH": f"{ssh_dir}/bin:{os.environ['PATH']}"}

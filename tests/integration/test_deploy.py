@@ -8,7 +8,6 @@ rollback) -> rollback -> faults, counting the rows and log lines after each step
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -17,17 +16,22 @@ import uuid
 from pathlib import Path
 
 import pytest
+from deploystory import (
+    API_PROBE,
+    FAST_PROBE,
+    HOST,
+    PARSER_PROBE,
+    REGISTRY,
+    Story,
+    remove_proxy,
+    rewrite,
+    ssh,
+)
 
 from helpers import REPO, copy_project, docker, dockyard
 
-SSH_PORT = 18022
 API_PORT = 18080
 API = f"http://127.0.0.1:{API_PORT}"
-HOST = f"ssh://root@127.0.0.1:{SSH_PORT}"
-REGISTRY = "127.0.0.1:5000"
-PARSER_PROBE = '["lol-data-parser", "--health"] }'
-API_PROBE = '{ http = "http://127.0.0.1:8000/health" }'
-FAST_PROBE = ', interval = "2s", start-period = "300s" }'
 # the api's probe in this story: a long start period only bounds a slow start (busy CI)
 API_FAST = API_PROBE.replace(" }", ', interval = "2s", start-period = "300s" }')
 BROKEN_PROBE = '{ command = ["false"], interval = "2s", retries = 2, start-period = "1s" }'
@@ -53,80 +57,8 @@ apps = ["api"]
 """
 
 
-def _script(name: str, *args: str) -> str:
-    proc = subprocess.run(
-        [str(REPO / "scripts" / name), *args], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
-
-
-@pytest.fixture(scope="module")
-def ssh_env(engine: str) -> dict[str, str]:
-    """PATH with the test sshd's `ssh` wrapper first (its key, its known_hosts)."""
-    _script("ensure-registry.sh", "127.0.0.1:5000")
-    ssh_dir = _script("ensure-sshd.sh", str(SSH_PORT))
-    return {**os.environ, "PATH": f"{ssh_dir}/bin:{os.environ['PATH']}"}
-
-
-def ssh(env: dict[str, str], command: str, data: bytes | None = None) -> str:
-    proc = subprocess.run(
-        ["ssh", "-p", str(SSH_PORT), "root@127.0.0.1", command],
-        input=data,
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.decode()
-
-
-def _commit(root: Path, message: str) -> None:
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message],
-        cwd=root,
-        check=True,
-    )
-
-
-def _rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
-
-
-class Story:
-    """The example copy, its server and what each step saw."""
-
-    def __init__(self, root: Path, env: dict[str, str], name: str, directory: str) -> None:
-        self.root, self.env, self.name, self.directory = root, env, name, directory
-        self.versions: list[str] = []
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return dockyard(self.root, *args, check=check, env=self.env)
-
-    def release(self, message: str) -> str:
-        """Regenerate, commit, build and push parser + api; the new version tag."""
-        self.run("generate")
-        _commit(self.root, message)
-        self.run("build", "parser", "api")
-        self.run("push", "parser", "api")
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=self.root, capture_output=True,
-            text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        return f"0.1.0-{rev}"
-
-    def status(self) -> dict[str, tuple[str, str]]:
-        """app -> (version, state) from `dockyard status`."""
-        out = self.run("status", "prod").stdout.splitlines()
-        rows = [
-            line.split()
-            for line in out[2:]
-            if line and not line.startswith(("release", "last deploy that did not"))
-        ]
-        return {row[0]: (row[2], " ".join(row[3:5])) for row in rows}
+class ProdStory(Story):
+    """The story of this module: its api answers on API."""
 
     def running(self, version: str, parser: str | None = None) -> None:
         """Both apps healthy: the api at ``version``, the parser at ``parser`` (default the
@@ -136,16 +68,6 @@ class Story:
             "parser": (parser or version, "running (healthy)"),
         }
         assert health()["status"] == "ok"
-
-    def log_lines(self) -> list[str]:
-        return ssh(self.env, f"cat {self.directory}/logs/lol-data-parser.log").splitlines()
-
-
-def remove_proxy(name: str) -> None:
-    """The run's proxy container, its network and its volume (all named ``name``)."""
-    docker("rm", "--force", name, check=False)
-    docker("network", "rm", name, check=False)
-    docker("volume", "rm", name, check=False)
 
 
 def health() -> dict:
@@ -164,10 +86,10 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
     directory = f"/var/tmp/dockyard-deploy-{name}"
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("deploy") / "lol")
     manifest = root / "pyproject.toml"
-    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
     # probe every 2 s so that a deploy takes seconds, not a minute
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST_PROBE))
-    _rewrite(manifest, API_PROBE, API_FAST)
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST_PROBE))
+    rewrite(manifest, API_PROBE, API_FAST)
     with manifest.open("a") as handle:
         handle.write(TARGET.format(host=HOST, directory=directory, port=API_PORT))
     (root / "deploy").mkdir()
@@ -175,7 +97,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
     dockyard(root, "lock")
     # this run's own proxy (one per server in real use; unique here, so runs do not meet)
     env = {**ssh_env, "DOCKYARD_PROXY": f"{name}-proxy"}
-    result = Story(root, env, name, directory)
+    result = ProdStory(root, env, name, directory)
     try:
         yield result
     finally:
@@ -195,7 +117,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
         assert not docker("ps", "-aq", "--filter", label).stdout.strip()
 
 
-def test_push_sends_only_layers_the_registry_lacks(story: Story) -> None:
+def test_push_sends_only_layers_the_registry_lacks(story: ProdStory) -> None:
     story.versions.append(story.release("first release"))
     again = story.run("push", "parser", "api")
     assert "0 layer(s) sent" in again.stderr
@@ -203,7 +125,7 @@ def test_push_sends_only_layers_the_registry_lacks(story: Story) -> None:
         assert "(0 layer(s) sent" in line
 
 
-def test_save_and_load_move_images_without_a_registry(story: Story, tmp_path: Path) -> None:
+def test_save_and_load_move_images_without_a_registry(story: ProdStory, tmp_path: Path) -> None:
     archive = tmp_path / "api.tar.gz"
     story.run("save", "api", "-o", str(archive))
     tag = f"127.0.0.1:5000/{story.name}/api:{story.versions[0]}"
@@ -219,7 +141,7 @@ def test_save_and_load_move_images_without_a_registry(story: Story, tmp_path: Pa
     assert "is not an image archive" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_first_deploy_over_ssh_runs_healthy(story: Story) -> None:
+def test_first_deploy_over_ssh_runs_healthy(story: ProdStory) -> None:
     proc = story.run("deploy", "prod")
     assert "release 1" in proc.stderr and "is live" in proc.stderr
     story.running(story.versions[0])
@@ -231,7 +153,7 @@ def test_first_deploy_over_ssh_runs_healthy(story: Story) -> None:
     assert ssh(story.env, f"stat -c %a {story.directory}/deploy/parser.env").strip() == "600"
 
 
-def test_ingest_on_the_server(story: Story) -> None:
+def test_ingest_on_the_server(story: ProdStory) -> None:
     for match in sorted((story.root / "data/matches").glob("*.json"))[:5]:
         name = f"{story.directory}/incoming/{match.name}"
         ssh(story.env, f"cat > {name}.part && mv {name}.part {name}", match.read_bytes())
@@ -242,7 +164,7 @@ def test_ingest_on_the_server(story: Story) -> None:
     assert any("ingested" in line for line in story.log_lines())
 
 
-def test_new_version_keeps_data_and_logs(story: Story) -> None:
+def test_new_version_keeps_data_and_logs(story: ProdStory) -> None:
     before = story.log_lines()
     count = players()
     app = story.root / "packages/lol_data_api/src/lol_data_api/app.py"
@@ -255,9 +177,9 @@ def test_new_version_keeps_data_and_logs(story: Story) -> None:
     assert story.log_lines()[: len(before)] == before
 
 
-def test_broken_version_rolls_back_by_itself(story: Story) -> None:
+def test_broken_version_rolls_back_by_itself(story: ProdStory) -> None:
     manifest = story.root / "pyproject.toml"
-    _rewrite(manifest, API_FAST, BROKEN_PROBE)
+    rewrite(manifest, API_FAST, BROKEN_PROBE)
     story.versions.append(story.release("broken healthcheck"))
     proc = story.run("deploy", "prod", check=False)
     assert proc.returncode == 2
@@ -269,7 +191,7 @@ def test_broken_version_rolls_back_by_itself(story: Story) -> None:
     assert health()["games"] == 5
 
 
-def test_rollback_goes_to_the_previous_release(story: Story) -> None:
+def test_rollback_goes_to_the_previous_release(story: ProdStory) -> None:
     story.run("rollback", "prod")
     story.running(story.versions[0])
     assert health()["games"] == 5
@@ -279,7 +201,7 @@ def test_rollback_goes_to_the_previous_release(story: Story) -> None:
     assert "lol_data_parser" in logs
 
 
-def test_k8s_manifests_name_the_pushed_digests(story: Story, tmp_path: Path) -> None:
+def test_k8s_manifests_name_the_pushed_digests(story: ProdStory, tmp_path: Path) -> None:
     import kubernetes_validate
     import yaml
 
@@ -299,7 +221,7 @@ def test_k8s_manifests_name_the_pushed_digests(story: Story, tmp_path: Path) -> 
             kubernetes_validate.validate(doc, "1.30.0", strict=True)
 
 
-def _fails_cleanly(story: Story, args: tuple[str, ...], *needles: str) -> None:
+def _fails_cleanly(story: ProdStory, args: tuple[str, ...], *needles: str) -> None:
     proc = story.run(*args, check=False)
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
@@ -309,20 +231,20 @@ def _fails_cleanly(story: Story, args: tuple[str, ...], *needles: str) -> None:
 
 
 @pytest.fixture
-def still_serving(story: Story):
+def still_serving(story: ProdStory):
     """After the test (and its manifest is restored): the last good release still serves."""
     yield
     story.running(story.versions[0])
 
 
-def test_unreachable_server(story: Story, still_serving: None) -> None:
+def test_unreachable_server(story: ProdStory, still_serving: None) -> None:
     _fails_cleanly(story, ("deploy", "unreachable"), "cannot reach the engine at ssh://")
 
 
-def test_registry_down(story: Story, still_serving: None) -> None:
+def test_registry_down(story: ProdStory, still_serving: None) -> None:
     manifest = story.root / "pyproject.toml"
     original = manifest.read_text()
-    _rewrite(manifest, "127.0.0.1:5000/", "127.0.0.1:18099/")
+    rewrite(manifest, "127.0.0.1:5000/", "127.0.0.1:18099/")
     try:
         _fails_cleanly(story, ("push", "api"), "registry 127.0.0.1:18099 does not answer")
         _fails_cleanly(story, ("deploy", "prod"), "registry 127.0.0.1:18099 does not answer")
@@ -330,10 +252,10 @@ def test_registry_down(story: Story, still_serving: None) -> None:
         manifest.write_text(original)
 
 
-def test_target_naming_an_unknown_app(story: Story, still_serving: None) -> None:
+def test_target_naming_an_unknown_app(story: ProdStory, still_serving: None) -> None:
     manifest = story.root / "pyproject.toml"
     original = manifest.read_text()
-    _rewrite(manifest, 'apps = ["parser", "api"]', 'apps = ["parser", "api", "nope"]')
+    rewrite(manifest, 'apps = ["parser", "api"]', 'apps = ["parser", "api", "nope"]')
     try:
         _fails_cleanly(
             story, ("deploy", "prod"), "tool.dockyard.deploy.prod", "'nope' is not an app"
@@ -342,7 +264,7 @@ def test_target_naming_an_unknown_app(story: Story, still_serving: None) -> None
         manifest.write_text(original)
 
 
-def test_image_that_does_not_exist(story: Story, still_serving: None) -> None:
+def test_image_that_does_not_exist(story: ProdStory, still_serving: None) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty",
          "-m", "not built"], cwd=story.root, check=True,
@@ -350,7 +272,7 @@ def test_image_that_does_not_exist(story: Story, still_serving: None) -> None:
     _fails_cleanly(story, ("deploy", "prod"), "is not in the registry", "dockyard push")
 
 
-def test_no_orphans_and_kept_releases(story: Story) -> None:
+def test_no_orphans_and_kept_releases(story: ProdStory) -> None:
     remote = {**story.env, "DOCKER_HOST": HOST}
     names = subprocess.run(
         ["docker", "ps", "-a", "--filter", f"label=com.docker.compose.project={story.name}-prod",

@@ -17,16 +17,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_deploy import (
+from deploystory import (
     API_PROBE,
     HOST,
     PARSER_PROBE,
     REGISTRY,
     Story,
-    _rewrite,
     remove_proxy,
+    rewrite,
     ssh,
-    ssh_env,  # noqa: F401 (a fixture)
 )
 
 from helpers import REPO, copy_project, docker, dockyard
@@ -98,14 +97,14 @@ def _container_ids(name: str, app: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):  # noqa: F811
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):
     name = f"dkb{uuid.uuid4().hex[:6]}"
     directory = f"/var/tmp/dockyard-bluegreen-{name}"
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("bg") / "lol")
     manifest = root / "pyproject.toml"
-    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", SLOW_START))
-    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", SLOW_START))
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", SLOW_START))
+    rewrite(manifest, API_PROBE, API_PROBE.replace(" }", SLOW_START))
     with manifest.open("a") as handle:
         handle.write(TARGET.format(host=HOST, directory=directory, port=PORT))
     dockyard(root, "lock")
@@ -145,7 +144,7 @@ def test_first_deploy_puts_the_api_behind_the_proxy(story: Story) -> None:
     assert not any(ports.values())
     proxy = json.loads(docker("inspect", f"{story.name}-proxy").stdout)[0]
     assert proxy["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
-    assert f"127.0.0.1:{PORT}:{PORT}" in proxy["Config"]["Labels"]["dev.dockyard.proxy.ports"]
+    assert f"127.0.0.1:{PORT}:{PORT}" in proxy["Config"]["Labels"]["io.dockyard.proxy.ports"]
     status = story.run("status", "prod").stdout
     assert f"serving :{PORT}" in status
 
@@ -189,7 +188,7 @@ def test_broken_release_never_takes_traffic(story: Story) -> None:
 def test_a_second_deploy_waits_for_the_lock(story: Story) -> None:
     lock = f"{story.name}-prod-dockyard-lock"
     image = json.loads(docker("inspect", _container_ids(story.name, "api")[0]).stdout)[0]
-    docker("create", "--name", lock, "--label", "dev.dockyard.lock=someone since now",
+    docker("create", "--name", lock, "--label", "io.dockyard.lock=someone since now",
            "--entrypoint", "true", image["Config"]["Image"])  # fmt: skip
     try:
         proc = story.run("deploy", "prod", check=False)

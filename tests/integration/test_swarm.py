@@ -13,16 +13,15 @@ import urllib.request
 import uuid
 
 import pytest
-from test_deploy import (
+from deploystory import (
     API_PROBE,
     FAST_PROBE,
     HOST,
     PARSER_PROBE,
     REGISTRY,
     Story,
-    _rewrite,
+    rewrite,
     ssh,
-    ssh_env,  # noqa: F401, F811 (a fixture)
 )
 
 from helpers import REPO, copy_project, docker, dockyard
@@ -108,14 +107,14 @@ def swarm(engine: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory, base_image: str, ssh_env: dict, swarm: str):  # noqa: F811
+def story(tmp_path_factory, base_image: str, ssh_env: dict, swarm: str):
     name = f"dks{uuid.uuid4().hex[:6]}"
     directory = f"/var/tmp/dockyard-swarm-{name}"
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("swarm") / "lol")
     manifest = root / "pyproject.toml"
-    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST_PROBE))
-    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", ', interval = "2s" }'))
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST_PROBE))
+    rewrite(manifest, API_PROBE, API_PROBE.replace(" }", ', interval = "2s" }'))
     with manifest.open("a") as handle:
         handle.write(
             TARGETS.format(
@@ -201,7 +200,7 @@ def test_rolling_update_loses_no_request_on_swarm_but_some_on_compose(story: Sto
 
 def test_broken_version_is_rolled_back_by_swarm(story: Story) -> None:
     manifest = story.root / "pyproject.toml"
-    _rewrite(
+    rewrite(
         manifest,
         API_PROBE.replace(" }", ', interval = "2s" }'),
         '{ command = ["false"], interval = "2s", retries = 2, start-period = "1s" }',

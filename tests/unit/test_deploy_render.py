@@ -53,7 +53,7 @@ def test_server_compose_pins_digests_and_places_binds(target_mini: Path) -> None
     assert doc["name"] == "mini-prod"
     web = doc["services"]["web"]
     assert web["image"] == IMAGE.reference
-    assert web["labels"]["dev.dockyard.version"] == "0.2.0-abc"
+    assert web["labels"]["io.dockyard.version"] == "0.2.0-abc"
     assert web["environment"] == {"MINI_GREETING": "hi"}  # the target's value wins
     assert web["env_file"] == ["env/web.env"]
     assert web["volumes"] == [

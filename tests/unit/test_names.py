@@ -12,7 +12,7 @@ import pytest
 from dockyard import __version__
 from dockyard.adopt.detect import detect
 from dockyard.engine.uv import UV_VERSION
-from dockyard.names import generated_by, is_generated, label, release_tag
+from dockyard.names import generated_by, is_generated, label, label_value, release_tag
 from helpers import FIXTURES
 
 
@@ -43,6 +43,23 @@ def test_the_header_names_the_version_the_source_and_how_to_update() -> None:
 
 def test_labels_share_one_prefix() -> None:
     assert label("dev-inputs") == "io.dockyard.dev-inputs"
+    from dockyard.engine.proxy import PORTS_LABEL, PROXY_LABEL
+    from dockyard.engine.rollout import LOCK_LABEL
+    from dockyard.render.bake import DEV_INPUTS_LABEL, INPUTS_LABEL
+    from dockyard.render.server import APP_LABEL, VERSION_LABEL
+    from dockyard.render.share import SHARE_LABEL
+
+    every = [PORTS_LABEL, PROXY_LABEL, LOCK_LABEL, DEV_INPUTS_LABEL, INPUTS_LABEL]
+    every += [APP_LABEL, VERSION_LABEL, SHARE_LABEL]
+    assert [key for key in every if not key.startswith("io.dockyard.")] == []
+
+
+def test_a_label_an_earlier_dockyard_set_is_still_read() -> None:
+    assert label_value({"io.dockyard.version": "2"}, "io.dockyard.version") == "2"
+    assert label_value({"dev.dockyard.version": "1"}, "io.dockyard.version") == "1"
+    both = {"dev.dockyard.version": "1", "io.dockyard.version": "2"}
+    assert label_value(both, "io.dockyard.version") == "2"
+    assert label_value({}, "io.dockyard.version") is None
 
 
 def test_release_tag_is_version_dash_revision_or_the_version_alone() -> None:

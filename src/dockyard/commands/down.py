@@ -5,7 +5,7 @@ from __future__ import annotations
 from dockyard.console import show
 from dockyard.devuser import compose_env
 from dockyard.engine import docker
-from dockyard.engine.run import last_line
+from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import DEV_COMPOSE_FILE
@@ -43,7 +43,7 @@ def _down(project: Project, rel: str, options: list[str], env: dict[str, str]) -
     args = ["--profile", "*", "down", *options]
     proc = docker.compose(project.root, rel, args, capture=True, check=False, env=env)
     if proc.returncode != 0:
-        reason = last_line(proc.stderr, proc.returncode)
+        reason = why_failed(proc)
         raise DockyardError(f"docker compose -f {rel} down failed: {reason}")
 
 

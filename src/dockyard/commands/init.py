@@ -141,7 +141,7 @@ def pick_base(spec: SpecifierSet, written: str) -> tuple[str | None, str | None]
     def served(ref: str) -> bool:
         return docker.inspect_image(ref) is not None or docker.remote_digest(ref) is not None
 
-    image, note = basepython.pick_base(spec, current, basepython.local_images(), served)
+    image, note = basepython.pick_base(spec, current, docker.local_tags(), served)
     if env and image and note:
         note += f"; DOCKYARD_BASE_IMAGE={env} overrides it: unset it (or set it to {image})"
     return image, note

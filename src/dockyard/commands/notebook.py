@@ -12,7 +12,7 @@ from dockyard.build.load import load_plan
 from dockyard.console import say, show
 from dockyard.devuser import compose_env
 from dockyard.engine import containers, docker
-from dockyard.engine.run import last_line
+from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import DEV_COMPOSE_FILE
@@ -91,7 +91,7 @@ def notebook(project: Project, name: str | None, *, port: int, build: bool) -> i
     proc = docker.compose(project.root, DEV_COMPOSE_FILE, args, capture=True, env=env)
     if proc.returncode != 0:
         containers.stop_and_remove(container)
-        reason = last_line(proc.stderr, proc.returncode)
+        reason = why_failed(proc)
         if any(x in (proc.stderr or "") for x in ("address already in use", "port is already")):
             reason = f"127.0.0.1:{port} is in use; choose another port with --port"
         raise DockyardError(f"could not start Jupyter Lab for {app.name}: {reason}")

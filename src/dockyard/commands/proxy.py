@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
+from dockyard.console import show
 from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.target import helper_image, open_target
 from dockyard.errors import DockyardError
@@ -18,5 +17,5 @@ def upgrade(project: Project, target_name: str) -> int:
             "dockyard-proxy serves compose targets"
         )
     target.engine.require()
-    click.echo(Proxy(target).upgrade(fallback_base=helper_image(target)))
+    show(Proxy(target).upgrade(fallback_base=helper_image(target)))
     return 0

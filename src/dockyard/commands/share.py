@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from dockyard.build.images import build_images
 from dockyard.build.load import load_plan
+from dockyard.console import say, show
 from dockyard.engine import docker, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
@@ -60,16 +59,15 @@ def share(
     if save:
         assert output is not None
         size = images.save([app.share_tag], output)
-        click.echo(f"saved {app.share_tag} to {output} ({size / 1e6:.0f} MB)", err=True)
+        say(f"saved {app.share_tag} to {output} ({size / 1e6:.0f} MB)")
         text = share_text(plan, app, pull=False, archive=output.name, host_port=port)
     else:
         pushed = images.push(app.share_tag)
-        click.echo(
+        say(
             f"pushed {app.share_tag}  {pushed.digest[:19]}  ({pushed.sent} layer(s) sent, "
-            f"{pushed.present} already in the registry)",
-            err=True,
+            f"{pushed.present} already in the registry)"
         )
         text = share_text(plan, app, pull=True, archive=None, host_port=port)
-    click.echo("Send this to your colleague:\n", err=True)
-    click.echo(text, nl=False)
+    say("Send this to your colleague:\n")
+    show(text, nl=False)
     return 0

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import yaml
 
+from dockyard.console import note
 from dockyard.deploy.health import ONEOFF_LABEL, SERVICE_LABEL, judge_container
 from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import (
     Release,
     State,
-    add_release,
     dropped_images,
     make_current,
     pick_release,
@@ -45,9 +45,11 @@ from dockyard.deploy.target import (
     check_env_files,
     helper_image,
     load_state,
+    new_release,
     now,
-    say,
     staged,
+    status_image,
+    status_time,
     write_files,
     write_state,
 )
@@ -57,6 +59,7 @@ from dockyard.engine import rollout
 from dockyard.engine.proxy import proxy_name as proxy_network
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
+from dockyard.names import label_value
 from dockyard.render.server import (
     VERSION_LABEL,
     DeployImage,
@@ -167,7 +170,7 @@ class Rollout:
         rollout.remove(target.engine, stale)  # exited copies would confuse --scale
         order = update_order(target.project, target.config, app)
         if old and order == "stop-first":
-            say(f"{app}: stopping the old container, then starting the new one (stop-first)")
+            note(f"{app}: stopping the old container, then starting the new one (stop-first)")
             rollout.replace(target.engine, target.compose_project, file, app)
             new = _containers(target, app)
         else:
@@ -213,7 +216,7 @@ class Rollout:
             time.sleep(0.5)  # requests accepted just before the switch are counted
             busy = self.proxy.drain(dials, target.config.drain_seconds)
             if busy:
-                say(f"{app}: {busy} request(s) still in flight after the drain timeout")
+                note(f"{app}: {busy} request(s) still in flight after the drain timeout")
         rollout.stop(target.engine, [_name(c) for c in gone])
         rollout.remove(target.engine, [_name(c) for c in gone])
 
@@ -312,10 +315,10 @@ def roll(
                 if app not in changed:
                     continue
                 order_name = update_order(target.project, target.config, app)
-                say(f"{app}: starting the new release ({order_name})")
+                note(f"{app}: starting the new release ({order_name})")
                 done.append(app)
                 steps.replace(app, file)
-                say(f"{app}: healthy and serving")
+                note(f"{app}: healthy and serving")
             rollout.settle(target.engine, target.compose_project, file)
         except (DockyardError, KeyboardInterrupt) as exc:
             with _no_interrupt():
@@ -337,7 +340,7 @@ def _restore(
     head = f"{what} on '{target.name}' failed: {reason}"
     logs = getattr(exc, "logs", [])
     if logs:  # printed first: the error stays the last line, and one line
-        say("last log lines of the new container:\n    " + "\n    ".join(logs))
+        note("last log lines of the new container:\n    " + "\n    ".join(logs))
     previous = state.running
     steps = Rollout(target)
     if previous is None:
@@ -354,8 +357,8 @@ def _restore(
                 steps.put_back(app, file, previous.images.get(app))
             except DockyardError as again:
                 failures.append(f"{app}: {again}")
-    note = f"{now()}: {head}; {previous.summary()} kept running"
-    write_state(target, helper, with_note(state, note), previous.compose, state_text)
+    failed = f"{now()}: {head}; {previous.summary()} kept running"
+    write_state(target, helper, with_note(state, failed), previous.compose, state_text)
     if failures:
         return DockyardError(f"{head}; putting {previous.summary()} back failed too: "
                              f"{'; '.join(failures)}")  # fmt: skip
@@ -365,34 +368,27 @@ def _restore(
 def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool = False) -> int:
     first = render_server_compose(target.project, target.name, target.config, new, proxy_network())
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
-    say(f"deploying to '{target.name}' ({target.engine.address}): {versions}")
+    note(f"deploying to '{target.name}' ({target.engine.address}): {versions}")
     _pull(target, first)
     helper = next(iter(new.values())).reference
     with locked(target, helper, break_lock):
         state, state_text = load_state(target, helper)
         if state.note:
-            say(f"the last deploy on this target did not go through: {state.note}")
+            note(f"the last deploy on this target did not go through: {state.note}")
         same = unchanged(target, state.running, new, first)
         images = {**new, **same}
         text = render_server_compose(
             target.project, target.name, target.config, images, proxy_network()
         )
         for app, image in same.items():
-            say(f"{app}: unchanged (same image content as {image.version}), not restarted")
+            note(f"{app}: unchanged (same image content as {image.version}), not restarted")
         changed = [app for app in new if app not in same]
-        say(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
+        note(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
         roll(target, helper, state, state_text, text, changed, "deploy")
-        after, release = add_release(
-            state,
-            images={app: image.reference for app, image in images.items()},
-            versions={app: image.version for app, image in images.items()},
-            compose=text,
-            deployed_at=now(),
-            keep=target.config.keep,
-        )
+        after, release = new_release(target, state, images, text)
         write_state(target, helper, after, text, state_text)
     _prune(target, state, after)
-    say(f"{release.summary()} is live on '{target.name}' and healthy")
+    note(f"{release.summary()} is live on '{target.name}' and healthy")
     return 0
 
 
@@ -404,7 +400,7 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
     with locked(target, helper, break_lock):
         state, state_text = load_state(target, helper)
         chosen = pick_release(state, release_id, target.name)
-        say(f"rolling '{target.name}' back to {chosen.summary()}")
+        note(f"rolling '{target.name}' back to {chosen.summary()}")
         images = {
             app: DeployImage(app, ref, chosen.versions.get(app, "?"))
             for app, ref in chosen.images.items()
@@ -414,7 +410,7 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
         roll(target, helper, state, state_text, chosen.compose, changed,
              f"rollback to release {chosen.id}")  # fmt: skip
         write_state(target, helper, make_current(state, chosen.id), chosen.compose, state_text)
-    say(f"{chosen.summary()} is live on '{target.name}' and healthy")
+    note(f"{chosen.summary()} is live on '{target.name}' and healthy")
     return 0
 
 
@@ -423,11 +419,15 @@ def _row(container: dict) -> tuple[str, str, str, str, str]:
     state = container["State"]
     health = (state.get("Health") or {}).get("Status")
     status = state["Status"] + (f" ({health})" if health else "")
-    image = container["Config"]["Image"]
-    repo, _, digest = image.partition("@")
-    short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
-    since = (state.get("StartedAt") or "")[:19].replace("T", " ")
-    return (labels.get(SERVICE_LABEL, "?"), short, labels.get(VERSION_LABEL, "?"), status, since)
+    short = status_image(container["Config"]["Image"])
+    version = label_value(labels, VERSION_LABEL) or "?"
+    return (
+        labels.get(SERVICE_LABEL, "?"),
+        short,
+        version,
+        status,
+        status_time(state.get("StartedAt")),
+    )
 
 
 def _serving(target: Target) -> dict[str, list[str]]:

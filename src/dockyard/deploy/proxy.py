@@ -18,9 +18,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dockyard.deploy.target import Target, say
+from dockyard.console import note
+from dockyard.deploy.target import Target
 from dockyard.engine import proxy as engine
 from dockyard.errors import DockyardError
+from dockyard.names import label_value
 from dockyard.render.server import Port
 
 ADMIN = "localhost:2019"
@@ -110,7 +112,7 @@ class Proxy:
     def image(self, fallback_base: str) -> str:
         """The pinned proxy image on the server, built there when missing."""
         if not engine.image_id(self.engine, engine.IMAGE_TAG):
-            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
             base = self._base_image(fallback_base)
             engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
         return engine.IMAGE_TAG
@@ -123,24 +125,24 @@ class Proxy:
         have = []
         if info is not None:
             labels = info["Config"].get("Labels") or {}
-            have = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+            have = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
         running = info is not None and (info.get("State") or {}).get("Status") == "running"
         if info and running and all(p in have for p in wanted):
             self._configure()
             return
         image = info["Config"]["Image"] if info else engine.IMAGE_TAG
         if not engine.image_id(self.engine, image):
-            say(f"building the proxy image {image} on {self.engine.address} (Caddy)")
+            note(f"building the proxy image {image} on {self.engine.address} (Caddy)")
             engine.build_image(self.engine, dockerfile(self._base_image(fallback_base)), image)
         engine.ensure_network(self.engine, self.name)
         if info:
-            say(
+            note(
                 f"recreating the proxy {self.name} to publish {', '.join(wanted)} as well "
                 "(its routes are kept; other ports on this server pause for a second)"
             )
             engine.remove(self.engine, self.name)
         else:
-            say(f"starting the proxy {self.name} on {self.engine.address}")
+            note(f"starting the proxy {self.name} on {self.engine.address}")
         engine.start(self.engine, self.name, image, sorted({*have, *wanted}))
         self._configure()
 
@@ -217,16 +219,16 @@ class Proxy:
         if info is None:
             return f"no proxy {self.name} runs on {self.engine.address}; a deploy starts one"
         labels = info["Config"].get("Labels") or {}
-        ports = [p for p in (labels.get(engine.PORTS_LABEL) or "").split(",") if p]
+        ports = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
         running = engine.image_id(self.engine, info["Image"])
         if not engine.image_id(self.engine, engine.IMAGE_TAG):
-            say(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
+            note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
             base = self._base_image(fallback_base)
             engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
         wanted = engine.image_id(self.engine, engine.IMAGE_TAG)
         if running == wanted and (info.get("State") or {}).get("Status") == "running":
             return f"the proxy {self.name} already runs {engine.IMAGE_TAG}"
-        say(f"replacing the proxy {self.name} (its ports pause for a second or two)")
+        note(f"replacing the proxy {self.name} (its ports pause for a second or two)")
         engine.remove(self.engine, self.name)
         engine.start(self.engine, self.name, engine.IMAGE_TAG, ports)
         self._configure()

@@ -10,22 +10,25 @@ from __future__ import annotations
 import json
 import time
 
-import click
 import yaml
 
+from dockyard.console import note
 from dockyard.deploy.proxy import Proxy
-from dockyard.deploy.release import add_release, make_current, pick_release
+from dockyard.deploy.release import make_current, pick_release
 from dockyard.deploy.target import (
     Target,
     helper_image,
-    now,
+    new_release,
     prepare_server,
     read_state,
-    say,
     staged,
+    status_image,
+    status_time,
     write_state,
 )
+from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import label_value
 from dockyard.render.gateway import gateway_service
 from dockyard.render.server import VERSION_LABEL, DeployImage, Port, app_ports, dump
 from dockyard.render.stack import gateway_name, render_stack
@@ -130,10 +133,9 @@ def _pull(target: Target, new: dict[str, DeployImage]) -> None:
     for image in new.values():
         proc = target.engine.docker(["pull", "-q", image.reference], check=False, timeout=900)
         if proc.returncode != 0:
-            lines = (proc.stderr or "").strip().splitlines()
             raise DockyardError(
                 f"deploy target '{target.name}': the manager cannot pull {image.reference} "
-                f"({lines[-1] if lines else proc.returncode}); nothing was changed there"
+                f"({why_failed(proc)}); nothing was changed there"
             )
 
 
@@ -165,13 +167,13 @@ def _keep_gateways(target: Target, text: str, image: str) -> str:
 def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     _require_swarm(target)
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
-    say(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
+    note(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
     _pull(target, new)
     helper = next(iter(new.values())).reference
     gateway = _gateway_image(target, helper)
     text = render_stack(target.project, target.name, target.config, new, gateway_image=gateway)
     state = prepare_server(target, helper, text)
-    say(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
+    note(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
     failed = _apply(target, text)
     if failed:
         previous = state.running
@@ -180,16 +182,9 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
             "nothing ran before"
         )  # fmt: skip
         raise DockyardError(f"deploy on '{target.name}' failed: {'; '.join(failed)}; {where}")
-    after, release = add_release(
-        state,
-        images={app: image.reference for app, image in new.items()},
-        versions={app: image.version for app, image in new.items()},
-        compose=text,
-        deployed_at=now(),
-        keep=target.config.keep,
-    )
+    after, release = new_release(target, state, new, text)
     write_state(target, helper, after, text)
-    say(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
+    note(f"{release.summary()} is live on '{target.name}' (swarm) and healthy")
     return 0
 
 
@@ -198,13 +193,13 @@ def rollback_stack(target: Target, release_id: int | None = None) -> int:
     helper = helper_image(target)
     state = read_state(target)
     previous = pick_release(state, release_id, target.name)
-    say(f"rolling stack {target.compose_project} back to {previous.summary()}")
+    note(f"rolling stack {target.compose_project} back to {previous.summary()}")
     gateway = _gateway_image(target, helper)
     failed = _apply(target, _keep_gateways(target, previous.compose, gateway))
     if failed:
         raise DockyardError(f"rollback on '{target.name}' failed: {'; '.join(failed)}")
     write_state(target, helper, make_current(state, previous.id), previous.compose)
-    say(f"{previous.summary()} is live on '{target.name}' (swarm) and healthy")
+    note(f"{previous.summary()} is live on '{target.name}' (swarm) and healthy")
     return 0
 
 
@@ -213,15 +208,14 @@ def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
     for app, info in sorted(_services(target).items()):
         spec = info["Spec"]
         image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
-        repo, _, digest = image.partition("@")
         running, _ = _running(target, app)
         wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
         update = (info.get("UpdateStatus") or {}).get("State", "")
         state = f"{running}/{wanted} running" + (f" ({update})" if update else "")
         labels = spec["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
-        since = (info.get("UpdatedAt") or "")[:19].replace("T", " ")
-        short = repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
-        rows.append((app, short, labels.get(VERSION_LABEL, "?"), state, since))
+        since = status_time(info.get("UpdatedAt"))
+        version = label_value(labels, VERSION_LABEL) or "?"
+        rows.append((app, status_image(image), version, state, since))
     return rows
 
 
@@ -236,7 +230,6 @@ def stack_logs(target: Target, apps: tuple[str, ...], follow: bool, tail: str) -
             [*args, f"{target.compose_project}_{app}"], capture=False, check=False, timeout=None
         )
         code = code or proc.returncode
-    click.echo("", nl=False)
     return code
 
 

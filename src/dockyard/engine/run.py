@@ -28,6 +28,11 @@ def last_line(text: str | None, returncode: int) -> str:
     return lines[-1].strip() if lines else f"exit code {returncode}"
 
 
+def why_failed(proc: subprocess.CompletedProcess) -> str:
+    """Why ``proc`` failed: the last non-empty line of its stderr, else its exit code."""
+    return last_line(proc.stderr, proc.returncode)
+
+
 def run(
     args: Sequence[str | Path],
     *,

@@ -8,7 +8,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from dockyard.engine.run import run
+from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
 
 TOOL_MOUNT = "/opt/dockyard-sbom"
@@ -57,10 +57,9 @@ def cyclonedx_environment(image: str, tool_dir: Path, epoch: int) -> dict:
         timeout=300,
     )
     if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or "").splitlines() if x.strip()]
         raise DockyardError(
             f"cyclonedx-py could not read the venv of {image} "
-            f"({lines[-1] if lines else f'exit code {proc.returncode}'}); is it a dockyard "
+            f"({why_failed(proc)}); is it a dockyard "
             f"prod image with its venv at /opt/venv?"
         )
     try:

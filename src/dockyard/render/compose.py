@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -43,11 +44,12 @@ def is_bind(source: str) -> bool:
     return source.startswith((".", "/", "~", "$"))
 
 
-def named_volumes(volumes: list[str]) -> list[str]:
-    """Sources of ``source:target`` entries that are volume names, not host paths (the
-    top-level ``volumes:`` of every compose file and stack dockyard writes)."""
+def named_volumes(*volume_lists: Iterable[str]) -> list[str]:
+    """Sources of ``source:target`` entries that are volume names, not host paths, each
+    once, in order, across the lists given (the top-level ``volumes:`` of every compose
+    file and stack dockyard writes, from its services' volume lists)."""
     names = []
-    for spec in volumes:
+    for spec in (spec for volumes in volume_lists for spec in volumes):
         source = spec.split(":", 1)[0]
         if ":" in spec and not is_bind(source) and source not in names:
             names.append(source)
@@ -97,7 +99,6 @@ def _dump(header: str, document: dict[str, Any]) -> str:
 def render_compose(plan: Plan) -> str:
     """Prod services from the built images; command and healthcheck come from the image."""
     services: dict[str, Any] = {}
-    volumes: list[str] = []
     for app in plan.apps:
         config = app.app.config
         if config.command is None:
@@ -105,11 +106,11 @@ def render_compose(plan: Plan) -> str:
         service = {"image": app.prod_tag, **_common(app), "restart": config.restart}
         if config.volumes:
             service["volumes"] = literal(list(config.volumes))
-            volumes += [v for v in named_volumes(config.volumes) if v not in volumes]
         if config.depends_on:
             service["depends_on"] = depends_on(plan.project, config.depends_on)
         services[app.name] = service
     document: dict[str, Any] = {"name": plan.project.name, "services": services}
+    volumes = named_volumes(*(plan.app(name).app.config.volumes for name in services))
     if volumes:
         document["volumes"] = {v: {} for v in volumes}
     return _dump(_header("the production stack (`docker compose up -d`)"), document)
@@ -151,9 +152,7 @@ def _dev_service(plan: Plan, app: AppPlan, root: str, *, ports: bool = True) -> 
 def _dev_volumes(plan: Plan, apps: list[AppPlan]) -> dict[str, dict[str, str]]:
     """Named volumes under the dev project's names, so every dev container shares the dev
     data with `compose.dev.yaml` (`dockyard dev`, `notebook`, PyCharm)."""
-    names: list[str] = []
-    for app in apps:
-        names += [v for v in named_volumes(app.app.config.volumes) if v not in names]
+    names = named_volumes(*(app.app.config.volumes for app in apps))
     return {name: {"name": f"{plan.project.name}-dev_{name}"} for name in names}
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from dockyard import __version__, buildstep
 from dockyard.manifest import Healthcheck
+from dockyard.names import APP_UID
 from dockyard.plan import (
     APP_DIR,
     APP_HOME,
-    APP_UID,
     APP_USER,
     DEV_HOME,
     DEV_UID,

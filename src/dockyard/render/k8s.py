@@ -1,6 +1,6 @@
 """Kubernetes manifests for a deploy target, from dockyard's own plan (pure: no I/O).
 
-Per app: a Deployment (image by digest, non-root uid 10001, probes from the app's
+Per app: a Deployment (image by digest, non-root uid APP_UID, probes from the app's
 healthcheck, env from a ConfigMap plus a Secret per env file), a Service when it
 publishes ports, and a PersistentVolumeClaim per volume (named or bind-mounted).
 """
@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from dockyard.errors import DockyardError
 from dockyard.manifest import DeployTarget, Healthcheck, Project
-from dockyard.plan import APP_UID
+from dockyard.names import APP_UID
 from dockyard.render.server import (
     DeployImage,
     app_environment,

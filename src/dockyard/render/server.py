@@ -15,10 +15,11 @@ import yaml
 
 from dockyard import __version__
 from dockyard.manifest import DeployApp, DeployTarget, Project
-from dockyard.render.compose import literal
+from dockyard.names import APP_UID, label
+from dockyard.render.compose import depends_on, is_bind, literal, named_volumes
 
-VERSION_LABEL = "dev.dockyard.version"
-APP_LABEL = "dev.dockyard.app"
+VERSION_LABEL = label("version")
+APP_LABEL = label("app")
 PROXY_NETWORK = "dockyard-proxy"  # the network the server's proxy shares with served apps
 
 
@@ -116,10 +117,6 @@ def update_order(project: Project, target: DeployTarget, app: str) -> str:
     return "start-first"
 
 
-def is_bind(source: str) -> bool:
-    return source.startswith((".", "/", "~"))
-
-
 def absolute_volume(spec: str, directory: str) -> str:
     """``./logs:/app/logs`` -> ``<directory>/logs:/app/logs``; names and absolute paths stay."""
     if ":" not in spec:
@@ -150,10 +147,6 @@ def env_files(target: DeployTarget) -> list[str]:
     return files
 
 
-def named_volumes(specs: list[str]) -> list[str]:
-    return [s.split(":", 1)[0] for s in specs if ":" in s and not is_bind(s.split(":", 1)[0])]
-
-
 def base_service(
     project: Project, target: DeployTarget, app: str, image: DeployImage, directory: str
 ) -> dict[str, Any]:
@@ -182,14 +175,7 @@ def _service(
     service["restart"] = app_restart(project, target, app)
     needs = [a for a in project.apps[app].config.depends_on if a in target.apps]
     if needs:
-        service["depends_on"] = {
-            a: {
-                "condition": "service_healthy"
-                if project.apps[a].config.healthcheck is not None
-                else "service_started"
-            }
-            for a in needs
-        }
+        service["depends_on"] = depends_on(project, needs)
     return service
 
 
@@ -237,9 +223,7 @@ def render_server_compose(
     """
     directory = server_directory(project, target_name, target)
     services = {app: _service(project, target, app, images[app], directory) for app in target.apps}
-    volumes: list[str] = []
-    for app in target.apps:
-        volumes += [v for v in named_volumes(app_volumes(project, target, app)) if v not in volumes]
+    volumes = named_volumes(*(app_volumes(project, target, app) for app in target.apps))
     document: dict[str, Any] = {"name": compose_project(project, target_name), "services": services}
     if volumes:
         document["volumes"] = {v: {} for v in volumes}
@@ -248,7 +232,7 @@ def render_server_compose(
     what = (
         f"the server's compose file\n# ({directory}/compose.yaml). Bind-mounted host "
         "directories are created on deploy;\n# writable (not :ro) ones are given to the "
-        "apps' non-root user, uid 10001.\n# Ports are served by the server's dockyard-proxy "
+        f"apps' non-root user, uid {APP_UID}.\n# Ports are served by the server's dockyard-proxy "
         "container, not by the apps."
     )
     return header(project, target_name, what, images) + "\n" + dump(document)

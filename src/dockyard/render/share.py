@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 
+from dockyard.names import label
 from dockyard.plan import VENV, AppPlan, Plan
 from dockyard.share import BUNDLE, NOTEBOOKS, SHARE_HOME, SHARE_UID, SHARE_USER, Share
 
-SHARE_LABEL = "io.dockyard.share"
+SHARE_LABEL = label("share")
 SHARE_ARG = "DOCKYARD_SHARE"  # the label's text, passed by docker-bake.json
 README = f"{BUNDLE}/README.md"
 STAMP = "/tmp/.dockyard-stamp"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dockyard.manifest import DeployTarget, Project
+from dockyard.render.compose import named_volumes
 from dockyard.render.gateway import gateway_service
 from dockyard.render.server import (
     APP_LABEL,
@@ -23,7 +24,6 @@ from dockyard.render.server import (
     compose_project,
     dump,
     header,
-    named_volumes,
     server_directory,
 )
 from dockyard.syntax import parse_port
@@ -98,9 +98,7 @@ def render_stack(
                 services[gateway_name(app)] = gateway_service(
                     app, gateway_image, port.published, port.container
                 )
-    volumes: list[str] = []
-    for app in target.apps:
-        volumes += [v for v in named_volumes(app_volumes(project, target, app)) if v not in volumes]
+    volumes = named_volumes(*(app_volumes(project, target, app) for app in target.apps))
     document: dict[str, Any] = {"version": "3.8", "services": services}
     if volumes:
         document["volumes"] = {v: {} for v in volumes}

@@ -16,6 +16,7 @@ from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
 from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
 from dockyard.manifest import Project
+from dockyard.names import release_tag
 from dockyard.plan import image_name
 from dockyard.supply import provenance
 
@@ -57,9 +58,8 @@ def provenance_path(root: Path, image: AppImage) -> Path:
 
 
 def app_tag(project: Project, app: str) -> str:
-    revision = git.revision(project.root)
-    version = project.apps[app].member.version
-    return f"{version}-{revision}" if revision else version
+    """``app``'s release tag at this commit (names.release_tag)."""
+    return release_tag(project.apps[app].member.version, git.revision(project.root))
 
 
 def built_image(project: Project, app: str) -> AppImage:

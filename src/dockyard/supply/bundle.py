@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
+from dockyard.console import note, say
 from dockyard.engine import docker
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
@@ -27,7 +26,7 @@ def archive_files(project: Project, names: tuple[str, ...]) -> dict[str, bytes]:
         try:
             files[f"{image.app}-{image.tag}.cdx.json"] = ensure_sbom(project, image).read_bytes()
         except DockyardError as exc:  # the images still travel; say what is missing
-            click.echo(f"dockyard: warning: no SBOM of {app.name} in the archive: {exc}", err=True)
+            note(f"warning: no SBOM of {app.name} in the archive: {exc}")
         facts = build_facts(project, image, image.id, engine)
         files[f"{image.app}-{image.tag}.provenance.json"] = statement_bytes(facts)
     return files
@@ -42,5 +41,5 @@ def unpack(archive: Path, files: dict[str, bytes]) -> Path | None:
     folder.mkdir(exist_ok=True)
     for name, data in files.items():
         (folder / Path(name).name).write_bytes(data)
-    click.echo(f"SBOMs and provenance of the images: {folder}/", err=True)
+    say(f"SBOMs and provenance of the images: {folder}/")
     return folder

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from dockyard.console import show
 from dockyard.engine import cosign, docker, images
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
@@ -61,9 +62,9 @@ def keygen(project: Project, key: Path | None) -> int:
     key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     cosign.generate_key_pair(key.with_suffix(""), secret)
     key.chmod(0o600)
-    click.echo(f"private key {key} (mode 600; keep it and its password out of git and logs)")
-    click.echo(f"public key  {public}")
-    click.echo(
+    show(f"private key {key} (mode 600; keep it and its password out of git and logs)")
+    show(f"public key  {public}")
+    show(
         "next: copy the public key into the project (e.g. keys/signing.pub), set "
         '`require-signature = "keys/signing.pub"` on a deploy target, then '
         f"`dockyard push && dockyard sign --key {key}`"
@@ -112,5 +113,5 @@ def sign(project: Project, names: tuple[str, ...], key: Path | None) -> int:
             cosign.sign(reference, key, secret)
             cosign.attest(reference, key, secret, sbom_file, "cyclonedx")
             cosign.attest(reference, key, secret, predicate, provenance.COSIGN_TYPE)
-        click.echo(f"signed {image.app:12} {reference}  (+ SBOM, provenance attestations)")
+        show(f"signed {image.app:12} {reference}  (+ SBOM, provenance attestations)")
     return 0
