@@ -9,12 +9,14 @@ damaged state file. Every failed request is counted; the target is 0.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from deploystory import (
@@ -228,7 +230,12 @@ def test_rollback_goes_through_the_same_switch(story: Story) -> None:
     assert state["current"] == 1
 
 
-def test_files_on_the_server_agree_with_what_runs(story: Story, tmp_path: Path) -> None:
+def test_files_on_the_server_agree_with_what_runs(story: Story) -> None:
+    _server_files_agree(story)
+
+
+def _server_files_agree(story: Story) -> None:
+    """The state file's current release is the server's compose file and what runs."""
     compose = ssh(story.env, f"cat {story.directory}/compose.yaml")
     state = json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
     running = next(r for r in state["releases"] if r["id"] == state["current"])
@@ -236,3 +243,46 @@ def test_files_on_the_server_agree_with_what_runs(story: Story, tmp_path: Path) 
     for app in ("api", "parser"):
         image = json.loads(docker("inspect", _container_ids(story.name, app)[0]).stdout)[0]
         assert image["Config"]["Image"] == running["images"][app]
+
+
+def test_ctrl_c_mid_deploy_leaves_one_release(story: Story) -> None:
+    """Ctrl-C after the parser was replaced and while the api's new container starts: the
+    parser is put back too, so the server runs one release (never new parser + old api),
+    the files on the server agree with it, the api serves throughout, and the next deploy
+    says what happened and goes through."""
+    running = story.status()
+    assert running["api"][0] == running["parser"][0] == story.versions[0]
+    app = story.root / "packages/lol_data_api/src/lol_data_api/app.py"
+    app.write_text(app.read_text().replace('\nraise RuntimeError("broken release")\n', ""))
+    core = story.root / "packages/lol_data/src/lol_data/enums.py"
+    core.write_text(core.read_text() + "\n# a shared-library edit: both apps change\n")
+    story.versions.append(story.release("shared-library edit"))
+    seen: list[str] = []
+    with Traffic(URL) as traffic:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dockyard", "deploy", "prod"],
+            cwd=story.root, env=story.env, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,  # its own process group, as a terminal's job is
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            if "api: starting the new release" in line:
+                os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to the whole job
+                break
+        seen.extend(proc.stderr)
+        code = proc.wait(timeout=600)
+    out = "".join(seen)
+    assert any("parser: healthy and serving" in line for line in seen), out
+    assert code != 0, out
+    assert "Traceback" not in out
+    last = out.strip().splitlines()[-1]
+    assert "interrupted (Ctrl-C)" in last and "kept serving" in last, last
+    assert traffic.failures == 0, traffic.errors[:5]
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == story.versions[0]  # one release, the old
+    _server_files_agree(story)
+    again = story.run("deploy", "prod")
+    assert "did not go through" in again.stderr and "interrupted (Ctrl-C)" in again.stderr
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == story.versions[-1]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import tomllib
 import urllib.request
@@ -19,16 +18,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from deploystory import API_PROBE, HOST, PARSER_PROBE, REGISTRY, commit, remove_proxy, rewrite
 
 from dockyard.engine import cosign
 from helpers import REPO, copy_project, docker, dockyard
 
-SSH_PORT = 18022
-HOST = f"ssh://root@127.0.0.1:{SSH_PORT}"
-REGISTRY = "127.0.0.1:5000"
 PASSWORD = "correct horse battery staple"
-PARSER_PROBE = '["lol-data-parser", "--health"] }'
-API_PROBE = '{ http = "http://127.0.0.1:8000/health" }'
 
 TARGETS = """
 [tool.dockyard.deploy.prod]
@@ -50,29 +45,6 @@ kind = "swarm"
 apps = ["api"]
 require-signature = "keys/signing.pub"
 """
-
-
-def _script(name: str, *args: str) -> str:
-    proc = subprocess.run(
-        [str(REPO / "scripts" / name), *args], capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout.strip()
-
-
-def _commit(root: Path, message: str) -> None:
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message],
-        cwd=root,
-        check=True,
-    )
-
-
-def _rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 def _locked_versions(root: Path, name: str) -> set[str]:
@@ -116,30 +88,29 @@ class Story:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
-    _script("ensure-registry.sh", REGISTRY)
-    _script("ensure-cosign.sh")
-    ssh_dir = _script("ensure-sshd.sh", str(SSH_PORT))
-    env = {**os.environ, "PATH": f"{ssh_dir}/bin:{os.environ['PATH']}"}
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):
+    subprocess.run([str(REPO / "scripts/ensure-cosign.sh")], capture_output=True, check=True)
+    name = f"dkp{uuid.uuid4().hex[:6]}"
+    # this run's own proxy (one per server in real use; unique here, so runs do not meet)
+    env = {**ssh_env, "DOCKYARD_PROXY": f"{name}-proxy"}
     env.pop("COSIGN_PASSWORD", None)
-    name = f"dks{uuid.uuid4().hex[:6]}"
     port = 18300 + int(name[3:], 16) % 100
     directory = f"/var/tmp/dockyard-supply-{name}"
     base = tmp_path_factory.mktemp("supply")
     root = copy_project(REPO / "examples/lol_data", base / "lol")
     manifest = root / "pyproject.toml"
-    _rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}"\nregistry = "{REGISTRY}/{name}" ')
     # probe every 2 s, but give a busy shared machine minutes to start the parser
     fast = ', interval = "2s", timeout = "30s", start-period = "240s" }'
-    _rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
-    _rewrite(manifest, API_PROBE, API_PROBE.replace(" }", fast))
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", fast))
+    rewrite(manifest, API_PROBE, API_PROBE.replace(" }", fast))
     with manifest.open("a") as handle:
         handle.write(TARGETS.format(host=HOST, directory=directory, port=port))
     (root / "deploy").mkdir()
     (root / "deploy/parser.env").write_text("POLL_SECONDS=1\n")
     dockyard(root, "lock")
     dockyard(root, "generate")
-    _commit(root, "targets that require signatures")
+    commit(root, "targets that require signatures")
     result = Story(root, env, name, port, base / "keys")
     try:
         yield result
@@ -149,6 +120,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str):
             ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
             env=remote, capture_output=True, check=False,
         )  # fmt: skip
+        remove_proxy(f"{name}-proxy")
         subprocess.run(["rm", "-rf", directory], check=False)
         tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
         mine = [t for t in tags if f"/{name}/" in t]
@@ -202,7 +174,7 @@ def test_keygen_keeps_the_private_key_out_of_the_project(story: Story) -> None:
     assert b"ENCRYPTED" in (story.keys / "dy.key").read_bytes()
     (story.root / "keys").mkdir()
     (story.root / "keys/signing.pub").write_bytes((story.keys / "dy.pub").read_bytes())
-    _commit(story.root, "the public key deploys trust")
+    commit(story.root, "the public key deploys trust")
     story.run("build", "parser", "api")
     pushed = story.run("push", "parser", "api")
     assert pushed.stdout.count("attached provenance + SBOM") == 2
@@ -294,7 +266,7 @@ def test_provenance_and_sbom_are_read_back_from_the_registry(story: Story) -> No
 def _new_release(story: Story, message: str) -> None:
     routes = story.root / "packages/lol_data_api/src/lol_data_api/routes.py"
     routes.write_text(routes.read_text() + f"\n# {message}\n")
-    _commit(story.root, message)
+    commit(story.root, message)
     story.run("build", "parser", "api")
     story.run("push", "parser", "api")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -21,10 +22,19 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
     return {**os.environ, **extra}
 
 
+# the docker CLI's closing hint after an error ("Run 'docker run --help' for more
+# information"): the reason is the line before it
+_HINT = re.compile(r"^Run '.*--help' for more information\.?$")
+
+
 def last_line(text: str | None, returncode: int) -> str:
     """The reason a command failed: the last non-empty line it printed (pass its stderr, or
     whichever stream the tool writes errors to), else its exit code."""
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    lines = [
+        line
+        for line in (text or "").strip().splitlines()
+        if line.strip() and not _HINT.match(line.strip())
+    ]
     return lines[-1].strip() if lines else f"exit code {returncode}"
 
 
