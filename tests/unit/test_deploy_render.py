@@ -17,6 +17,7 @@ from dockyard.deploy.release import (
     make_current,
     parse_state,
 )
+from dockyard.engine.models import Container
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 from dockyard.render.server import DeployImage, bind_mounts, render_server_compose
@@ -153,16 +154,19 @@ def test_a_broken_state_file_is_named() -> None:
     assert "changed nothing" in str(info.value) and "move it aside" not in str(info.value)
 
 
-def _container(app: str, status: str, health: str | None = None, **extra) -> dict:
+def _container(app: str, status: str, health: str | None = None, **extra) -> Container:
     state: dict = {"Status": status, "ExitCode": extra.pop("exit_code", 0)}
     if health:
         state["Health"] = {"Status": health, "Log": [{"ExitCode": 1, "Output": "boom\n"}]}
-    return {
-        "Config": {"Labels": {"com.docker.compose.service": app}},
-        "State": state,
-        "HostConfig": {"RestartPolicy": {"Name": extra.pop("policy", "unless-stopped")}},
-        "RestartCount": extra.pop("restarts", 0),
-    }
+    return Container.model_validate(
+        {
+            "Id": f"{app}-{status}",
+            "Config": {"Labels": {"com.docker.compose.service": app}},
+            "State": state,
+            "HostConfig": {"RestartPolicy": {"Name": extra.pop("policy", "unless-stopped")}},
+            "RestartCount": extra.pop("restarts", 0),
+        }
+    )
 
 
 def test_health_verdicts() -> None:

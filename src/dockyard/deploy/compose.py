@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from dockyard.console import note
-from dockyard.deploy.health import ONEOFF_LABEL, SERVICE_LABEL, judge_container
+from dockyard.deploy.health import SERVICE_LABEL, is_app, judge_container
 from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import (
     Release,
@@ -56,6 +56,7 @@ from dockyard.deploy.target import (
 from dockyard.engine import images as image_engine
 from dockyard.engine import proxy as proxy_engine
 from dockyard.engine import rollout
+from dockyard.engine.models import Container
 from dockyard.engine.proxy import proxy_name as proxy_network
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
@@ -111,19 +112,14 @@ def _prune(target: Target, before: State, after: State) -> None:
     rollout.remove_images(target.engine, sorted(dropped_images(before, after)))
 
 
-def _containers(target: Target, app: str) -> list[dict]:
+def _containers(target: Target, app: str) -> list[Container]:
     """The app's containers on the server (one-off `run` containers left out)."""
     label = f"{PROJECT_LABEL}={target.compose_project}"
-    return [
-        c
-        for c in target.engine.containers(label)
-        if (c["Config"].get("Labels") or {}).get(SERVICE_LABEL) == app
-        and (c["Config"]["Labels"].get(ONEOFF_LABEL) or "False") != "True"
-    ]
+    return [c for c in target.engine.containers(label) if is_app(c, app)]
 
 
-def _name(container: dict) -> str:
-    return container["Name"].lstrip("/")
+def _name(container: Container) -> str:
+    return container.name.lstrip("/")
 
 
 def _wait_one(target: Target, app: str, container_id: str) -> None:
@@ -137,8 +133,7 @@ def _wait_one(target: Target, app: str, container_id: str) -> None:
         waiting, failed = judge_container(app, found[0])
         if failed:
             logs = rollout.last_logs(target.engine, _name(found[0]))
-            status = found[0].get("State") or {}
-            if logs and (status.get("Status") != "running" or found[0].get("RestartCount")):
+            if logs and (found[0].state.status != "running" or found[0].restart_count):
                 failed = f"{app} crashed: {logs[-1].strip()[:200]} ({failed})"
             raise RolloutFailed(failed, logs)
         if not waiting:
@@ -165,8 +160,8 @@ class Rollout:
         the new container, the old one untouched or, stop-first, stopped) when it fails."""
         target = self.target
         mine = _containers(target, app)
-        old = [c for c in mine if c["State"]["Status"] == "running"]
-        stale = [_name(c) for c in mine if c["State"]["Status"] != "running"]
+        old = [c for c in mine if c.state.status == "running"]
+        stale = [_name(c) for c in mine if c.state.status != "running"]
         rollout.remove(target.engine, stale)  # exited copies would confuse --scale
         order = update_order(target.project, target.config, app)
         if old and order == "stop-first":
@@ -174,14 +169,14 @@ class Rollout:
             rollout.replace(target.engine, target.compose_project, file, app)
             new = _containers(target, app)
         else:
-            before = {c["Id"] for c in old}
+            before = {c.id for c in old}
             rollout.start_beside(target.engine, target.compose_project, file, app, len(old) + 1)
-            new = [c for c in _containers(target, app) if c["Id"] not in before]
+            new = [c for c in _containers(target, app) if c.id not in before]
         if not new:
             raise RolloutFailed(f"{app}: docker compose started no new container", [])
         try:
             for container in new:
-                _wait_one(target, app, container["Id"])
+                _wait_one(target, app, container.id)
         except (RolloutFailed, KeyboardInterrupt):
             if order == "start-first" or not old:
                 rollout.remove(target.engine, [_name(c) for c in new])
@@ -192,20 +187,18 @@ class Rollout:
         """Run ``app`` as the earlier release ``file`` says: route back to a container of
         ``ref`` still running (removing the others), else replace it again."""
         mine = _containers(self.target, app)
-        good = [
-            c for c in mine if c["Config"]["Image"] == ref and c["State"]["Status"] == "running"
-        ]
+        good = [c for c in mine if c.config.image == ref and c.state.status == "running"]
         if good:
-            kept = {c["Id"] for c in good}
-            self._switch(app, [c for c in mine if c["Id"] not in kept], good[:1])
+            kept = {c.id for c in good}
+            self._switch(app, [c for c in mine if c.id not in kept], good[:1])
         else:
             self.replace(app, file)
 
-    def _switch(self, app: str, old: list[dict], new: list[dict]) -> None:
+    def _switch(self, app: str, old: list[Container], new: list[Container]) -> None:
         """Route the app's ports to the new container, drain the old ones, stop them."""
         target = self.target
-        keep = {c["Id"] for c in new}
-        gone = [c for c in old if c["Id"] not in keep]
+        keep = {c.id for c in new}
+        gone = [c for c in old if c.id not in keep]
         dials = []
         for port in self.ports(app):
             dial = f"{_name(new[0])}:{port.container}"
@@ -243,8 +236,8 @@ def unchanged(
         ref = running.images.get(app)
         if ref is None or _service(running.compose, app) != _service(text, app):
             continue
-        if not [c for c in _containers(target, app) if c["Config"]["Image"] == ref
-                and c["State"]["Status"] == "running"]:  # fmt: skip
+        if not [c for c in _containers(target, app) if c.config.image == ref
+                and c.state.status == "running"]:  # fmt: skip
             continue
         key = rollout.content_key(target.engine, ref)
         if key is not None and key == rollout.content_key(target.engine, image.reference):
@@ -414,19 +407,19 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
     return 0
 
 
-def _row(container: dict) -> tuple[str, str, str, str, str]:
-    labels = container["Config"].get("Labels") or {}
-    state = container["State"]
-    health = (state.get("Health") or {}).get("Status")
-    status = state["Status"] + (f" ({health})" if health else "")
-    short = status_image(container["Config"]["Image"])
+def _row(container: Container) -> tuple[str, str, str, str, str]:
+    labels = container.labels
+    state = container.state
+    health = state.health_status
+    status = state.status + (f" ({health})" if health else "")
+    short = status_image(container.config.image)
     version = label_value(labels, VERSION_LABEL) or "?"
     return (
         labels.get(SERVICE_LABEL, "?"),
         short,
         version,
         status,
-        status_time(state.get("StartedAt")),
+        status_time(state.started_at),
     )
 
 

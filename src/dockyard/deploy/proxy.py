@@ -124,13 +124,13 @@ class Proxy:
         wanted = [p.publish for p in ports]
         have = []
         if info is not None:
-            labels = info["Config"].get("Labels") or {}
+            labels = info.labels
             have = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
-        running = info is not None and (info.get("State") or {}).get("Status") == "running"
+        running = info is not None and info.state.status == "running"
         if info and running and all(p in have for p in wanted):
             self._configure()
             return
-        image = info["Config"]["Image"] if info else engine.IMAGE_TAG
+        image = info.config.image if info else engine.IMAGE_TAG
         if not engine.image_id(self.engine, image):
             note(f"building the proxy image {image} on {self.engine.address} (Caddy)")
             engine.build_image(self.engine, dockerfile(self._base_image(fallback_base)), image)
@@ -229,15 +229,15 @@ class Proxy:
         info = engine.inspect(self.engine, self.name)
         if info is None:
             return f"no proxy {self.name} runs on {self.engine.address}; a deploy starts one"
-        labels = info["Config"].get("Labels") or {}
+        labels = info.labels
         ports = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
-        running = engine.image_id(self.engine, info["Image"])
+        running = engine.image_id(self.engine, info.image)
         if not engine.image_id(self.engine, engine.IMAGE_TAG):
             note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
             base = self._base_image(fallback_base)
             engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
         wanted = engine.image_id(self.engine, engine.IMAGE_TAG)
-        if running == wanted and (info.get("State") or {}).get("Status") == "running":
+        if running == wanted and info.state.status == "running":
             return f"the proxy {self.name} already runs {engine.IMAGE_TAG}"
         note(f"replacing the proxy {self.name} (its ports pause for a second or two)")
         engine.remove(self.engine, self.name)

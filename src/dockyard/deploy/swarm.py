@@ -26,6 +26,7 @@ from dockyard.deploy.target import (
     status_time,
     write_state,
 )
+from dockyard.engine.models import Service
 from dockyard.engine.run import why_failed
 from dockyard.errors import DockyardError
 from dockyard.names import label_value
@@ -48,14 +49,14 @@ def _require_swarm(target: Target) -> None:
         )
 
 
-def _services(target: Target) -> dict[str, dict]:
+def _services(target: Target) -> dict[str, Service]:
     """The stack's services, inspected, by app name."""
     proc = target.engine.docker(
         ["service", "ls", "-q", "--filter", f"label={NAMESPACE}={target.compose_project}"]
     )
-    infos = target.engine.inspect(proc.stdout.split(), kind="service")
+    infos = target.engine.services(proc.stdout.split())
     prefix = f"{target.compose_project}_"
-    return {i["Spec"]["Name"].removeprefix(prefix): i for i in infos}
+    return {i.spec.name.removeprefix(prefix): i for i in infos}
 
 
 def _running(target: Target, app: str) -> tuple[int, int]:
@@ -68,17 +69,17 @@ def _running(target: Target, app: str) -> tuple[int, int]:
     return sum(s.startswith("Running") for s in states), len(states)
 
 
-def _judge(target: Target, app: str, info: dict, started_before: str | None) -> str:
+def _judge(target: Target, app: str, info: Service, started_before: str | None) -> str:
     """'ok', 'wait' or a failure reason for one service after a stack deploy."""
-    status = info.get("UpdateStatus") or {}
-    if status and status.get("StartedAt") != started_before:
-        state = status.get("State", "")
+    status = info.update_status
+    if status is not None and status.started_at != started_before:
+        state = status.state
         if state in ROLLED_BACK:
-            return f"{app}: {status.get('Message') or state}"
+            return f"{app}: {status.message or state}"
         if state not in DONE:
             return "wait"
     running, desired = _running(target, app)
-    wanted = info["Spec"].get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
+    wanted = info.spec.replicas
     return "ok" if running >= wanted and desired >= wanted else "wait"
 
 
@@ -116,10 +117,7 @@ def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list
 
 def _apply(target: Target, text: str) -> list[str]:
     """`docker stack deploy` the text, wait for Swarm's verdict; the failures."""
-    before = {
-        app: (info.get("UpdateStatus") or {}).get("StartedAt")
-        for app, info in _services(target).items()
-    }
+    before = {app: info.update_started_at for app, info in _services(target).items()}
     with staged(target, text) as file:
         target.engine.docker(
             ["stack", "deploy", "--prune", "--resolve-image", "never", "-c", str(file),
@@ -206,14 +204,13 @@ def rollback_stack(target: Target, release_id: int | None = None) -> int:
 def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for app, info in sorted(_services(target).items()):
-        spec = info["Spec"]
-        image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
+        image = info.spec.task_template.container_spec.image
         running, _ = _running(target, app)
-        wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
-        update = (info.get("UpdateStatus") or {}).get("State", "")
+        wanted = info.spec.replicas
+        update = info.update_state
         state = f"{running}/{wanted} running" + (f" ({update})" if update else "")
-        labels = spec["TaskTemplate"]["ContainerSpec"].get("Labels") or {}
-        since = status_time(info.get("UpdatedAt"))
+        labels = info.spec.task_template.container_spec.labels
+        since = status_time(info.updated_at)
         version = label_value(labels, VERSION_LABEL) or "?"
         rows.append((app, status_image(image), version, state, since))
     return rows

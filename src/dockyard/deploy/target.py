@@ -179,7 +179,7 @@ def write_files(target: Target, image: str, compose_text: str) -> None:
 def helper_image(target: Target) -> str:
     """An image already on the server to run the helper container with."""
     for container in target.engine.containers(f"{PROJECT_LABEL}={target.compose_project}"):
-        return container["Config"]["Image"]
+        return container.config.image
     prefix = image_name(target.project, "")
     proc = target.engine.docker(
         ["image", "ls", "--format", "{{.Repository}}@{{.Digest}}"], timeout=60
@@ -232,9 +232,9 @@ def running_apps(target: Target) -> set[str]:
     """The apps of the target's compose project that have a running container."""
     label = f"{PROJECT_LABEL}={target.compose_project}"
     return {
-        (c.get("Config", {}).get("Labels") or {}).get(SERVICE_LABEL, "")
+        c.labels.get(SERVICE_LABEL, "")
         for c in target.engine.containers(label)
-        if (c.get("State") or {}).get("Status") == "running"
+        if c.state.status == "running"
     }
 
 

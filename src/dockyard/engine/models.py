@@ -59,7 +59,13 @@ class Health(_Docker):
 class ContainerState(_Docker):
     status: str = Field(default="", alias="Status")
     exit_code: int | None = Field(default=None, alias="ExitCode")
+    started_at: str | None = Field(default=None, alias="StartedAt")
     health: Health | None = Field(default=None, alias="Health")
+
+    @property
+    def health_status(self) -> str | None:
+        """The healthcheck's status; None when the container has no healthcheck."""
+        return self.health.status if self.health is not None else None
 
 
 class RestartPolicy(_Docker):
@@ -70,14 +76,19 @@ class HostConfig(_Docker):
     restart_policy: RestartPolicy = Field(default_factory=RestartPolicy, alias="RestartPolicy")
 
 
+class ContainerConfig(ImageConfig):
+    image: str = Field(default="", alias="Image")  # the reference it was started from
+
+
 class Container(_Docker):
     """One entry of `docker container inspect`."""
 
     id: str = Field(alias="Id")
     name: str = Field(default="", alias="Name")
+    image: str = Field(default="", alias="Image")  # the image's id (sha256:...)
     state: ContainerState = Field(default_factory=ContainerState, alias="State")
     restart_count: int = Field(default=0, alias="RestartCount")
-    config: ImageConfig = Field(default_factory=ImageConfig, alias="Config")
+    config: ContainerConfig = Field(default_factory=ContainerConfig, alias="Config")
     host_config: HostConfig = Field(default_factory=HostConfig, alias="HostConfig")
 
     @property
@@ -85,9 +96,33 @@ class Container(_Docker):
         return self.config.labels
 
 
+class ContainerSpec(_Docker):
+    image: str = Field(default="", alias="Image")
+    labels: dict[str, str] = Field(default_factory=dict, alias="Labels")
+
+
+class TaskTemplate(_Docker):
+    container_spec: ContainerSpec = Field(default_factory=ContainerSpec, alias="ContainerSpec")
+
+
+class Replicated(_Docker):
+    replicas: int = Field(default=1, alias="Replicas")
+
+
+class ServiceMode(_Docker):
+    replicated: Replicated | None = Field(default=None, alias="Replicated")
+
+
 class ServiceSpec(_Docker):
     name: str = Field(alias="Name")
     labels: dict[str, str] = Field(default_factory=dict, alias="Labels")
+    task_template: TaskTemplate = Field(default_factory=TaskTemplate, alias="TaskTemplate")
+    mode: ServiceMode = Field(default_factory=ServiceMode, alias="Mode")
+
+    @property
+    def replicas(self) -> int:
+        """The replicas asked for; 1 for a service that is not replicated (global)."""
+        return self.mode.replicated.replicas if self.mode.replicated is not None else 1
 
 
 class UpdateStatus(_Docker):
@@ -101,4 +136,15 @@ class Service(_Docker):
 
     id: str = Field(alias="ID")
     spec: ServiceSpec = Field(alias="Spec")
+    updated_at: str | None = Field(default=None, alias="UpdatedAt")
     update_status: UpdateStatus | None = Field(default=None, alias="UpdateStatus")
+
+    @property
+    def update_started_at(self) -> str | None:
+        """When the last update started; None when there was none."""
+        return self.update_status.started_at if self.update_status is not None else None
+
+    @property
+    def update_state(self) -> str:
+        """The last update's state; "" when there was none."""
+        return self.update_status.state if self.update_status is not None else ""

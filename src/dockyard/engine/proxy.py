@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from dockyard.engine.models import Container
 from dockyard.engine.remote import TargetEngine
 from dockyard.engine.run import run, why_failed
 from dockyard.engine.uv import uv_bin
@@ -56,7 +57,7 @@ def proxy_name() -> str:
     return os.environ.get("DOCKYARD_PROXY") or "dockyard-proxy"
 
 
-def inspect(engine: TargetEngine, name: str) -> dict | None:
+def inspect(engine: TargetEngine, name: str) -> Container | None:
     found = engine.inspect([name])
     return found[0] if found else None
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.engine.models import Container, Service
 from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
 from dockyard.names import APP_UID
@@ -132,13 +133,21 @@ class TargetEngine:
             what=f"docker compose {args[0]} on {self.address}",
         )
 
-    def inspect(self, ids: list[str], kind: str = "container") -> list[dict]:
+    def _inspect(self, ids: list[str], kind: str) -> list[dict]:
         if not ids:
             return []
         proc = self.docker([kind, "inspect", *ids], check=False, timeout=60)
         return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
 
-    def containers(self, label: str) -> list[dict]:
+    def inspect(self, ids: list[str]) -> list[Container]:
+        """The containers ``ids`` names (none when one of them is gone)."""
+        return [Container.model_validate(raw) for raw in self._inspect(ids, "container")]
+
+    def services(self, ids: list[str]) -> list[Service]:
+        """The swarm services ``ids`` names (none when one of them is gone)."""
+        return [Service.model_validate(raw) for raw in self._inspect(ids, "service")]
+
+    def containers(self, label: str) -> list[Container]:
         """Inspected containers (running or not) carrying ``label`` (key=value)."""
         proc = self.docker(["ps", "-aq", "--filter", f"label={label}"], timeout=60)
         return self.inspect(proc.stdout.split())

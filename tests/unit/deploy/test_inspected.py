@@ -1,0 +1,171 @@
+"""The deploy code reads `docker inspect` output through dockyard.engine.models: swarm's
+service verdicts and status rows, compose's containers and status rows, the proxy's labels,
+against the JSON captured from a real engine in tests/fixtures/engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from types import SimpleNamespace
+
+from dockyard.engine.models import Container, Service
+from helpers import FIXTURES
+
+ENGINE = FIXTURES / "engine"
+PROJECT = "shop-prod"
+
+
+def _raw(name: str) -> dict:
+    return json.loads((ENGINE / name).read_text())[0]
+
+
+def _service(app: str, **spec: object) -> Service:
+    raw = _raw("service_inspect.json")
+    return Service.model_validate(
+        {**raw, "ID": f"id-{app}", "Spec": {**raw["Spec"], "Name": f"{PROJECT}_{app}", **spec}}
+    )
+
+
+def _container(app: str, status: str = "running", **config: object) -> Container:
+    raw = _raw("proxy_container_inspect.json")
+    labels = {**raw["Config"]["Labels"], "com.docker.compose.service": app}
+    return Container.model_validate(
+        {
+            **raw,
+            "Id": f"id-{app}-{status}",
+            "Name": f"/{PROJECT}-{app}-1",
+            "State": {**raw["State"], "Status": status},
+            "Config": {**raw["Config"], "Labels": labels, **config},
+        }
+    )
+
+
+class FakeEngine:
+    """Answers the docker commands the deploy code asks, from typed inspect output."""
+
+    address = "ssh://root@server"
+
+    def __init__(
+        self, services: list[Service] = (), containers: list[Container] = (), running: int = 1
+    ) -> None:
+        self._services = list(services)
+        self._containers = list(containers)
+        self.running = running
+
+    def docker(self, args, **_: object) -> subprocess.CompletedProcess[str]:
+        out = ""
+        if args[:2] == ["service", "ls"]:
+            out = "\n".join(s.id for s in self._services)
+        elif args[:2] == ["service", "ps"]:
+            out = "Running 5 seconds ago\n" * self.running
+        elif args[:2] == ["image", "inspect"]:
+            out = _raw("proxy_container_inspect.json")["Image"] + "\n"
+        return subprocess.CompletedProcess(args, 0, out, "")
+
+    def services(self, ids: list[str]) -> list[Service]:
+        return [s for s in self._services if s.id in ids]
+
+    def containers(self, label: str) -> list[Container]:
+        return list(self._containers)
+
+    def inspect(self, ids: list[str]) -> list[Container]:
+        return [c for c in self._containers if c.id in ids or c.name.lstrip("/") in ids]
+
+
+def _target(engine: FakeEngine) -> SimpleNamespace:
+    return SimpleNamespace(engine=engine, compose_project=PROJECT, name="prod")
+
+
+def test_swarm_services_by_app_name() -> None:
+    from dockyard.deploy.swarm import _services
+
+    engine = FakeEngine([_service("api"), _service("web")])
+    services = _services(_target(engine))
+    assert sorted(services) == ["api", "web"]
+    assert services["api"].id == "id-api"
+
+
+def test_swarm_judges_a_service_by_its_update_and_replicas() -> None:
+    from dockyard.deploy.swarm import _judge
+
+    updating = _service("api")  # the fixture's service: an update in progress
+    started = updating.update_started_at
+    target = _target(FakeEngine([updating]))
+    assert _judge(target, "api", updating, "an earlier update") == "wait"
+    assert _judge(target, "api", updating, started) == "ok"  # no new update: count replicas
+    raw = updating.model_dump(by_alias=True)
+    rolled = Service.model_validate(
+        {**raw, "UpdateStatus": {"State": "rollback_completed", "StartedAt": "t", "Message": ""}}
+    )
+    assert _judge(target, "api", rolled, None) == "api: rollback_completed"
+    said = Service.model_validate(
+        {**raw, "UpdateStatus": {"State": "paused", "StartedAt": "t", "Message": "task failed"}}
+    )
+    assert _judge(target, "api", said, None) == "api: task failed"
+    done = Service.model_validate({**raw, "UpdateStatus": {"State": "completed", "StartedAt": "t"}})
+    assert _judge(target, "api", done, None) == "ok"
+    never = Service.model_validate({k: v for k, v in raw.items() if k != "UpdateStatus"})
+    assert _judge(target, "api", never, None) == "ok"
+    three = _service("api", Mode={"Replicated": {"Replicas": 3}})
+    assert _judge(_target(FakeEngine([three], running=2)), "api", three, started) == "wait"
+
+
+def test_swarm_status_rows() -> None:
+    from dockyard.deploy.swarm import stack_rows
+    from dockyard.render.server import VERSION_LABEL
+
+    raw = _raw("service_inspect.json")
+    template = raw["Spec"]["TaskTemplate"]
+    labelled = {
+        **template,
+        "ContainerSpec": {**template["ContainerSpec"], "Labels": {VERSION_LABEL: "1.2.3"}},
+    }
+    engine = FakeEngine([_service("web"), _service("api", TaskTemplate=labelled)])
+    rows = stack_rows(_target(engine))
+    since = raw["UpdatedAt"][:19].replace("T", " ")
+    assert rows == [
+        ("api", "python:3.11-bookworm", "1.2.3", "1/1 running (updating)", since),
+        ("web", "python:3.11-bookworm", "?", "1/1 running (updating)", since),
+    ]
+
+
+def test_compose_status_row_of_a_container() -> None:
+    from dockyard.deploy.compose import _name, _row
+
+    container = _container("web")
+    started = container.state.started_at or ""
+    assert _row(container) == (
+        "web",
+        "python:3.11-bookworm",
+        "?",
+        "running (healthy)",
+        started[:19].replace("T", " "),
+    )
+    assert _name(container) == f"{PROJECT}-web-1"
+
+
+def test_compose_containers_of_an_app_and_running_apps() -> None:
+    from dockyard.deploy.compose import _containers
+    from dockyard.deploy.target import helper_image, running_apps
+
+    oneoff = _container("web", Labels={"com.docker.compose.service": "web",
+                                       "com.docker.compose.oneoff": "True"})  # fmt: skip
+    engine = FakeEngine(containers=[_container("web"), _container("api", "exited"), oneoff])
+    target = _target(engine)
+    assert [c.id for c in _containers(target, "web")] == ["id-web-running"]
+    assert running_apps(target) == {"web"}
+    assert helper_image(target) == "dockyard/python:3.11-bookworm"
+
+
+def test_proxy_upgrade_reads_the_proxy_container() -> None:
+    from dockyard.deploy.proxy import Proxy
+    from dockyard.engine.proxy import IMAGE_TAG, proxy_name
+
+    proxy = _container("proxy")
+    proxy = Container.model_validate(
+        {**proxy.model_dump(by_alias=True), "Name": f"/{proxy_name()}"}
+    )
+    engine = FakeEngine(containers=[proxy])
+    # the running image's id is the pinned one's: nothing to do
+    said = Proxy(_target(engine)).upgrade("dockyard/python:3.11-bookworm")
+    assert said == f"the proxy {proxy_name()} already runs {IMAGE_TAG}"
