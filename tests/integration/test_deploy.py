@@ -121,8 +121,12 @@ def test_push_sends_only_layers_the_registry_lacks(story: ProdStory) -> None:
     story.versions.append(story.release("first release"))
     again = story.run("push", "parser", "api")
     assert "0 layer(s) sent" in again.stderr
-    for line in again.stdout.splitlines():
+    pushed = [line for line in again.stdout.splitlines() if line.startswith("pushed ")]
+    assert len(pushed) == 4  # parser and api, each as <version> and <version>-<revision>
+    for line in pushed:
         assert "(0 layer(s) sent" in line
+    # and each prod image's provenance and SBOM are (again) next to it in the registry
+    assert again.stdout.count("attached provenance + SBOM to ") == 2
 
 
 def test_save_and_load_move_images_without_a_registry(story: ProdStory, tmp_path: Path) -> None:
