@@ -92,7 +92,6 @@ def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, po
         [dockyard, "share", APP, "-o", archive, "--port", str(port)], cwd=root, env=env
     )
     size = archive.stat().st_size
-    ref = f"{name}/{APP}:share"
     engine.remove_images(engine.images_named(f"{name}/*"))
     folder = root.parent / f"{name}-colleague"  # their empty folder, mounted at /notebooks
     folder.mkdir(exist_ok=True)
@@ -116,7 +115,9 @@ def share_scenario(dockyard: str, root: Path, env: dict[str, str], name: str, po
     finally:
         proc.kill()
         proc.wait()
-        left = quiet("ps", "-aq", "--filter", f"ancestor={ref}").stdout.split()
+        # the colleague's container (killing `docker run` leaves it): by what it publishes,
+        # since the printed command names the image with the registry in front
+        left = quiet("ps", "-aq", "--filter", f"publish={port}").stdout.split()
         if left:
             quiet("rm", "-f", *left)
         archive.unlink(missing_ok=True)
