@@ -79,8 +79,9 @@ bench: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
 
-# The example on a swarm of nested Docker engines on this machine (tests/cluster; also
-# part of `make test`). `registry` installs Debian's docker-registry, which it runs.
+# The example on a swarm of nested Docker engines on this machine (tests/cluster; not yet
+# part of `make test`: see README, Running on a cluster). `registry` installs Debian's
+# docker-registry, which it runs.
 test-cluster: venv engine registry
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/cluster
