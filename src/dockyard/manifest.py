@@ -233,12 +233,25 @@ class DeployTarget(_Model):
     app: dict[str, DeployApp] = Field(default_factory=dict)
     # a cosign public key file (relative to the project): deploy only images signed by it
     require_signature: str | None = Field(default=None, alias="require-signature")
+    # compose: a Caddy 2 image pinned by digest (the official one, where a registry
+    # serves it) for the server's proxy; unset: dockyard builds one on the server
+    proxy_image: str | None = Field(default=None, alias="proxy-image")
 
     @field_validator("health_timeout", "drain_timeout")
     @classmethod
     def _duration(cls, value: str) -> str:
         if not re.fullmatch(r"\d+(s|m)", value):
             raise ValueError("a duration like '120s' or '2m'")
+        return value
+
+    @field_validator("proxy_image")
+    @classmethod
+    def _pinned_proxy(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^\s@]+@sha256:[0-9a-f]{64}", value):
+            raise ValueError(
+                "pin the proxy image by digest, e.g. 'caddy:2.11.7-alpine@sha256:<64 hex>' "
+                "(`docker buildx imagetools inspect caddy:2.11.7-alpine` prints it)"
+            )
         return value
 
     @field_validator("apps")

@@ -73,7 +73,8 @@ class FakeEngine:
 
 
 def _target(engine: FakeEngine) -> SimpleNamespace:
-    return SimpleNamespace(engine=engine, compose_project=PROJECT, name="prod")
+    config = SimpleNamespace(proxy_image=None)
+    return SimpleNamespace(engine=engine, compose_project=PROJECT, name="prod", config=config)
 
 
 def test_swarm_services_by_app_name() -> None:
