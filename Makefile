@@ -61,9 +61,12 @@ lint: venv
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy src
 
+# The cluster tests run last, in a session of their own (their conftest and helpers
+# are separate from the integration tests').
 test: lint engine devcontainer-cli registry sshd cosign
-	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
-	  $(VENV)/bin/pytest tests/unit tests/integration
+	base=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh); \
+	  DOCKYARD_BASE_IMAGE=$$base $(VENV)/bin/pytest tests/unit tests/integration; \
+	  DOCKYARD_BASE_IMAGE=$$base $(VENV)/bin/pytest tests/cluster
 
 demo: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
@@ -79,9 +82,8 @@ bench: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
 
-# The example on a swarm of nested Docker engines on this machine (tests/cluster; not yet
-# part of `make test`: see README, Running on a cluster). `registry` installs Debian's
-# docker-registry, which it runs.
+# The example on a swarm of nested Docker engines on this machine (tests/cluster; also
+# the last part of `make test`). `registry` installs Debian's docker-registry, which it runs.
 test-cluster: venv engine registry
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/cluster
