@@ -147,7 +147,7 @@ def _gateway_image(target: Target, fallback_base: str) -> str:
         nodes = target.engine.docker(["node", "ls", "-q"], timeout=60).stdout.split()
         if len(nodes) > 1:
             raise DockyardError(
-                f'deploy target \'{target.name}\': routing = "gateway" on a swarm of '
+                f"deploy target '{target.name}': routing = \"gateway\" on a swarm of "
                 f"{len(nodes)} nodes needs the gateways' Caddy image in a registry that "
                 'every node pulls from: set proxy-image = "<image>@sha256:..." there (the '
                 "image dockyard builds exists on the manager only); nothing was changed"
