@@ -15,7 +15,7 @@ DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
 help:
 	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
-	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+	@echo "make test   the whole test suite: unit tests, integration tests on a real engine, the cluster"
 	@echo "make lint   ruff check, ruff format --check and mypy (make test runs it first)"
 	@echo "make unit   the unit tests only: no engine, a few seconds"
 	@echo "make test-cluster  the example on a swarm of nested engines: deploy, roll, fail over"
