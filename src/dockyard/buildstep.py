@@ -5,9 +5,9 @@ holds it beside uv and every step mounts the two, so each RUN reads as one inten
 (`install.py requirements FILE`, `install.py user dev ...`) and the shell plumbing lives
 here, once.
 
-Every command writes into the venv, compiles the Python files it wrote to bytecode, and
-sets the mtime of everything it wrote to 0. A layer's bytes then depend only on its
-inputs: two clean builds are bit-identical, and apps share the layers they have in common.
+Every command sets the mtime of everything it wrote to 0, and those that install compile
+the Python files they wrote to bytecode. A layer's bytes then depend only on its inputs:
+two clean builds are bit-identical, and apps share the layers they have in common.
 
 Bytecode is compiled the way a reproducible build needs it (CPython's marshal output can
 depend on what the same process compiled before, python/cpython#129724, which is why
@@ -238,8 +238,8 @@ def members(specs: list[str], writable: list[str]) -> None:
 
 
 def add_user(name: str, uid: int, home: str) -> list[str]:
-    """A user NAME with uid and gid UID (not unique: the base may have one) and home HOME,
-    writable by any uid, like every other of its directories; the paths written."""
+    """A login user NAME, uid and gid UID (not unique: the base image may have one), home
+    HOME (not made here); the files in /etc it rewrote, for finish()."""
     subprocess.run(["groupadd", "--non-unique", "--gid", str(uid), name], check=True)
     subprocess.run(
         ["useradd", "--non-unique", "--no-log-init", "--uid", str(uid), "--gid", str(uid)]
