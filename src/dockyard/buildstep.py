@@ -1,12 +1,13 @@
 """The install steps of the generated Dockerfile, run inside the build (stdlib only).
 
 dockyard writes this file as .dockyard/install.py; the `tools` stage of the Dockerfile
-holds it beside uv and every install step mounts the two, so each RUN reads as one
-intention (`install.py requirements FILE`) and the shell plumbing lives here, once.
+holds it beside uv and every step mounts the two, so each RUN reads as one intention
+(`install.py requirements FILE`, `install.py user dev ...`) and the shell plumbing lives
+here, once.
 
-Every command writes into the venv, compiles the Python files it wrote to bytecode, and
-sets the mtime of everything it wrote to 0. A layer's bytes then depend only on its
-inputs: two clean builds are bit-identical, and apps share the layers they have in common.
+Every command sets the mtime of everything it wrote to 0, and those that install compile
+the Python files they wrote to bytecode. A layer's bytes then depend only on its inputs:
+two clean builds are bit-identical, and apps share the layers they have in common.
 
 Bytecode is compiled the way a reproducible build needs it (CPython's marshal output can
 depend on what the same process compiled before, python/cpython#129724, which is why
@@ -17,6 +18,8 @@ number of chunks, each compiled in order by a fresh process, whatever the machin
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import os
 import shlex
 import shutil
@@ -29,8 +32,16 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))  # uv sits beside this script
 UV = os.path.join(TOOLS, "uv")
 SECRET_ENV = "/run/secrets/build_env"
 WHEELS = "/tmp/wheels"
+REQUIREMENTS = "/tmp/requirements.txt"  # where a step's lock export is bound
 CHUNKS = 4  # fixed, never the CPU count: the chunks decide the bytes of the pycs
 TOUCHED_ALWAYS = ("/tmp", "/opt")  # what every step changes beside the venv
+APP_USER = "app"  # the prod user (the Dockerfile's base stage makes it): owns --writable dirs
+# what groupadd and useradd rewrite (the `-` files are their backups), pinned when present
+USER_FILES = (
+    "/etc",
+    *(f"/etc/{n}{b}" for b in ("", "-") for n in ("passwd", "group", "shadow", "gshadow")),
+)
+SHARE_FROM, SHARE_TO = "/tmp/share", "/opt/share"  # the share step's mounted files -> the image
 
 
 def load_secrets() -> None:
@@ -77,8 +88,6 @@ def zero_mtimes(paths) -> None:
 
 def compile_bytecode(files: list[str]) -> list[str]:
     """Compile ``files`` to unchecked-hash pycs, deterministically; the pycs written."""
-    import importlib.util
-
     files = sorted(f for f in files if f.endswith(".py"))
     if not files:
         return []
@@ -111,9 +120,9 @@ def finish(paths) -> None:
     zero_mtimes(TOUCHED_ALWAYS)
 
 
-def requirements(path: str, new_venv: bool = False) -> None:
-    """Install a hashed lock export into the venv (creating it first with --new-venv)."""
-    if new_venv:
+def requirements(path: str) -> None:
+    """Install a hashed lock export into the venv (the first one creates the venv)."""
+    if not os.path.isdir(VENV):
         uv("venv", "--quiet", "--python", "python3", VENV)
     python = os.path.join(VENV, "bin", "python")
     uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
@@ -169,8 +178,21 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) for i in range(len(parts))]
 
 
-def members(specs: list[str]) -> None:
-    """The app's first-party wheels, installed by name and offline.
+def make_dirs(paths: list[str], *, mode: int | None = None, owner: str | None = None) -> list[str]:
+    """mkdir -p each path, then chmod ``mode`` / chown ``owner``: the paths and their
+    ancestors, for finish() (a new directory changes its parent's mtime too)."""
+    for path in paths:
+        os.makedirs(path, exist_ok=True)
+        if mode is not None:
+            os.chmod(path, mode)
+        if owner is not None:
+            shutil.chown(path, owner, owner)
+    return sorted({*paths, *(a for p in paths for a in _ancestors(p))})
+
+
+def members(specs: list[str], writable: list[str]) -> None:
+    """The app's first-party wheels, installed by name and offline, and the app's
+    ``writable`` directories, owned by the prod user.
 
     Each spec is NAME==VERSION (its wheel is mounted at /tmp/wheels/NAME) or
     NAME==VERSION=SOURCE (a uv_build member, built right here: uv runs that backend
@@ -212,28 +234,105 @@ def members(specs: list[str]) -> None:
         shutil.rmtree(path)
     if built and not os.listdir(WHEELS):
         os.rmdir(WHEELS)
-    finish(written + dirs)
+    finish(written + dirs + make_dirs(writable, owner=APP_USER))
+
+
+def add_user(name: str, uid: int, home: str) -> list[str]:
+    """A login user NAME, uid and gid UID (not unique: the base image may have one), home
+    HOME (not made here); the files in /etc it rewrote, for finish()."""
+    subprocess.run(["groupadd", "--non-unique", "--gid", str(uid), name], check=True)
+    subprocess.run(
+        ["useradd", "--non-unique", "--no-log-init", "--uid", str(uid), "--gid", str(uid)]
+        + ["--no-create-home", "--home-dir", home, "--shell", "/bin/bash", name],
+        check=True,
+    )
+    return [p for p in USER_FILES if os.path.lexists(p)]
+
+
+def user(name: str, uid: int, home: str, writable: list[str], workdir: str | None) -> None:
+    """A user for any uid (dev images run as yours): its home and the ``writable``
+    directories mode 1777, so tools that write there work whoever runs the container;
+    ``workdir`` made for the Dockerfile's WORKDIR, which would stamp the clock on it."""
+    written = add_user(name, uid, home) + make_dirs([home, *writable], mode=0o1777)
+    finish(written + make_dirs([workdir] if workdir else []))
+
+
+def readable_by_all(top: str) -> list[str]:
+    """chmod -R a+rX,go-w ``top`` (what cp gives a copy under umask 022): the paths."""
+    paths = list(walk(top))
+    for path in paths:
+        mode = os.lstat(path).st_mode
+        bits = (mode & 0o755) | 0o444
+        if os.path.isdir(path) or mode & 0o111:
+            bits |= 0o111
+        os.chmod(path, bits)
+    return paths
+
+
+def copy_files(source: str, target: str) -> list[str]:
+    """cp -rL SOURCE/. TARGET/, readable by everyone: the paths under ``target``."""
+    os.makedirs(target, exist_ok=True)
+    shutil.copytree(source, target, dirs_exist_ok=True)  # follows symlinks, as cp -L
+    return readable_by_all(target)
+
+
+def compile_missing(top: str) -> None:
+    """Bytecode for each .py file under ``top`` that has none yet."""
+    cached = importlib.util.cache_from_source
+    compile_bytecode([p for p in walk(top) if p.endswith(".py") and not os.path.exists(cached(p))])
+
+
+def share(name: str, uid: int, home: str, writable: list[str]) -> None:
+    """A share image: bytecode for what the venv still lacks, a user for any uid (home and
+    ``writable`` mode 1777), and the mounted README and team files copied to /opt/share."""
+    compile_missing(VENV)
+    written = new_paths(VENV) + add_user(name, uid, home)
+    written += make_dirs([home, *writable], mode=0o1777) + make_dirs([SHARE_TO])
+    finish(written + copy_files(SHARE_FROM, SHARE_TO))
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="install.py", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("requirements", help="a lock export into the venv")
+    command.add_argument("file", nargs="?", default=REQUIREMENTS)
+    command = commands.add_parser("dev", help="the dev group, members editable")
+    command.add_argument("paths", nargs="*", metavar="member")
+    command.add_argument("--requirements", default=REQUIREMENTS, metavar="file")
+    commands.add_parser("venv", help="an empty venv")
+    command = commands.add_parser("wheel", help="a member's wheel into /wheels")
+    command.add_argument("source")
+    command = commands.add_parser("members", help="the app's first-party code")
+    command.add_argument("specs", nargs="+", metavar="spec")
+    command.add_argument("--writable", nargs="+", default=[], metavar="dir")
+    for name in ("user", "share"):
+        command = commands.add_parser(name, help=f"see {name}() in this file")
+        command.add_argument("name")
+        command.add_argument("uid", type=int)
+        command.add_argument("home")
+        if name == "user":
+            command.add_argument("--workdir")
+        command.add_argument("--writable", nargs="+", default=[], metavar="dir")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__, file=sys.stderr)
-        return 2
-    command, args = argv[0], argv[1:]
+    args = parse(argv)
     load_secrets()
-    if command == "requirements":
-        requirements(args[-1], new_venv="--new-venv" in args)
-    elif command == "dev":
-        dev(args[0], args[1:])
-    elif command == "venv":
+    if args.command == "requirements":
+        requirements(args.file)
+    elif args.command == "dev":
+        dev(args.requirements, args.paths)
+    elif args.command == "venv":
         venv()
-    elif command == "wheel":
-        wheel(args[0])
-    elif command == "members":
-        members(args)
+    elif args.command == "wheel":
+        wheel(args.source)
+    elif args.command == "members":
+        members(args.specs, args.writable)
+    elif args.command == "user":
+        user(args.name, args.uid, args.home, args.writable, args.workdir)
     else:
-        print(f"install.py: unknown command {command!r}", file=sys.stderr)
-        return 2
+        share(args.name, args.uid, args.home, args.writable)
     return 0
 
 

@@ -45,11 +45,11 @@ def test_common_layer_is_shared_by_every_app(mini_built: Path, base_image: str) 
     tags = _prod_tags(mini_built)
     base_count = len(layers(base_image))
     stacks = {app: layers(tag) for app, tag in tags.items()}
-    # base layers, the user layer, then deps-common: byte-identical in every app image
-    prefixes = {tuple(stack[: base_count + 2]) for stack in stacks.values()}
+    # base layers, the user layer, WORKDIR /app, then deps-common: the same in every app image
+    prefixes = {tuple(stack[: base_count + 3]) for stack in stacks.values()}
     assert len(prefixes) == 1
-    common = stacks["web"][base_count + 1]
-    assert all(stack[base_count + 1] == common for stack in stacks.values())
+    common = stacks["web"][base_count + 2]
+    assert all(stack[base_count + 2] == common for stack in stacks.values())
     # ... and it holds the shared package (attrs), importable in both apps
     for tag in tags.values():
         out = docker("run", "--rm", tag, "python", "-c", "import attrs; print(attrs.__file__)")

@@ -122,7 +122,7 @@ def test_bot_without_token_says_so(example: Path) -> None:
 def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str) -> None:
     """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy (heavy:
     a layer of its own) once for parser and scripts; then each app's heavy and own layers."""
-    n = len(layers(base_image)) + 2  # base, the user layer, deps-common
+    n = len(layers(base_image)) + 3  # base, the user layer, WORKDIR /app, deps-common
     parser, api, scripts, bot = (
         layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")
     )
@@ -132,8 +132,8 @@ def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str
     # parser: + heavy.scikit-learn, heavy.scipy; scripts: + heavy.babel, .jupyterlab, .pandas
     own = {parser[n + 4], scripts[n + 5], api[n + 1], bot[n]}  # deps-<app>
     assert len(own) == 4
-    # + deps-parser, the prod dirs, WORKDIR's own small layer, the first-party code
-    assert len(parser) == n + 8
+    # + deps-parser, then the first-party code (with the app's writable dirs) on top
+    assert len(parser) == n + 6
     requirements = example / ".dockyard/requirements"
     common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()

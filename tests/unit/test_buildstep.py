@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import grp
+import importlib.util
 import os
+import pwd
+import stat
 from pathlib import Path
 
 import pytest
@@ -76,3 +80,106 @@ def test_finish_pins_only_what_the_step_wrote(
     assert sorted(written) == sorted([str(venv / "lib"), str(new)])
     buildstep.finish(written)
     assert all(os.lstat(p).st_mtime == 0 for p in buildstep.walk(str(venv)))
+
+
+# ---- users, directories and the share image's files (no useradd here: it would edit the host) ----
+
+
+def test_make_dirs_sets_mode_and_owner_and_names_every_ancestor(tmp_path: Path) -> None:
+    open_to_all, owned = tmp_path / "home" / "dev", tmp_path / "data" / "logs"
+    made = buildstep.make_dirs([str(open_to_all)], mode=0o1777)
+    made += buildstep.make_dirs([str(owned)], owner="daemon")  # the suite runs as root
+    assert stat.S_IMODE(open_to_all.stat().st_mode) == 0o1777
+    assert owned.stat().st_uid == pwd.getpwnam("daemon").pw_uid
+    assert owned.stat().st_gid == grp.getgrnam("daemon").gr_gid
+    # a new directory changes its parent's mtime: finish() must pin each of them
+    assert {str(open_to_all), str(open_to_all.parent), str(owned.parent), "/"} <= set(made)
+
+
+def test_user_makes_its_home_the_writable_dirs_and_the_workdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added: list[tuple[str, int, str]] = []
+    monkeypatch.setattr(
+        buildstep, "add_user", lambda name, uid, home: added.append((name, uid, home)) or []
+    )
+    pinned: list[str] = []
+    monkeypatch.setattr(buildstep, "finish", pinned.extend)  # the host's / keeps its mtime
+    home, data, workdir = tmp_path / "home/dev", tmp_path / "data", tmp_path / "ws/packages/app"
+    buildstep.main(
+        ["user", "dev", "1000", str(home), "--workdir", str(workdir)] + ["--writable", str(data)]
+    )
+    assert added == [("dev", 1000, str(home))]
+    assert stat.S_IMODE(home.stat().st_mode) == stat.S_IMODE(data.stat().st_mode) == 0o1777
+    assert workdir.is_dir() and not stat.S_IMODE(workdir.stat().st_mode) & 0o022
+    assert {str(home), str(data), str(workdir), str(workdir.parent)} <= set(pinned)
+
+
+def test_add_user_makes_a_login_user_whose_uid_need_not_be_unique(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[list[str]] = []
+    monkeypatch.setattr(buildstep.subprocess, "run", lambda argv, check: ran.append(argv))
+    written = buildstep.add_user("user", 1000, "/home/user")
+    assert ran == [
+        ["groupadd", "--non-unique", "--gid", "1000", "user"],
+        ["useradd", "--non-unique", "--no-log-init", "--uid", "1000", "--gid", "1000"]
+        + ["--no-create-home", "--home-dir", "/home/user", "--shell", "/bin/bash", "user"],
+    ]
+    assert written[0] == "/etc" and "/etc/passwd" in written
+
+
+def test_copy_files_follows_links_and_leaves_them_readable_by_all(tmp_path: Path) -> None:
+    source, target = tmp_path / "mounted", tmp_path / "opt/share"
+    (source / "notebooks").mkdir(parents=True)
+    (source / "README.md").write_text("read me")
+    (source / "README.md").chmod(0o600)
+    (source / "notebooks" / "run.sh").write_text("#!/bin/sh\n")
+    (source / "notebooks" / "run.sh").chmod(0o774)
+    (tmp_path / "elsewhere.csv").write_text("a,b\n")
+    (source / "notebooks" / "data.csv").symlink_to(tmp_path / "elsewhere.csv")
+    paths = buildstep.copy_files(str(source), str(target))
+    modes = {
+        p.relative_to(target).as_posix(): stat.S_IMODE(p.lstat().st_mode) for p in map(Path, paths)
+    }
+    assert modes == {
+        ".": 0o755,
+        "README.md": 0o644,
+        "notebooks": 0o755,
+        "notebooks/run.sh": 0o755,
+        "notebooks/data.csv": 0o644,
+    }
+    assert not (target / "notebooks/data.csv").is_symlink()
+    assert (target / "notebooks/data.csv").read_text() == "a,b\n"
+
+
+def test_compile_missing_compiles_only_what_has_no_bytecode(tmp_path: Path) -> None:
+    done, missing = tmp_path / "pkg/done.py", tmp_path / "pkg/missing.py"
+    done.parent.mkdir()
+    done.write_text("x = 1\n")
+    missing.write_text("y = 2\n")
+    [pyc] = buildstep.compile_bytecode([str(done)])
+    os.utime(pyc, (0, 0))  # a layer below pinned it
+    buildstep.compile_missing(str(tmp_path))
+    assert os.lstat(pyc).st_mtime == 0  # not written again
+    assert Path(importlib.util.cache_from_source(str(missing))).exists()
+
+
+def test_the_commands_and_their_defaults() -> None:
+    args = buildstep.parse(["members", "lib==1=/src/lib", "app==2", "--writable", "/data", "/x"])
+    assert (args.specs, args.writable) == (["lib==1=/src/lib", "app==2"], ["/data", "/x"])
+    assert buildstep.parse(["requirements"]).file == "/tmp/requirements.txt"
+    args = buildstep.parse(["dev", "/workspace/a", "/workspace/b"])
+    assert (args.requirements, args.paths) == (
+        "/tmp/requirements.txt",
+        ["/workspace/a", "/workspace/b"],
+    )
+    args = buildstep.parse(["share", "user", "1000", "/home/user", "--writable", "/notebooks"])
+    assert (args.name, args.uid, args.home, args.writable) == (
+        "user",
+        1000,
+        "/home/user",
+        ["/notebooks"],
+    )
+    with pytest.raises(SystemExit):
+        buildstep.parse(["groupadd"])

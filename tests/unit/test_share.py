@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from dockyard import buildstep
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project, load_project
 from dockyard.plan import Plan, make_plan
 from dockyard.render import render_all
 from dockyard.render.share import readme_path, run_commands, share_stage, share_text
-from dockyard.share import JUPYTER_PORT, jupyter_argv, resolve_share
+from dockyard.share import BUNDLE, JUPYTER_PORT, jupyter_argv, resolve_share
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lol_data"
 BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
@@ -162,8 +164,17 @@ def test_the_share_stage_builds_on_prod_and_runs_jupyter_as_non_root(plan: Plan)
     assert "FROM scripts AS scripts-share" in stage
     assert "--mount=type=bind,source=packages/lol_data_scripts/notebooks," in stage
     assert "--mount=type=bind,source=.dockyard/share/scripts.md," in stage
-    assert "chmod 1777 /home/user /notebooks" in stage  # any --user uid has a home
-    assert "UNCHECKED_HASH" in stage and "PYTHONHASHSEED=0" in stage
+    # bytecode, a home any --user uid may write, /notebooks, the files: one install.py step
+    command = " ".join(stage.split("/opt/dockyard/install.py ", 1)[1].split("\n")[0].split())
+    assert command == "share user 1000 /home/user --writable /notebooks"
+    args = buildstep.parse(shlex.split(command))
+    assert (args.name, args.uid, args.home, args.writable) == (
+        "user",
+        1000,
+        "/home/user",
+        ["/notebooks"],
+    )
+    assert buildstep.SHARE_FROM == "/tmp/share" and buildstep.SHARE_TO == BUNDLE
     assert 'ENV HOME="/home/user"' in stage
     assert 'DATABASE_URL="sqlite:////notebooks/lol.db"' in stage
     assert "WORKDIR /notebooks" in stage
@@ -178,7 +189,7 @@ def test_a_command_app_keeps_its_own_cmd(example: Path) -> None:
     edit(example, 'depends-on = ["parser"]\n', 'depends-on = ["parser"]\nshare = true\n')
     stage = share_stage(plan_of(load_project(example)).app("api"))
     assert "CMD" not in stage and "EXPOSE 8000" in stage
-    assert "chmod 1777 /home/user /notebooks /data" in stage  # the app's writable dirs too
+    assert "share user 1000 /home/user --writable /notebooks /data" in stage  # its writable dirs
 
 
 def test_generated_files_carry_the_text_in_the_readme_and_the_bake_label(plan: Plan) -> None:

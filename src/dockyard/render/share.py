@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 
+from dockyard.buildstep import SHARE_FROM
 from dockyard.names import label
-from dockyard.plan import VENV, AppPlan, Plan
+from dockyard.plan import AppPlan, Plan
+from dockyard.render.steps import TOOLS, bind, install, wrap
 from dockyard.share import BUNDLE, NOTEBOOKS, SHARE_HOME, SHARE_UID, SHARE_USER, Share
 
 SHARE_LABEL = label("share")
 SHARE_ARG = "DOCKYARD_SHARE"  # the label's text, passed by docker-bake.json
 README = f"{BUNDLE}/README.md"
-STAMP = "/tmp/.dockyard-stamp"
 POSIX_USER = '--user "$(id -u):$(id -g)"'
 POSIX_MOUNT = f'-v "$PWD:{NOTEBOOKS}"'
 POWERSHELL_MOUNT = f'-v "${{PWD}}:{NOTEBOOKS}"'
@@ -157,82 +158,29 @@ def share_text(
     return "\n".join(lines) + "\n"
 
 
-def _ancestors(paths: list[str]) -> list[str]:
-    found = {"/"}
-    for path in paths:
-        parts = path.strip("/").split("/")
-        found |= {"/" + "/".join(parts[: i + 1]) for i in range(len(parts))}
-    return sorted(found)
-
-
-def _bytecode() -> str:
-    """Compile what the layers below left uncompiled (unchecked-hash pycs, one process,
-    sorted files, fixed hash seed: the same bytes every build); mtimes pinned to 0."""
-    code = [
-        "import importlib.util as u, os, py_compile as c;",
-        f"todo = sorted(os.path.join(d, f) for d, _, fs in os.walk('{VENV}')",
-        "for f in fs if f.endswith('.py'));",
-        "mode = c.PycInvalidationMode.UNCHECKED_HASH;",
-        "[c.compile(p, invalidation_mode=mode, quiet=2) for p in todo",
-        "if not os.path.exists(u.cache_from_source(p))]",
-    ]
-    python = " \\\n      ".join(code)
-    return (
-        f"RUN touch {STAMP} \\\n"
-        f' && PYTHONHASHSEED=0 python -c "{python}" \\\n'
-        f" && find {VENV} -cnewer {STAMP} -exec touch -h -d @0 {{}} + \\\n"
-        f" && rm {STAMP} \\\n"
-        " && touch -h -d @0 /tmp"
-    )
-
-
-def _layout(app: AppPlan, share: Share) -> str:
-    """The user, its home, /notebooks, and /opt/share (README + the team's files)."""
-    mounts = [f"--mount=type=bind,source={readme_path(app)},target=/tmp/share/README.md"]
-    member = app.app.member.path
-    for folder in share.files:
-        source = folder if member == "." else f"{member}/{folder}"
-        name = folder.rsplit("/", 1)[-1]
-        mounts.append(f"--mount=type=bind,source={source},target=/tmp/share/{name}")
-    writable = [SHARE_HOME, NOTEBOOKS, *app.app.config.writable]
-    dirs = [*writable, BUNDLE]
-    commands = [
-        f"groupadd --non-unique --gid {SHARE_UID} {SHARE_USER}",
-        f"useradd --non-unique --no-log-init --uid {SHARE_UID} --gid {SHARE_UID} "
-        f"--no-create-home --home-dir {SHARE_HOME} --shell /bin/bash {SHARE_USER}",
-        f"mkdir -p {' '.join(dirs)}",
-        f"chmod 1777 {' '.join(writable)}",
-        f"cp -rL /tmp/share/. {BUNDLE}/",
-        f"chmod -R a+rX,go-w {BUNDLE}",
-        f"find {BUNDLE} -exec touch -h -d @0 {{}} +",
-        f"touch -h -d @0 {' '.join(_ancestors(dirs))} /tmp",
-        "touch -c -h -d @0 /etc/passwd /etc/group /etc/shadow /etc/gshadow "
-        "/etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-",
-    ]
-    lines = [f"RUN {mounts[0]}", *(f"    {m}" for m in mounts[1:]), f"    {commands[0]}"]
-    lines += [f" && {c}" for c in commands[1:]]
-    return " \\\n".join(lines)
-
-
 def share_stage(app: AppPlan) -> str:
     """FROM the app's prod image: + bytecode, a non-root user whose home works for any
     uid, the mount point /notebooks, the team's files, the command, the text as a label."""
     share = _share(app)
+    mounts = [bind(readme_path(app), f"{SHARE_FROM}/README.md")]
+    member = app.app.member.path
+    for folder in share.files:
+        source = folder if member == "." else f"{member}/{folder}"
+        mounts.append(bind(source, f"{SHARE_FROM}/{folder.rsplit('/', 1)[-1]}"))
+    mounts.append(TOOLS)
+    writable = [f"--writable {NOTEBOOKS}", *app.app.config.writable]
+    user = [SHARE_USER, str(SHARE_UID), SHARE_HOME, *writable]
+    env = [("HOME", SHARE_HOME), ("USER", SHARE_USER), *share.environment]
     parts = [
-        f"# ---- {app.share_stage}: the image a colleague runs with Docker alone "
-        f"(`dockyard share {app.name}`) ----",
-        f"# the {app.name} prod image + bytecode, a home for whichever uid runs it "
-        "(docker run --user),",
-        f"# {NOTEBOOKS} to mount, the team's files and this image's instructions in {BUNDLE}",
+        f"# ---- {app.share_stage} (`dockyard share {app.name}`): + bytecode, a home for any uid, "
+        f"{NOTEBOOKS}, {BUNDLE}",
         f"FROM {app.prod_stage} AS {app.share_stage}",
         "USER 0:0",
-        _bytecode(),
-        _layout(app, share),
+        install(mounts, "share", *user),
+        " \\\n".join(wrap("ENV", [f"{k}={json.dumps(v)}" for k, v in env])),
+        f"WORKDIR {NOTEBOOKS}",
+        f"USER {SHARE_UID}:{SHARE_UID}",
     ]
-    env = [("HOME", SHARE_HOME), ("USER", SHARE_USER), *share.environment]
-    parts.append("ENV " + " \\\n    ".join(f"{k}={json.dumps(v)}" for k, v in env))
-    parts.append(f"WORKDIR {NOTEBOOKS}")
-    parts.append(f"USER {SHARE_UID}:{SHARE_UID}")
     if share.port is not None:
         parts.append(f"EXPOSE {share.port}")
     if share.command is not None:

@@ -95,8 +95,12 @@ def test_empty_dev_command_is_a_manifest_error(locked_mini: Path) -> None:
 
 def test_dev_stage_has_a_dev_user_and_dirs_any_uid_may_write(files: dict[str, str]) -> None:
     stage = files["Dockerfile"].split(" AS web-dev\n")[1].split("\n\n")[0]
-    assert "useradd --non-unique --uid 1000 --gid 1000" in stage
-    assert "chmod 1777 /home/dev /state" in stage
+    # install.py user: uid 1000, a home and /state any uid may write (test_buildstep runs it)
+    user = " ".join(stage.split("/opt/dockyard/install.py user ", 1)[1].split())
+    assert user.startswith("dev 1000 /home/dev --workdir /workspace/packages/mini_web")
+    assert user.endswith(
+        "--writable /state ENV HOME=/home/dev WORKDIR /workspace/packages/mini_web"
+    )
     assert "ENV HOME=/home/dev" in stage
     assert stage.rstrip().endswith("WORKDIR /workspace/packages/mini_web")
     prod = files["Dockerfile"].split(" AS web\n")[1].split("# ---- app")[0]
