@@ -233,6 +233,10 @@ class DeployTarget(_Model):
     app: dict[str, DeployApp] = Field(default_factory=dict)
     # a cosign public key file (relative to the project): deploy only images signed by it
     require_signature: str | None = Field(default=None, alias="require-signature")
+    # how the images reach the server: "registry" (it pulls from tool.dockyard.registry)
+    # or "ssh" (dockyard pushes them to a registry on the server through an ssh tunnel;
+    # only the layers the server lacks travel)
+    transfer: Literal["registry", "ssh"] = "registry"
 
     @field_validator("health_timeout", "drain_timeout")
     @classmethod
@@ -271,6 +275,16 @@ class DeployTarget(_Model):
             raise ValueError("set 'host' or 'context', not both")
         if self.host is not None and not self.host.startswith(("ssh://", "tcp://", "unix://")):
             raise ValueError("'host' must be an address like ssh://user@server")
+        if self.transfer == "ssh" and not (self.host or "").startswith("ssh://"):
+            raise ValueError(
+                'transfer = "ssh" sends the images over ssh: set host = "ssh://user@server" '
+                '(or use transfer = "registry")'
+            )
+        if self.transfer == "ssh" and self.require_signature is not None:
+            raise ValueError(
+                'require-signature needs transfer = "registry": cosign checks the signature '
+                "stored next to the image in that registry"
+            )
         return self
 
 

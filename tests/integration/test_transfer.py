@@ -1,0 +1,260 @@
+"""transfer = "ssh": deploys with no registry of the user's, on real parts: the example
+(parser + api) built on the real engine, a server reached over real OpenSSH
+(127.0.0.1:18022, the machine's own engine behind it), the server's dockyard-registry
+(Debian's docker-registry, fetched with apt and built on the server) reached through a
+real ssh port forward, the real proxy. In file order, as one story: first deploy ->
+a shared-library edit, whose deploy must send under 1 MB for parser + api (measured,
+and set against `dockyard save` of the same images) -> a rollback served by the
+server's registry alone -> a server that cannot be reached -> a registry that does not
+answer. Everything the story creates has its own names and ports (18680-18689) and is
+removed at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from deploystory import API_PROBE, HOST, PARSER_PROBE, Story, commit, remove_proxy, rewrite, ssh
+
+from helpers import REPO, copy_project, docker, dockyard
+
+PORT = 18680  # the api, behind the proxy
+REGISTRY_PORT = 18681  # the server's registry, on the server's 127.0.0.1
+DEAD_SSH = 18689  # nothing listens here
+URL = f"http://127.0.0.1:{PORT}/health"
+FAST = ', interval = "2s", start-period = "900s" }'
+ONE_MB = 1_000_000
+
+TARGET = """
+[tool.dockyard.deploy.prod]
+host = "{host}"
+transfer = "ssh"
+apps = ["parser", "api"]
+directory = "{directory}"
+health-timeout = "900s"
+drain-timeout = "5s"
+
+[tool.dockyard.deploy.prod.app.parser]
+volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
+
+[tool.dockyard.deploy.prod.app.api]
+ports = ["127.0.0.1:{port}:8000"]
+
+[tool.dockyard.deploy.down]
+host = "ssh://root@127.0.0.1:{dead}"
+transfer = "ssh"
+apps = ["api"]
+"""
+SENT = re.compile(r"the layers it lacked \((\d+) bytes of blobs; (\d+) bytes through ssh\)")
+
+
+class TransferStory(Story):
+    sent: list[int]
+    figures: dict[str, int]
+
+    def build(self, message: str) -> str:
+        """Regenerate, commit and build parser + api (no push: there is no registry)."""
+        self.run("generate")
+        commit(self.root, message)
+        self.run("build", "parser", "api")
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=self.root, capture_output=True,
+            text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        return f"0.1.0-{rev}"
+
+    def deploy(self) -> subprocess.CompletedProcess:
+        proc = self.run("deploy", "prod")
+        found = SENT.search(proc.stderr)
+        assert found, proc.stderr
+        self.sent.append(int(found.group(1)))
+        return proc
+
+
+def _registry_image_ids() -> set[str]:
+    out = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "dockyard-registry")
+    return set(out.stdout.split())
+
+
+def _ssh_sent(stderr: str) -> int:
+    """The bytes ssh itself counted for the transfer, from the deploy's line."""
+    found = SENT.search(stderr)
+    assert found, stderr
+    return int(found.group(2))
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):
+    name = f"dkt{uuid.uuid4().hex[:6]}"
+    directory = f"/var/tmp/dockyard-transfer-{name}"
+    root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("tx") / "lol")
+    manifest = root / "pyproject.toml"
+    rewrite(manifest, 'name = "lol-data" ', f'name = "{name}" ')
+    assert "registry =" not in manifest.read_text()
+    rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST))
+    rewrite(manifest, API_PROBE, API_PROBE.replace(" }", FAST))
+    with manifest.open("a") as handle:
+        handle.write(TARGET.format(host=HOST, directory=directory, port=PORT, dead=DEAD_SSH))
+    dockyard(root, "lock")
+    registry = f"{name}-registry"
+    env = {
+        **ssh_env,
+        "DOCKYARD_PROXY": f"{name}-proxy",
+        "DOCKYARD_REGISTRY_NAME": registry,
+        "DOCKYARD_REGISTRY_PORT": str(REGISTRY_PORT),
+    }
+    images_before = _registry_image_ids()
+    result = TransferStory(root, env, name, directory)
+    result.sent, result.figures = [], {}
+    try:
+        yield result
+    finally:
+        remote = {**ssh_env, "DOCKER_HOST": HOST}
+        subprocess.run(
+            ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
+            env=remote, capture_output=True, check=False,
+        )  # fmt: skip
+        docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
+        remove_proxy(f"{name}-proxy")
+        for container in (registry, f"{name}-fake-registry"):
+            docker("rm", "--force", container, check=False)
+            docker("volume", "rm", container, check=False)
+        ssh(ssh_env, f"rm -rf {directory}")
+        tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+        digests = docker("image", "ls", "--digests", "--format",
+                         "{{.Repository}}@{{.Digest}}").stdout.split()  # fmt: skip
+        mine = [t for t in tags if t.startswith(f"{name}/")]
+        mine += [d for d in digests if f":{REGISTRY_PORT}/{name}/" in d]
+        mine += sorted(_registry_image_ids() - images_before)
+        if mine:
+            docker("image", "rm", *mine, check=False)
+
+
+def _serves() -> None:
+    with urllib.request.urlopen(URL, timeout=10) as response:
+        assert json.load(response)["status"] == "ok"
+
+
+def _state(story: Story) -> dict:
+    return json.loads(ssh(story.env, f"cat {story.directory}/dockyard-state.json"))
+
+
+def test_first_deploy_sends_the_images_over_ssh(story: TransferStory) -> None:
+    story.versions.append(story.build("first release"))
+    proc = story.deploy()
+    assert "release 1" in proc.stderr and "is live" in proc.stderr
+    _serves()
+    # the server pulled from its own registry, on its loopback
+    state = _state(story)
+    for app in ("parser", "api"):
+        ref = state["releases"][0]["images"][app]
+        assert ref.startswith(f"127.0.0.1:{REGISTRY_PORT}/{story.name}/{app}@sha256:"), ref
+    registry = json.loads(docker("inspect", f"{story.name}-registry").stdout)[0]
+    assert registry["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    bindings = registry["HostConfig"]["PortBindings"]["5000/tcp"]
+    assert bindings == [{"HostIp": "127.0.0.1", "HostPort": str(REGISTRY_PORT)}]
+    mounts = [(m["Type"], m.get("Name"), m["Destination"]) for m in registry["Mounts"]]
+    assert mounts == [("volume", f"{story.name}-registry", "/var/lib/registry")]
+    labels = json.loads(docker("image", "inspect", registry["Image"]).stdout)[0]["Config"]
+    labels = labels["Labels"]
+    assert labels["io.dockyard.registry.package"].startswith("docker-registry=")
+    assert re.fullmatch(r"[0-9a-f]{64}", labels["io.dockyard.registry.package.sha256"])
+    # the first deploy sends the whole images once: far more than a megabyte
+    assert story.sent[0] > 50 * ONE_MB
+
+
+def test_a_library_edit_sends_under_a_megabyte(story: TransferStory, tmp_path: Path) -> None:
+    core = story.root / "packages/lol_data/src/lol_data/enums.py"
+    core.write_text(core.read_text() + "\n# a shared-library edit: both apps change\n")
+    story.versions.append(story.build("shared-library edit"))
+    proc = story.deploy()
+    assert "unchanged" not in proc.stderr  # both apps got the edit
+    _serves()
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == story.versions[1]
+    sent, through_ssh = story.sent[1], _ssh_sent(proc.stderr)
+    archive = tmp_path / "whole.tar.gz"
+    story.run("save", "parser", "api", "-o", str(archive))
+    whole = archive.stat().st_size
+    print(
+        f"after a shared-library edit, parser + api: ssh transfer sent {sent} bytes of "
+        f"layers ({through_ssh} bytes through ssh); `dockyard save` of the same images: "
+        f"{whole} bytes"
+    )
+    assert 0 < sent < ONE_MB
+    assert through_ssh < ONE_MB
+    assert whole > 50 * ONE_MB  # whole images: every layer, every time
+
+
+def test_rollback_is_served_by_the_servers_registry(story: TransferStory) -> None:
+    """The server's engine forgets release 1's images; a rollback pulls them back from
+    the server's own registry, with nothing from the client."""
+    first = _state(story)["releases"][-1]["images"]
+    remote = {**story.env, "DOCKER_HOST": HOST}
+    for ref in first.values():
+        subprocess.run(["docker", "image", "rm", ref], env=remote, capture_output=True,
+                       check=True)  # fmt: skip
+    story.run("rollback", "prod")
+    _serves()
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == story.versions[0]
+
+
+def _forwards(port: int) -> list[str]:
+    """ssh port forwards to the server's ``port`` still running on this machine."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"ssh") and f":127.0.0.1:{port}".encode() in b" ".join(args):
+            found.append(b" ".join(args).decode())
+    return found
+
+
+def _api_containers(story: Story) -> list[str]:
+    label = f"label=com.docker.compose.project={story.name}-prod"
+    return docker("ps", "-q", "--no-trunc", "--filter", label).stdout.split()
+
+
+def test_an_unreachable_server_is_one_line_and_changes_nothing(story: TransferStory) -> None:
+    before = _api_containers(story)
+    proc = story.run("deploy", "down", check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "deploy target 'down'" in lines[0] and f"127.0.0.1:{DEAD_SSH}" in lines[0]
+    assert _api_containers(story) == before
+    _serves()
+
+
+def test_a_registry_that_does_not_answer_is_one_line(story: TransferStory) -> None:
+    """A container by the registry's name that serves nothing on its port: the forward
+    opens, nothing answers through it; one line, the tunnel closed, the release serving."""
+    fake = f"{story.name}-fake-registry"
+    image = json.loads(docker("inspect", _api_containers(story)[0]).stdout)[0]["Image"]
+    docker("run", "--detach", "--name", fake, "--label", "io.dockyard.registry.port=18688",
+           "--entrypoint", "sleep", image, "600")  # fmt: skip
+    before = _api_containers(story)
+    core = story.root / "packages/lol_data/src/lol_data/enums.py"
+    core.write_text(core.read_text() + "\n# never deployed\n")
+    story.build("a release the server never gets")
+    env = {**story.env, "DOCKYARD_REGISTRY_NAME": fake}
+    proc = dockyard(story.root, "deploy", "prod", check=False, env=env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert f"the registry {fake} on {HOST} does not answer through the ssh tunnel" in last
+    assert "nothing was changed there" in last
+    assert _forwards(18688) == []  # the tunnel was closed on the error
+    assert _api_containers(story) == before
+    _serves()
+    assert story.status()["api"][0] == story.versions[0]
