@@ -96,7 +96,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
     root = copy_project(REPO / "examples/lol_data", tmp_path_factory.mktemp("tx") / "lol")
     manifest = root / "pyproject.toml"
     rewrite(manifest, 'name = "lol-data" ', f'name = "{name}" ')
-    assert "registry =" not in manifest.read_text()
+    assert "\nregistry =" not in manifest.read_text()  # no registry of the user's
     rewrite(manifest, PARSER_PROBE, PARSER_PROBE.replace(" }", FAST))
     rewrite(manifest, API_PROBE, API_PROBE.replace(" }", FAST))
     with manifest.open("a") as handle:
