@@ -13,8 +13,12 @@ removed at the end.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
+import sys
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -122,18 +126,18 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
         )  # fmt: skip
         docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
         remove_proxy(f"{name}-proxy")
-        for container in (registry, f"{name}-fake-registry"):
+        for container in (registry, f"{name}-registry2", f"{name}-fake-registry"):
             docker("rm", "--force", container, check=False)
             docker("volume", "rm", container, check=False)
         ssh(ssh_env, f"rm -rf {directory}")
         tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
         digests = docker("image", "ls", "--digests", "--format",
                          "{{.Repository}}@{{.Digest}}").stdout.split()  # fmt: skip
-        mine = [t for t in tags if t.startswith(f"{name}/")]
-        mine += [d for d in digests if f":{REGISTRY_PORT}/{name}/" in d]
-        mine += sorted(_registry_image_ids() - images_before)
-        if mine:
-            docker("image", "rm", *mine, check=False)
+        pulled = [d for d in digests if f":{REGISTRY_PORT}/{name}/" in d]
+        built = [t for t in tags if t.startswith(f"{name}/")]
+        for refs in (pulled, built, sorted(_registry_image_ids() - images_before)):
+            if refs:  # one command per kind: a failed name stops no other kind
+                docker("image", "rm", *refs, check=False)
 
 
 def _serves() -> None:
@@ -258,3 +262,31 @@ def test_a_registry_that_does_not_answer_is_one_line(story: TransferStory) -> No
     assert _api_containers(story) == before
     _serves()
     assert story.status()["api"][0] == story.versions[0]
+
+
+def test_ctrl_c_while_sending_closes_the_tunnel(story: TransferStory) -> None:
+    """Ctrl-C while the images travel (a new, empty registry: whole images, seconds):
+    the deploy stops, the ssh forward and the push's extra tags are gone, the release
+    keeps serving."""
+    registry, port = f"{story.name}-registry2", 18682
+    env = {**story.env, "DOCKYARD_REGISTRY_NAME": registry, "DOCKYARD_REGISTRY_PORT": str(port)}
+    before = _api_containers(story)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "deploy", "prod"],
+        cwd=story.root, env=env, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal's job is
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not _forwards(port) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _forwards(port), "the forward never opened"
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C, to the whole job
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "dockyard: interrupted", err
+    assert "Traceback" not in err
+    assert _forwards(port) == []
+    tags = docker("image", "ls", "--format", "{{.Repository}}").stdout.split()
+    assert not [t for t in tags if t.startswith("127.0.0.1:") and f"/{story.name}/" in t]
+    assert _api_containers(story) == before
+    _serves()

@@ -27,6 +27,7 @@ from dockyard.deploy.target import Target
 from dockyard.engine import apt, docker, git, ssh
 from dockyard.engine import serverregistry as engine
 from dockyard.engine.apt import Deb
+from dockyard.engine.remote import TargetEngine
 from dockyard.errors import DockyardError
 from dockyard.names import label, release_tag
 from dockyard.plan import image_repository
@@ -117,29 +118,26 @@ def sent_line(name: str, where: str, gained: int, through_ssh: int | None) -> st
     )
 
 
-def tunnel_error(target: Target, name: str, failure: ssh.TunnelFailed, log_tail: str) -> str:
+def tunnel_error(who: str, where: str, name: str, failure: ssh.TunnelFailed, tail: str) -> str:
     """One line for a forward that did not open, or a registry that does not answer."""
-    where = target.engine.address
     if failure.far_end:
         return (
-            f"deploy target '{target.name}': the registry {name} on {where} does not answer "
-            f"through the ssh tunnel ({failure.reason}; its log: {log_tail}); see `docker "
-            f"logs {name}` there, or remove it to let the next deploy start a new one; "
-            "nothing was changed there"
+            f"{who}: the registry {name} on {where} does not answer through the ssh tunnel "
+            f"({failure.reason}; its log: {tail}); see `docker logs {name}` there, or remove "
+            "it to let the next deploy start a new one; nothing was changed there"
         )
     return (
-        f"deploy target '{target.name}': could not open an ssh port forward to {where} "
-        f"({failure.reason}); check that `ssh {' '.join(ssh.destination(where))}` works "
-        "and that its sshd allows TCP forwarding (AllowTcpForwarding); nothing was changed "
-        "there"
+        f"{who}: could not open an ssh port forward to {where} ({failure.reason}); check "
+        f"that `ssh {' '.join(ssh.destination(where))}` works and that its sshd allows TCP "
+        "forwarding (AllowTcpForwarding); nothing was changed there"
     )
 
 
-def swarm_refusal(target: Target, nodes: int) -> str:
+def swarm_refusal(who: str, nodes: int) -> str:
     return (
-        f"deploy target '{target.name}': transfer = \"ssh\" puts the images in a registry "
-        f"on the manager's 127.0.0.1, which the other {nodes - 1} node(s) of this swarm "
-        'cannot reach; use transfer = "registry" (a registry every node reaches)'
+        f'{who}: transfer = "ssh" puts the images in a registry on the manager\'s '
+        f"127.0.0.1, which the other {nodes - 1} node(s) of this swarm cannot reach; use "
+        'transfer = "registry" (a registry every node reaches)'
     )
 
 
@@ -171,30 +169,39 @@ def local_images(target: Target) -> list[Local]:
 
 
 def ensure_registry(target: Target) -> tuple[str, int]:
-    """The server's registry runs (started, or built and started, when it does not);
-    its container name and the server port it is published on."""
-    name, server = engine.registry_name(), target.engine
+    """The target server's registry runs; its container name and server port."""
+    return ensure_registry_on(
+        target.engine,
+        target.project.base_image,
+        f"deploy target '{target.name}'",
+        engine.registry_name(),
+        engine.wanted_port(),
+    )
+
+
+def ensure_registry_on(
+    server: TargetEngine, base: str, who: str, name: str, port: int
+) -> tuple[str, int]:
+    """The registry ``name`` runs on ``server`` (started again, or built on ``base`` and
+    started on ``port``, when it does not); its name and the port it is published on
+    (an existing one keeps its own)."""
     info = engine.inspect(server, name)
     if info is not None:
         published = info.labels.get(engine.PORT_LABEL, "")
         if not published.isdigit():
             raise DockyardError(
-                f"deploy target '{target.name}': a container {name} on {server.address} is "
-                "not a dockyard registry (no port label); remove or rename it, or set "
-                "DOCKYARD_REGISTRY_NAME"
+                f"{who}: a container {name} on {server.address} is not a dockyard registry "
+                "(no port label); remove or rename it, or set DOCKYARD_REGISTRY_NAME"
             )
         if info.state.status != "running":
             note(f"starting the registry {name} on {server.address} again")
             engine.restart(server, name)
         return name, int(published)
-    port = engine.wanted_port()
     with tempfile.TemporaryDirectory(prefix="dockyard-registry-deb-") as tmp:
         folder = Path(tmp)
-        why = f"transfer = \"ssh\" (deploy target '{target.name}')"
-        deb = apt.download(PACKAGE, engine.server_arch(server), folder, why)
+        deb = apt.download(PACKAGE, engine.server_arch(server), folder, f'transfer = "ssh" ({who})')
         tag = image_tag(deb.version)
         if not engine.image_id(server, tag):
-            base = target.project.base_image
             if not engine.image_id(server, base):
                 note(f"copying the base image {base} to {server.address} once (docker save "
                      "| docker load): the registry image is built on it")  # fmt: skip
@@ -207,35 +214,51 @@ def ensure_registry(target: Target) -> tuple[str, int]:
     return name, port
 
 
-def send_images(target: Target) -> dict[str, DeployImage]:
-    """Push each app's image to the server's registry through an ssh port forward; the
-    images as the server pulls them. Prints the bytes sent."""
-    local = local_images(target)
-    if target.config.kind == "swarm":
-        nodes = engine.swarm_nodes(target.engine)
-        if nodes > 1:
-            raise DockyardError(swarm_refusal(target, nodes))
-    name, port = ensure_registry(target)
-    before = engine.blob_sizes(target.engine, name)
+@dataclass(frozen=True)
+class Sent:
+    digests: dict[str, str]  # app -> the digest pushed
+    gained: int  # bytes of the blobs the registry gained
+    through_ssh: int | None  # bytes ssh sent, as it counted them
+
+
+def send(server: TargetEngine, name: str, port: int, images: list[Local], who: str) -> Sent:
+    """Push ``images`` from the local engine to the registry ``name`` on ``server``
+    (published on its 127.0.0.1:``port``) through an ssh port forward, closed however
+    this ends; what was sent."""
+    before = engine.blob_sizes(server, name)
     digests = {}
     try:
-        with ssh.forward(target.engine.host or "", port, PROBE) as tunnel:
-            for image in local:
+        with ssh.forward(server.host or "", port, PROBE) as tunnel:
+            for image in images:
                 remote = f"127.0.0.1:{tunnel.port}/{image.repository}:{image.tag}"
                 try:
                     digests[image.app] = engine.push(image.source, remote)
                 except DockyardError as exc:
                     raise DockyardError(
-                        f"deploy target '{target.name}': sending {image.app} to the registry "
-                        f"{name} on {target.engine.address} through ssh failed ({exc}); "
-                        "nothing was changed there"
+                        f"{who}: sending {image.app} to the registry {name} on "
+                        f"{server.address} through ssh failed ({exc}); nothing was changed "
+                        "there"
                     ) from None
     except ssh.TunnelFailed as exc:
-        tail = engine.logs_tail(target.engine, name) if exc.far_end else ""
-        raise DockyardError(tunnel_error(target, name, exc, tail)) from None
-    gained = bytes_gained(before, engine.blob_sizes(target.engine, name))
-    note(sent_line(name, target.engine.address, gained, tunnel.sent))
+        tail = engine.logs_tail(server, name) if exc.far_end else ""
+        raise DockyardError(tunnel_error(who, server.address, name, exc, tail)) from None
+    gained = bytes_gained(before, engine.blob_sizes(server, name))
+    return Sent(digests, gained, tunnel.sent)
+
+
+def send_images(target: Target) -> dict[str, DeployImage]:
+    """Push each app's image to the server's registry through an ssh port forward; the
+    images as the server pulls them. Prints the bytes sent."""
+    local = local_images(target)
+    who = f"deploy target '{target.name}'"
+    if target.config.kind == "swarm":
+        nodes = engine.swarm_nodes(target.engine)
+        if nodes > 1:
+            raise DockyardError(swarm_refusal(who, nodes))
+    name, port = ensure_registry(target)
+    sent = send(target.engine, name, port, local, who)
+    note(sent_line(name, target.engine.address, sent.gained, sent.through_ssh))
     return {
-        i.app: DeployImage(i.app, server_reference(port, i.repository, digests[i.app]), i.tag)
+        i.app: DeployImage(i.app, server_reference(port, i.repository, sent.digests[i.app]), i.tag)
         for i in local
     }

@@ -136,6 +136,12 @@ def restart(engine: TargetEngine, name: str) -> None:
         )
 
 
+def remove(engine: TargetEngine, name: str) -> None:
+    """The registry's container and its volume (its blobs), gone."""
+    engine.docker(["rm", "--force", name], check=False, timeout=120)
+    engine.docker(["volume", "rm", name], check=False, timeout=120)
+
+
 def logs_tail(engine: TargetEngine, name: str) -> str:
     """The registry's last log line (what it said before it stopped)."""
     proc = engine.docker(["logs", "--tail", "5", name], check=False, timeout=60)

@@ -113,7 +113,8 @@ def test_human_bytes(n: int, shown: str) -> None:
 
 def test_a_forward_that_does_not_open_says_what_to_check(mini: Path) -> None:
     failure = TunnelFailed("ssh: connect to host server port 2222: Connection refused")
-    line = tunnel_error(_target(mini), "dockyard-registry", failure, "")
+    line = tunnel_error("deploy target 'prod'", _target(mini).engine.address,
+                        "dockyard-registry", failure, "")  # fmt: skip
     assert line.startswith("deploy target 'prod': could not open an ssh port forward to ")
     assert "ssh://root@server:2222 (ssh: connect to host server port 2222" in line
     assert "`ssh -l root -p 2222 -- server` works" in line and "AllowTcpForwarding" in line
@@ -122,7 +123,8 @@ def test_a_forward_that_does_not_open_says_what_to_check(mini: Path) -> None:
 
 def test_a_registry_that_does_not_answer_names_it_and_its_log(mini: Path) -> None:
     failure = TunnelFailed("nothing answers there (connect failed: refused)", far_end=True)
-    line = tunnel_error(_target(mini), "dockyard-registry", failure, "panic: bad config")
+    line = tunnel_error("deploy target 'prod'", "ssh://root@server:2222", "dockyard-registry",
+                        failure, "panic: bad config")  # fmt: skip
     assert line.startswith(
         "deploy target 'prod': the registry dockyard-registry on ssh://root@server:2222 "
         "does not answer through the ssh tunnel (nothing answers there"
@@ -131,7 +133,7 @@ def test_a_registry_that_does_not_answer_names_it_and_its_log(mini: Path) -> Non
     assert line.endswith("nothing was changed there")
 
 
-def test_a_swarm_of_several_nodes_is_refused(mini: Path) -> None:
-    line = swarm_refusal(_target(mini, 'transfer = "ssh"\nkind = "swarm"\n'), 3)
+def test_a_swarm_of_several_nodes_is_refused() -> None:
+    line = swarm_refusal("deploy target 'prod'", 3)
     assert "the other 2 node(s) of this swarm cannot reach" in line
     assert line.endswith('use transfer = "registry" (a registry every node reaches)')
