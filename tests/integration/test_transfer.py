@@ -21,11 +21,14 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from deploystory import API_PROBE, HOST, PARSER_PROBE, Story, commit, remove_proxy, rewrite, ssh
 
+from dockyard.engine import serverregistry
+from dockyard.engine.remote import TargetEngine
 from helpers import REPO, copy_project, docker, dockyard
 
 PORT = 18680  # the api, behind the proxy
@@ -49,6 +52,17 @@ volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
 
 [tool.dockyard.deploy.prod.app.api]
 ports = ["127.0.0.1:{port}:8000"]
+
+[tool.dockyard.deploy.sw]
+kind = "swarm"
+host = "{host}"
+transfer = "ssh"
+apps = ["parser"]
+directory = "{directory}-sw"
+health-timeout = "900s"
+
+[tool.dockyard.deploy.sw.app.parser]
+volumes = ["db:/data", "./incoming:/incoming:ro", "./logs:/app/logs"]
 
 [tool.dockyard.deploy.down]
 host = "ssh://root@127.0.0.1:{dead}"
@@ -93,6 +107,37 @@ def _ssh_sent(stderr: str) -> int:
     return int(found.group(2))
 
 
+def _remove_stack(remote: dict[str, str], stack: str) -> None:
+    """The stack, then (once its containers are gone) its volume."""
+    subprocess.run(["docker", "stack", "rm", stack], env=remote, capture_output=True,
+                   check=False)  # fmt: skip
+    deadline = time.monotonic() + 120
+    label = f"label=com.docker.stack.namespace={stack}"
+    while docker("ps", "-aq", "--filter", label).stdout.strip():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    docker("volume", "rm", f"{stack}_db", check=False)
+
+
+@pytest.fixture
+def one_node_swarm() -> Iterator[int]:
+    """The engine as a swarm manager; one this made is left again once no service of
+    anyone's runs (other runs share the engine)."""
+    created = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() == "inactive"
+    if created:
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+    try:
+        yield int(docker("info", "--format", "{{.Swarm.Nodes}}").stdout.strip())
+    finally:
+        if created:
+            deadline = time.monotonic() + 120
+            while docker("service", "ls", "-q").stdout.strip() and time.monotonic() < deadline:
+                time.sleep(2)
+            if not docker("service", "ls", "-q").stdout.strip():
+                docker("swarm", "leave", "--force", check=False)
+
+
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: dict):
     name = f"dkt{uuid.uuid4().hex[:6]}"
@@ -129,15 +174,20 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
         for container in (registry, f"{name}-registry2", f"{name}-fake-registry"):
             docker("rm", "--force", container, check=False)
             docker("volume", "rm", container, check=False)
-        ssh(ssh_env, f"rm -rf {directory}")
+        _remove_stack(remote, f"{name}-sw")
+        ssh(ssh_env, f"rm -rf {directory} {directory}-sw")
         tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+        built = [t for t in tags if t.startswith(f"{name}/")]
+        ours = sorted(_registry_image_ids() - images_before)
+        for refs in (built, ours):
+            if refs:  # one command per kind: a failed name stops no other kind
+                docker("image", "rm", *refs, check=False)
+        # listed by digest only once no tag names the same image
         digests = docker("image", "ls", "--digests", "--format",
                          "{{.Repository}}@{{.Digest}}").stdout.split()  # fmt: skip
         pulled = [d for d in digests if f":{REGISTRY_PORT}/{name}/" in d]
-        built = [t for t in tags if t.startswith(f"{name}/")]
-        for refs in (pulled, built, sorted(_registry_image_ids() - images_before)):
-            if refs:  # one command per kind: a failed name stops no other kind
-                docker("image", "rm", *refs, check=False)
+        if pulled:
+            docker("image", "rm", *pulled, check=False)
 
 
 def _serves() -> None:
@@ -171,6 +221,20 @@ def test_first_deploy_sends_the_images_over_ssh(story: TransferStory) -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", labels["io.dockyard.registry.package.sha256"])
     # the first deploy sends the whole images once: far more than a megabyte
     assert story.sent[0] > 50 * ONE_MB
+
+
+def test_a_registry_another_deploy_started_is_left_alone(story: TransferStory) -> None:
+    """Two first deploys to one server race to start its registry: the one that finds the
+    name taken uses the other's registry, and never removes it."""
+    name = f"{story.name}-registry"
+    running = json.loads(docker("inspect", name).stdout)[0]
+    server = TargetEngine("prod", HOST, None)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PATH", story.env["PATH"])  # the test sshd's ssh
+        started = serverregistry.start(server, name, running["Config"]["Image"], 18683)
+    assert started is False
+    again = json.loads(docker("inspect", name).stdout)[0]
+    assert again["Id"] == running["Id"] and again["State"]["Running"]
 
 
 def test_a_library_edit_sends_under_a_megabyte(story: TransferStory, tmp_path: Path) -> None:
@@ -290,3 +354,25 @@ def test_ctrl_c_while_sending_closes_the_tunnel(story: TransferStory) -> None:
     assert not [t for t in tags if t.startswith("127.0.0.1:") and f"/{story.name}/" in t]
     assert _api_containers(story) == before
     _serves()
+
+
+def test_a_one_node_swarm_pulls_from_its_own_registry(
+    story: TransferStory, one_node_swarm: int
+) -> None:
+    """kind = "swarm" with transfer = "ssh" on a swarm of one node: the manager is the
+    only node, and it pulls from its own loopback registry."""
+    assert one_node_swarm == 1
+    try:
+        proc = story.run("deploy", "sw")
+        assert "(swarm) and healthy" in proc.stderr
+        assert SENT.search(proc.stderr), proc.stderr
+        image = docker(
+            "service",
+            "inspect",
+            "--format",
+            "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+            f"{story.name}-sw_parser",
+        )
+        assert image.stdout.startswith(f"127.0.0.1:{REGISTRY_PORT}/{story.name}/parser@sha256:")
+    finally:
+        _remove_stack({**story.env, "DOCKER_HOST": HOST}, f"{story.name}-sw")

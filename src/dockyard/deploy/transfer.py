@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.console import note
+from dockyard.deploy.swarm import require_swarm
 from dockyard.deploy.target import Target
 from dockyard.engine import apt, docker, git, ssh
 from dockyard.engine import serverregistry as engine
@@ -210,7 +211,8 @@ def ensure_registry_on(
             binary = apt.extract(deb, BINARY, folder / "docker-registry")
             engine.build_image(server, dockerfile(base, deb), tag, deb, binary, CONFIG)
     note(f"starting the registry {name} on {server.address} (127.0.0.1:{port} there)")
-    engine.start(server, name, tag, port)
+    if not engine.start(server, name, tag, port):  # another deploy was quicker: use its
+        return ensure_registry_on(server, base, who, name, port)
     return name, port
 
 
@@ -251,7 +253,8 @@ def send_images(target: Target) -> dict[str, DeployImage]:
     images as the server pulls them. Prints the bytes sent."""
     local = local_images(target)
     who = f"deploy target '{target.name}'"
-    if target.config.kind == "swarm":
+    if target.config.kind == "swarm":  # before anything travels
+        require_swarm(target)
         nodes = engine.swarm_nodes(target.engine)
         if nodes > 1:
             raise DockyardError(swarm_refusal(who, nodes))

@@ -107,9 +107,10 @@ def build_image(
         )
 
 
-def start(engine: TargetEngine, name: str, image: str, port: int) -> None:
+def start(engine: TargetEngine, name: str, image: str, port: int) -> bool:
     """Run the registry: restarted with the engine, its blobs in the volume ``name``,
-    published on the server's 127.0.0.1 only, no capability, a read-only root file system."""
+    published on the server's 127.0.0.1 only, no capability, a read-only root file system.
+    False when another deploy started one by that name meanwhile (it is left alone)."""
     args = [
         "run", "--detach", "--name", name, "--restart", "unless-stopped",
         "--volume", f"{name}:{STORAGE}", "--read-only", "--cap-drop", "ALL",
@@ -118,6 +119,8 @@ def start(engine: TargetEngine, name: str, image: str, port: int) -> None:
         "--label", f"{REGISTRY_LABEL}=1", "--label", f"{PORT_LABEL}={port}", image,
     ]  # fmt: skip
     proc = engine.docker(args, check=False, timeout=120)
+    if proc.returncode != 0 and "is already in use" in (proc.stderr or ""):
+        return False  # the name is taken: not ours to remove
     if proc.returncode != 0:
         engine.docker(["rm", "--force", name], check=False, timeout=60)
         raise DockyardError(
@@ -125,6 +128,7 @@ def start(engine: TargetEngine, name: str, image: str, port: int) -> None:
             f"is another program using 127.0.0.1:{port} there? (DOCKYARD_REGISTRY_PORT "
             "picks another port)"
         )
+    return True
 
 
 def restart(engine: TargetEngine, name: str) -> None:
