@@ -171,7 +171,10 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
         )  # fmt: skip
         docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
         remove_proxy(f"{name}-proxy")
-        for container in (registry, f"{name}-registry2", f"{name}-fake-registry"):
+        for container in (
+            registry,
+            *(f"{name}-{x}" for x in ("registry2", "fake-registry", "ro-registry")),
+        ):
             docker("rm", "--force", container, check=False)
             docker("volume", "rm", container, check=False)
         _remove_stack(remote, f"{name}-sw")
@@ -326,6 +329,31 @@ def test_a_registry_that_does_not_answer_is_one_line(story: TransferStory) -> No
     assert _api_containers(story) == before
     _serves()
     assert story.status()["api"][0] == story.versions[0]
+
+
+def test_a_push_the_registry_refuses_is_one_line(story: TransferStory) -> None:
+    """A registry that answers but cannot store (its volume read-only): the push fails,
+    one line names the target and the app, the extra tag and the tunnel are gone."""
+    broken = f"{story.name}-ro-registry"
+    image = json.loads(docker("inspect", f"{story.name}-registry").stdout)[0]["Config"]["Image"]
+    docker("run", "--detach", "--name", broken, "--label", "io.dockyard.registry.port=18687",
+           "--publish", "127.0.0.1:18687:5000", "--volume", f"{broken}:/var/lib/registry:ro",
+           image)  # fmt: skip
+    before = _api_containers(story)
+    env = {**story.env, "DOCKYARD_REGISTRY_NAME": broken}
+    proc = dockyard(story.root, "deploy", "prod", check=False, env=env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    print(last)
+    assert last.startswith("dockyard: error: deploy target 'prod': sending ")
+    assert f"to the registry {broken} on {HOST} through ssh failed (docker push failed" in last
+    assert last.endswith("nothing was changed there")
+    assert _forwards(18687) == []
+    tags = docker("image", "ls", "--format", "{{.Repository}}").stdout.split()
+    assert not [t for t in tags if t.startswith("127.0.0.1:") and f"/{story.name}/" in t]
+    assert _api_containers(story) == before
+    _serves()
 
 
 def test_ctrl_c_while_sending_closes_the_tunnel(story: TransferStory) -> None:
