@@ -15,7 +15,7 @@ DOCKYARD := $(abspath $(VENV)/bin/dockyard)
 
 help:
 	@echo "make demo   build, test and run the bundled example (examples/lol_data) end to end"
-	@echo "make test   the whole test suite: unit tests, then integration tests on a real engine"
+	@echo "make test   the whole test suite: unit tests, integration tests on a real engine, the cluster"
 	@echo "make lint   ruff check, ruff format --check and mypy (make test runs it first)"
 	@echo "make unit   the unit tests only: no engine, a few seconds"
 	@echo "make test-cluster  the example on a swarm of nested engines: deploy, roll, fail over"
@@ -61,9 +61,12 @@ lint: venv
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy src
 
+# The cluster tests run last, in a session of their own (their conftest and helpers
+# are separate from the integration tests').
 test: lint engine devcontainer-cli registry sshd cosign
-	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
-	  $(VENV)/bin/pytest tests/unit tests/integration
+	base=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh); \
+	  DOCKYARD_BASE_IMAGE=$$base $(VENV)/bin/pytest tests/unit tests/integration; \
+	  DOCKYARD_BASE_IMAGE=$$base $(VENV)/bin/pytest tests/cluster
 
 demo: venv engine
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
@@ -80,7 +83,7 @@ bench: venv engine
 	  $(VENV)/bin/python -m bench --registry $$(scripts/ensure-registry.sh $(BENCH_REGISTRY))
 
 # The example on a swarm of nested Docker engines on this machine (tests/cluster; also
-# part of `make test`). `registry` installs Debian's docker-registry, which it runs.
+# the last part of `make test`). `registry` installs Debian's docker-registry, which it runs.
 test-cluster: venv engine registry
 	DOCKYARD_BASE_IMAGE=$$(DOCKYARD=$(DOCKYARD) scripts/ensure-base.sh) \
 	  $(VENV)/bin/pytest tests/cluster

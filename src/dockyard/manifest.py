@@ -176,6 +176,17 @@ class AppConfig(_ServiceChecks):
         return value
 
 
+def _placement(value: list[str]) -> list[str]:
+    """Swarm placement constraints, each like 'node.labels.db == true'."""
+    for constraint in value:
+        if not re.fullmatch(r"\s*node\.[\w.-]+\s*(==|!=)\s*\S+\s*", constraint):
+            raise ValueError(
+                f"'{constraint}' is not a placement constraint like "
+                "'node.labels.db == true' or 'node.role != manager'"
+            )
+    return value
+
+
 class DeployApp(_ServiceChecks):
     """How one app runs on one deploy target (adds to, or replaces, the app's own settings)."""
 
@@ -195,13 +206,7 @@ class DeployApp(_ServiceChecks):
     @field_validator("placement")
     @classmethod
     def _constraints(cls, value: list[str]) -> list[str]:
-        for constraint in value:
-            if not re.fullmatch(r"\s*node\.[\w.-]+\s*(==|!=)\s*\S+\s*", constraint):
-                raise ValueError(
-                    f"'{constraint}' is not a placement constraint like "
-                    "'node.labels.db == true' or 'node.role != manager'"
-                )
-        return value
+        return _placement(value)
 
     @field_validator("env_file")
     @classmethod
@@ -222,6 +227,9 @@ class DeployTarget(_Model):
     kind: Literal["compose", "swarm"] = "compose"
     # swarm: how published ports reach the apps; "gateway" where the kernel lacks IPVS
     routing: Literal["mesh", "gateway"] = "mesh"
+    # swarm, routing = "gateway": the nodes that take traffic (one gateway on each, in
+    # host mode), e.g. ["node.labels.edge == true"]; empty: one gateway, on any node
+    gateway_placement: list[str] = Field(default_factory=list, alias="gateway-placement")
     host: str | None = None  # ssh://user@host[:port]; None: the local engine
     context: str | None = None  # a docker context name instead of host
     apps: list[str]
@@ -233,16 +241,34 @@ class DeployTarget(_Model):
     app: dict[str, DeployApp] = Field(default_factory=dict)
     # a cosign public key file (relative to the project): deploy only images signed by it
     require_signature: str | None = Field(default=None, alias="require-signature")
+    # a Caddy 2 image pinned by digest (the official one, where a registry serves it)
+    # for the server's proxy or a swarm's gateways; unset: dockyard builds one there
+    proxy_image: str | None = Field(default=None, alias="proxy-image")
     # how the images reach the server: "registry" (it pulls from tool.dockyard.registry)
     # or "ssh" (dockyard pushes them to a registry on the server through an ssh tunnel;
     # only the layers the server lacks travel)
     transfer: Literal["registry", "ssh"] = "registry"
+
+    @field_validator("gateway_placement")
+    @classmethod
+    def _edges(cls, value: list[str]) -> list[str]:
+        return _placement(value)
 
     @field_validator("health_timeout", "drain_timeout")
     @classmethod
     def _duration(cls, value: str) -> str:
         if not re.fullmatch(r"\d+(s|m)", value):
             raise ValueError("a duration like '120s' or '2m'")
+        return value
+
+    @field_validator("proxy_image")
+    @classmethod
+    def _pinned_proxy(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^\s@]+@sha256:[0-9a-f]{64}", value):
+            raise ValueError(
+                "pin the proxy image by digest, e.g. 'caddy:2.11.7-alpine@sha256:<64 hex>' "
+                "(`docker buildx imagetools inspect caddy:2.11.7-alpine` prints it)"
+            )
         return value
 
     @field_validator("apps")

@@ -12,10 +12,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import ingress
 import pytest
 from harness import Cluster, Node, sh
 from traffic import Load
+
+from dockyard.deploy.proxy import dockerfile
+from dockyard.engine.proxy import CADDY_VERSION, build_image
+from dockyard.engine.remote import TargetEngine
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / ".work" / "cluster-figures.json"
@@ -76,6 +79,12 @@ host = "{host}"
 apps = ["parser", "api"]
 directory = "/var/tmp/dockyard-{name}"
 health-timeout = "900s"  # a shared 2-core machine pulls and starts slowly
+# No IPVS here, so no routing mesh: dockyard's gateway (Caddy) publishes the api's port
+# in host mode on each edge node and spreads requests over the api's tasks. Its image
+# is in the registry (pinned by digest), so every node can pull it.
+routing = "gateway"
+gateway-placement = ["node.labels.{name}.edge == true"]
+proxy-image = "{proxy_image}"
 
 # SQLite has one writer: the parser runs where its volumes live (the node labelled
 # {name}.db), and the matches to ingest arrive in a volume there too.
@@ -83,11 +92,11 @@ health-timeout = "900s"  # a shared 2-core machine pulls and starts slowly
 volumes = ["db:/data", "incoming:/incoming", "logs:/app/logs"]
 placement = ["node.labels.{name}.db == true"]
 
-# No published port: the ingress proxy on the edge nodes reaches the tasks.
 [tool.dockyard.deploy.cluster.app.api]
-ports = []
+ports = ["{port}:8000"]
 replicas = {replicas}
 """
+PORT = 8080  # the api's port on the edge nodes
 
 
 def _rewrite(path: Path, old: str, new: str) -> None:
@@ -192,7 +201,20 @@ class Story:
 
     @property
     def edge(self) -> str:
-        return f"http://{self.cluster.node('n2').address}:{ingress.PORT}/health"
+        return f"http://{self.cluster.node('n2').address}:{PORT}/health"
+
+
+def _proxy_image(cluster: Cluster, name: str) -> str:
+    """dockyard's proxy image (the official Caddy binary on the base image), built here,
+    pushed to the run's registry; its reference by digest, for `proxy-image`."""
+    assert cluster.registry is not None
+    tag = f"{cluster.registry.alias}/{name}/dockyard-proxy:caddy-{CADDY_VERSION}"
+    local = TargetEngine("cluster", None, None)
+    build_image(local, dockerfile(cluster.base_image), tag)
+    sh(["docker", "push", "-q", tag])
+    digests = sh(["docker", "image", "inspect", tag, "--format", "{{json .RepoDigests}}"])
+    repo = tag.rsplit(":", 1)[0]
+    return next(d for d in json.loads(digests.stdout) if d.startswith(repo + "@sha256:"))
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +236,14 @@ def story(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
         PARSER_PROBE.replace(" }", SLOW_START),
     )
     _rewrite(manifest, API_PROBE, FAST_API_PROBE)
+    proxy_image = _proxy_image(cluster, name)
     with manifest.open("a") as handle:
-        handle.write(TARGET.format(host=cluster.first.host, name=name, replicas=REPLICAS))
+        handle.write(
+            TARGET.format(
+                host=cluster.first.host, name=name, replicas=REPLICAS, port=PORT,
+                proxy_image=proxy_image,
+            )
+        )  # fmt: skip
     story = Story(cluster, root)
     story.run("lock")
     cluster.label(cluster.first, "n3", **{f"{name}.db": "true"})
@@ -232,7 +260,6 @@ def story(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_deploy_spreads_the_api_and_pins_the_parser(story: Story) -> None:
-    cluster = story.cluster
     story.versions.append(story.release("first"))
     proc = story.run("deploy", "cluster")
     assert "is live on 'cluster' (swarm)" in proc.stderr
@@ -241,21 +268,13 @@ def test_deploy_spreads_the_api_and_pins_the_parser(story: Story) -> None:
     for app in ("api", "parser"):
         images = {image for _, _, image in story.tasks(app)}
         assert len(images) == 1 and "@sha256:" in images.pop()  # by digest, every node
-    # The ingress: Caddy on the edge node, in front of the api's tasks.
-    assert cluster.registry is not None
-    image = ingress.build_image(
-        cluster.base_image,
-        REPO / ".work" / "cluster",
-        f"{cluster.registry.alias}/{story.name}/proxy:1",
-    )
-    sh(["docker", "push", "-q", image])
-    pinned = next(d for d in json.loads(sh(["docker", "image", "inspect", image, "--format",
-                                             "{{json .RepoDigests}}"]).stdout)
-                  if d.startswith(image.rsplit(":", 1)[0] + "@"))  # fmt: skip
-    text = ingress.stack_file(
-        pinned, f"{story.stack}_default", f"node.labels.{story.name}.edge", "api", 8000
-    )
-    ingress.deploy(story.manager, f"{story.name}-ingress", text, cluster.folder)
+    # dockyard's gateway: one Caddy on the edge node (n2), in host mode, pulled by digest
+    gateways = story.manager.docker(
+        "service", "ps", f"{story.stack}_api-gateway", "--filter", "desired-state=running",
+        "--format", "{{.Node}} {{.Image}}",
+    ).stdout.split("\n")  # fmt: skip
+    assert [g.split()[0] for g in gateways if g] == ["n2"], gateways
+    assert "@sha256:" in gateways[0]
     deadline = time.monotonic() + 180
     while not _ok(story.edge) and time.monotonic() < deadline:
         time.sleep(1)
@@ -281,7 +300,8 @@ def _versions(story: Story) -> dict[str, tuple[str, str]]:
     """app -> (version, 'running/wanted') from `dockyard status cluster`."""
     out = story.run("status", "cluster").stdout.splitlines()
     rows = [line.split() for line in out[2:] if line and not line.startswith("release")]
-    return {row[0]: (row[2], row[3]) for row in rows}
+    # the gateway's row has no version of the example's (it stays across releases)
+    return {row[0]: (row[2], row[3]) for row in rows if row[0] != "api-gateway"}
 
 
 def _wait_running(

