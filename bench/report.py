@@ -28,6 +28,11 @@ BYTE_METRICS = (
     ("push_first", "Bytes pushed: first push of all apps"),
     ("push_lib_edit", "Bytes pushed after the shared-library edit"),
     ("push_add_dep_parser", "Bytes pushed: the parser image after adding its dependency"),
+    (
+        "transfer_lib_edit",
+        'Bytes a `transfer = "ssh"` deploy sends after the shared-library edit (parser + api)',
+    ),
+    ("save_lib_edit", "`dockyard save` of the same images (parser + api: whole images)"),
     ("pyc_bytes", "Bytecode (.pyc) in all prod images, uncompressed"),
 )
 # (compose key, swarm key or None, label): dockyard's cell shows "compose X / swarm Y".
@@ -93,6 +98,7 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
     dep_uv = median(same_run_ratios(runs, "add_dep_parser", "uvrec", "dockyard"))
     dep_bytes = median(r.get("push_add_dep_parser") for r in runs.get("dockyard", []))
     start_uv = median(same_run_ratios(runs, "start", "uvrec", "dockyard"))
+    sent = median(r.get("transfer_lib_edit") for r in runs.get("dockyard", []))
 
     def at_least(v: float | None, floor: float) -> bool | None:
         return None if v is None else v >= floor
@@ -132,6 +138,13 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
             None if pushed is None else pushed < ONE_MB,
             "< 1 MB",
             human_bytes(pushed),
+        ),
+        _target(
+            'Bytes a `transfer = "ssh"` deploy sends after a shared-library edit (parser + api)',
+            sent,
+            None if sent is None else sent < ONE_MB,
+            "< 1 MB",
+            human_bytes(sent),
         ),
         _target(
             "No-op rebuild vs BuildKit's own no-op bake",

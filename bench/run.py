@@ -20,6 +20,7 @@ from bench.report import deploy_summary, render_markdown, share_summary, summari
 from bench.share import share_scenario
 from bench.start import start_scenario
 from bench.stats import image_bytes, seconds, unique_bytes
+from bench.transfer import transfer_scenario
 from bench.variants import (
     REPO,
     VARIANTS,
@@ -106,6 +107,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=18490,
         help="loopback port of the shared image's Jupyter [default: 18490]",
+    )
+    p.add_argument(
+        "--transfer-port",
+        type=int,
+        default=18695,
+        help="server loopback port of the transfer scenario's registry (bench/transfer.py); "
+        "0: no transfer scenario [default: 18695]",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
@@ -206,6 +214,11 @@ def scenarios(
     edit_library(variant.root, variant.nonce)
     rec["lib_edit"] = timed(variant.build)
     rec["push_lib_edit"], _ = push_all(variant, args, root, "libedit")
+    if isinstance(variant, Dockyard) and args.transfer_port:  # A: the "first" push's tags
+        first = {app: f"{args.registry}/{variant.name}/{app}:first" for app in ctx.apps}
+        base = os.environ["DOCKYARD_BASE_IMAGE"]
+        rec.update(transfer_scenario(first, variant.images(), base, variant.nonce,
+                                     args.transfer_port))  # fmt: skip
     edit_app_name = "api" if "api" in ctx.apps else next(iter(ctx.apps))
     edit_app(variant.root, ctx.apps[edit_app_name], variant.nonce)
     rec["app_edit"] = timed(variant.build)

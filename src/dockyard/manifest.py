@@ -244,6 +244,10 @@ class DeployTarget(_Model):
     # a Caddy 2 image pinned by digest (the official one, where a registry serves it)
     # for the server's proxy or a swarm's gateways; unset: dockyard builds one there
     proxy_image: str | None = Field(default=None, alias="proxy-image")
+    # how the images reach the server: "registry" (it pulls from tool.dockyard.registry)
+    # or "ssh" (dockyard pushes them to a registry on the server through an ssh tunnel;
+    # only the layers the server lacks travel)
+    transfer: Literal["registry", "ssh"] = "registry"
 
     @field_validator("gateway_placement")
     @classmethod
@@ -297,6 +301,16 @@ class DeployTarget(_Model):
             raise ValueError("set 'host' or 'context', not both")
         if self.host is not None and not self.host.startswith(("ssh://", "tcp://", "unix://")):
             raise ValueError("'host' must be an address like ssh://user@server")
+        if self.transfer == "ssh" and not (self.host or "").startswith("ssh://"):
+            raise ValueError(
+                'transfer = "ssh" sends the images over ssh: set host = "ssh://user@server" '
+                '(or use transfer = "registry")'
+            )
+        if self.transfer == "ssh" and self.require_signature is not None:
+            raise ValueError(
+                'require-signature needs transfer = "registry": cosign checks the signature '
+                "stored next to the image in that registry"
+            )
         return self
 
 

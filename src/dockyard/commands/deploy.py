@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockyard.deploy import backend
 from dockyard.deploy.target import check_env_files, open_target, resolve_images
+from dockyard.deploy.transfer import send_images
 from dockyard.manifest import Project
 from dockyard.supply.verify import require_signatures
 
@@ -11,11 +12,15 @@ from dockyard.supply.verify import require_signatures
 def deploy(project: Project, target_name: str, break_lock: bool = False) -> int:
     target = open_target(project, target_name)
     check_env_files(target)
-    new = resolve_images(target)
-    require_signatures(
-        project, target_name, target.config, {app: i.reference for app, i in new.items()}
-    )
-    target.engine.require()
+    if target.config.transfer == "ssh":
+        target.engine.require()
+        new = send_images(target)
+    else:
+        new = resolve_images(target)
+        require_signatures(
+            project, target_name, target.config, {app: i.reference for app, i in new.items()}
+        )
+        target.engine.require()
     return backend(target).deploy(new, break_lock)
 
 

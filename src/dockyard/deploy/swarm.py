@@ -39,7 +39,7 @@ DONE = {"completed"}
 ROLLED_BACK = {"rollback_completed", "rollback_paused", "paused"}
 
 
-def _require_swarm(target: Target) -> None:
+def require_swarm(target: Target) -> None:
     proc = target.engine.docker(["info", "--format", "{{json .Swarm}}"], timeout=60)
     swarm = json.loads(proc.stdout or "{}")
     if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
@@ -175,7 +175,7 @@ def _keep_gateways(target: Target, text: str, image: str) -> str:
 
 
 def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
-    _require_swarm(target)
+    require_swarm(target)
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
     note(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
     _pull(target, new)
@@ -199,7 +199,7 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
 
 
 def rollback_stack(target: Target, release_id: int | None = None) -> int:
-    _require_swarm(target)
+    require_swarm(target)
     helper = helper_image(target)
     state = read_state(target)
     previous = pick_release(state, release_id, target.name)

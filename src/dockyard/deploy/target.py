@@ -70,7 +70,8 @@ def resolve_images(target: Target) -> dict[str, DeployImage]:
     if project.registry is None:
         raise DockyardError(
             f"{project.pyproject}: tool.dockyard.registry is not set; the server pulls the "
-            "images from a registry: set it, rebuild and `dockyard push`"
+            "images from a registry: set it, rebuild and `dockyard push`, or send them over "
+            f'ssh with transfer = "ssh" in [tool.dockyard.deploy.{target.name}]'
         )
     revision = git.revision(project.root)
     out = {}
@@ -181,11 +182,13 @@ def helper_image(target: Target) -> str:
     for container in target.engine.containers(f"{PROJECT_LABEL}={target.compose_project}"):
         return container.config.image
     prefix = image_name(target.project, "")
+    # transfer = "ssh": 127.0.0.1:<port>/<project>/<app>, from the server's own registry
+    served = f"/{target.project.name}/"
     proc = target.engine.docker(
         ["image", "ls", "--format", "{{.Repository}}@{{.Digest}}"], timeout=60
     )
     for line in proc.stdout.split():
-        if line.startswith(prefix) and "@sha256:" in line:
+        if (line.startswith(prefix) or served in line) and "@sha256:" in line:
             return line
     raise DockyardError(
         f"deploy target '{target.name}': nothing of {target.project.name} is on "
