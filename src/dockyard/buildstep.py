@@ -241,10 +241,13 @@ def add_user(name: str, uid: int, home: str) -> list[str]:
     """A login user NAME, uid and gid UID (not unique: the base image may have one), home
     HOME (not made here); the files in /etc it rewrote, for finish()."""
     subprocess.run(["groupadd", "--non-unique", "--gid", str(uid), name], check=True)
+    # useradd writes today's day into /etc/shadow unless SOURCE_DATE_EPOCH fixes it (day
+    # 1: day 0 would ask for a new password at the next login)
     subprocess.run(
         ["useradd", "--non-unique", "--no-log-init", "--uid", str(uid), "--gid", str(uid)]
         + ["--no-create-home", "--home-dir", home, "--shell", "/bin/bash", name],
         check=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "86400"},
     )
     return [p for p in USER_FILES if os.path.lexists(p)]
 

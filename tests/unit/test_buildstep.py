@@ -119,13 +119,20 @@ def test_add_user_makes_a_login_user_whose_uid_need_not_be_unique(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ran: list[list[str]] = []
-    monkeypatch.setattr(buildstep.subprocess, "run", lambda argv, check: ran.append(argv))
+    epochs: list[str | None] = []
+
+    def run(argv: list[str], check: bool, env: dict | None = None) -> None:
+        ran.append(argv)
+        epochs.append((env or {}).get("SOURCE_DATE_EPOCH"))
+
+    monkeypatch.setattr(buildstep.subprocess, "run", run)
     written = buildstep.add_user("user", 1000, "/home/user")
     assert ran == [
         ["groupadd", "--non-unique", "--gid", "1000", "user"],
         ["useradd", "--non-unique", "--no-log-init", "--uid", "1000", "--gid", "1000"]
         + ["--no-create-home", "--home-dir", "/home/user", "--shell", "/bin/bash", "user"],
     ]
+    assert epochs[1] == "86400"  # /etc/shadow gets a fixed day, not the build's
     assert written[0] == "/etc" and "/etc/passwd" in written
 
 

@@ -103,14 +103,16 @@ def _exec(argv: list[str] | tuple[str, ...]) -> str:
 
 def _base(plan: Plan) -> str:
     shell = f"--shell /usr/sbin/nologin {APP_USER}"
-    # what groupadd and useradd rewrite (the `-` files are their backups)
+    # what groupadd and useradd rewrite (the `-` files are their backups); useradd
+    # writes the day into /etc/shadow unless SOURCE_DATE_EPOCH fixes it (day 1, not 0:
+    # 0 would mean "change the password at the next login")
     files = [f"/etc/{n}{b}" for b in ("", "-") for n in ("passwd", "group", "shadow", "gshadow")]
     etc = [" ".join(files[:6]), " ".join(files[6:])]
     return f"""\
 FROM {plan.base_reference} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV={VENV} PATH={VENV}/bin:$PATH \\
     UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy
-RUN groupadd --system --gid {APP_UID} {APP_USER} \\
+RUN groupadd --system --gid {APP_UID} {APP_USER} && export SOURCE_DATE_EPOCH=86400 \\
  && useradd --system --no-log-init --uid {APP_UID} --gid {APP_USER} --home-dir {APP_HOME} {shell} \\
  && mkdir -p {APP_HOME} {APP_DIR} && chown {APP_USER}:{APP_USER} {APP_HOME} \\
  && touch -h -d @0 / /etc {etc[0]} \\
