@@ -1,5 +1,7 @@
-"""A deploy target's engine, reached like the docker CLI reaches it: DOCKER_HOST
-(``ssh://user@host`` runs ``docker system dial-stdio`` over ssh) or a Docker context.
+"""A deploy target's engine, reached like the docker CLI reaches it: DOCKER_HOST or a
+Docker context. An ``ssh://user@host`` DOCKER_HOST goes through one ssh connection for
+the whole command (engine/ssh.py), or, where that cannot work, through the docker CLI's
+own (``docker system dial-stdio`` over a new ssh connection per command).
 
 Files on the server (the compose file, env files, the release state) are written by a
 short-lived helper container with the target directory bind-mounted, so dockyard needs
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.engine import ssh
 from dockyard.engine.models import Container, Service
 from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
@@ -71,6 +74,14 @@ class TargetEngine:
             return {"DOCKER_CONTEXT": self.context}
         return {}
 
+    def _endpoint(self) -> tuple[dict[str, str], ssh.Tunnel | None]:
+        """The environment a docker command reaches the engine with now, and the ssh
+        tunnel it goes through (None: the docker CLI connects by itself)."""
+        if self.host and self.host.startswith("ssh://"):
+            host, tunnel = ssh.docker_host(self.host)
+            return {"DOCKER_HOST": host, "DOCKER_CONTEXT": ""}, tunnel
+        return self.env, None
+
     def docker(
         self,
         args: Sequence[str],
@@ -81,15 +92,44 @@ class TargetEngine:
         timeout: float | None = 300,
         what: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return run(
-            ["docker", *args],
-            env=self.env,
-            check=check,
-            capture=capture,
-            input=input,
-            timeout=timeout,
-            what=what or f"docker {args[0]} on {self.address}",
-        )
+        """Run a docker command on the target's engine; LostConnection when the ssh
+        connection to it dropped meanwhile (whatever ``check`` says: the command's
+        answer then says nothing about the server)."""
+        what = what or f"docker {args[0]} on {self.address}"
+        env, tunnel = self._endpoint()
+        try:
+            proc = run(
+                ["docker", *args],
+                env=env,
+                check=False,
+                capture=capture,
+                input=input,
+                timeout=timeout,
+                what=what,
+            )
+        except DockyardError as exc:  # no answer in time
+            if tunnel is not None and not tunnel.alive():
+                ssh.lost(self.host or "", tunnel, f"{what}: {exc}")
+            raise
+        if proc.returncode != 0:
+            self._check_connection(tunnel, proc, what)
+            if check:
+                raise DockyardError(f"{what} failed: {why_failed(proc)}")
+        elif self.host and self.host.startswith("ssh://"):
+            ssh.answered(self.host)
+        return proc
+
+    def _check_connection(
+        self, tunnel: ssh.Tunnel | None, proc: subprocess.CompletedProcess[str], what: str
+    ) -> None:
+        if not (self.host and self.host.startswith("ssh://")):
+            return
+        if tunnel is not None and not tunnel.alive():
+            ssh.lost(self.host, tunnel, f"{what}: {why_failed(proc)}")
+        if tunnel is None and ssh.dropped(self.host, proc.stderr if proc.stderr else ""):
+            raise ssh.LostConnection(
+                f"lost the ssh connection to {self.host} ({what}: {why_failed(proc)})"
+            )
 
     def require(self) -> str:
         """The server engine's version; one clear line when it cannot be reached."""
