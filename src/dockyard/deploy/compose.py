@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import yaml
@@ -209,19 +210,19 @@ def roll(
     changed: list[str],
     what: str,
     containers: list[Container] | None = None,
+    proxy_ready: bool = False,
 ) -> None:
     """Replace ``changed`` apps to run ``text``; on failure, Ctrl-C or a dropped
     connection put the running release back (the apps already replaced included) and
-    raise."""
+    raise. ``proxy_ready``: the caller made sure the proxy serves the target's ports."""
     apps = list(target.config.apps)
     order = [app for app in rollout_order(target.project, apps, set(apps)) if app in changed]
     steps = Rollout(target, containers)
     done: list[str] = []
-    ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
     with staged(target, text) as file:
         try:
-            if ports:
-                steps.proxy.ensure(ports, fallback_base=helper)
+            if not proxy_ready:
+                _ensure_proxy(target, helper)
             steps.create(order, file)
             for app in order:
                 order_name = update_order(target.project, target.config, app)
@@ -235,6 +236,14 @@ def roll(
         except (DockyardError, KeyboardInterrupt) as exc:
             with _no_interrupt():
                 raise _restore(target, helper, state, state_text, done, exc, what) from None
+
+
+def _ensure_proxy(target: Target, helper: str) -> None:
+    """The server's proxy runs and publishes every port the target's apps serve."""
+    apps = target.config.apps
+    ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
+    if ports:
+        Proxy(target).ensure(ports, fallback_base=helper)
 
 
 def _restore(
@@ -296,32 +305,47 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
     first = render_server_compose(target.project, target.name, target.config, new, proxy_network())
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
     note(f"deploying to '{target.name}' ({target.engine.address}): {versions}")
-    _pull(target, first)
-    note(f"the images are on {target.engine.address}")
-    helper = next(iter(new.values())).reference
-    with locked(target, helper, break_lock):
-        state, state_text = load_state(target, helper, make_binds=True)
-        if state.note:
-            note(f"the last deploy on this target did not go through: {state.note}")
-        containers = _project_containers(target)
-        refs = [image.reference for image in new.values()]
-        refs += list(state.running.images.values()) if state.running else []
-        keys = rollout.content_keys(target.engine, refs)
-        same = unchanged(state.running, new, first, containers, keys)
-        images = {**new, **same}
-        text = render_server_compose(
-            target.project, target.name, target.config, images, proxy_network()
-        )
-        for app, image in same.items():
-            note(f"{app}: unchanged (same image content as {image.version}), not restarted")
-        changed = [app for app in new if app not in same]
-        note(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
-        roll(target, helper, state, state_text, text, changed, "deploy", containers)
-        after, release = new_release(target, state, images, text)
-        write_state(target, helper, after, text, state_text, env_files=True)
+    # An update takes the lock and reads the state while the server pulls (the helper
+    # container runs an image already there); a first deploy needs the new image first.
+    running = [c.config.image for c in _project_containers(target)]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pulled = pool.submit(_pull, target, first)
+        if not running:
+            _pulled(target, pulled)
+        helper = running[0] if running else next(iter(new.values())).reference
+        with locked(target, helper, break_lock):
+            state, state_text = load_state(target, helper, make_binds=True)
+            if state.note:
+                note(f"the last deploy on this target did not go through: {state.note}")
+            containers = _project_containers(target)
+            if running:  # the proxy already serves them, as a rule: checked meanwhile too
+                _ensure_proxy(target, helper)
+                _pulled(target, pulled)
+            refs = [image.reference for image in new.values()]
+            refs += list(state.running.images.values()) if state.running else []
+            keys = rollout.content_keys(target.engine, refs)
+            same = unchanged(state.running, new, first, containers, keys)
+            images = {**new, **same}
+            text = render_server_compose(
+                target.project, target.name, target.config, images, proxy_network()
+            )
+            for app, image in same.items():
+                note(f"{app}: unchanged (same image content as {image.version}), not restarted")
+            changed = [app for app in new if app not in same]
+            note(f"waiting up to {target.config.health_timeout} for each new container")
+            roll(target, helper, state, state_text, text, changed, "deploy", containers,
+                 proxy_ready=bool(running))  # fmt: skip
+            after, release = new_release(target, state, images, text)
+            write_state(target, helper, after, text, state_text, env_files=True)
     _prune(target, state, after)
     note(f"{release.summary()} is live on '{target.name}' and healthy")
     return 0
+
+
+def _pulled(target: Target, pulled: Future[None]) -> None:
+    """Wait for the pull (its error, if any, is the deploy's); say the images are there."""
+    pulled.result()
+    note(f"the images are on {target.engine.address}")
 
 
 def rollback_compose(target: Target, release_id: int | None, break_lock: bool = False) -> int:

@@ -23,6 +23,7 @@ import selectors
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,7 @@ class _Connection:
 
 
 _CONNECTIONS: dict[str, _Connection] = {}
+_OPENING = threading.RLock()  # commands run side by side (a deploy pulls while it reads)
 
 
 def docker_host(host: str) -> tuple[str, Tunnel | None]:
@@ -174,22 +176,24 @@ def docker_host(host: str) -> tuple[str, Tunnel | None]:
     Opens the connection on first use. A tunnel found dropped is reported
     (LostConnection) and forgotten, so the next call opens a new one.
     """
-    connection = _CONNECTIONS.setdefault(host, _Connection())
-    tunnel = connection.tunnel
-    if tunnel is not None and not tunnel.alive():
-        lost(host, tunnel, "the connection closed")
-    if not connection.tried:
-        connection.tried = True
-        connection.tunnel = open_tunnel(host)
-    tunnel = connection.tunnel
-    return (tunnel.docker_host, tunnel) if tunnel else (host, None)
+    with _OPENING:
+        connection = _CONNECTIONS.setdefault(host, _Connection())
+        tunnel = connection.tunnel
+        if tunnel is not None and not tunnel.alive():
+            lost(host, tunnel, "the connection closed")
+        if not connection.tried:
+            connection.tried = True
+            connection.tunnel = open_tunnel(host)
+        tunnel = connection.tunnel
+        return (tunnel.docker_host, tunnel) if tunnel else (host, None)
 
 
 def lost(host: str, tunnel: Tunnel, detail: str) -> None:
     """Forget a dropped tunnel (the next call reconnects) and raise LostConnection."""
-    connection = _CONNECTIONS[host]
-    if connection.tunnel is tunnel:
-        connection.tunnel, connection.tried = None, False
+    with _OPENING:
+        connection = _CONNECTIONS.setdefault(host, _Connection())
+        if connection.tunnel is tunnel:
+            connection.tunnel, connection.tried = None, False
     tunnel.close()
     raise LostConnection(f"lost the ssh connection to {host} ({detail})")
 

@@ -153,7 +153,7 @@ def test_healthcheck_is_exec_form_and_only_where_configured(files: dict[str, str
         "--interval=2s",
         "--timeout=5s",
         "--start-period=2s",
-        "--start-interval=1s",
+        "--start-interval=0.5s",
         "--retries=3",
     ]
     probe = json.loads(argv)
@@ -426,3 +426,16 @@ def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_p
         [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_healthcheck_durations_in_milliseconds_are_written_in_seconds() -> None:
+    from dockyard.render.dockerfile import _duration
+
+    # the same to Docker; hadolint's Dockerfile parser knows no "ms"
+    assert [_duration(d) for d in ("500ms", "250ms", "1500ms", "10s", "2m")] == [
+        "0.5s",
+        "0.25s",
+        "1.5s",
+        "10s",
+        "2m",
+    ]
