@@ -16,6 +16,7 @@ Nothing here undoes a failure: deploy/compose.py puts the running release back w
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 from dockyard.console import note
@@ -28,6 +29,7 @@ from dockyard.errors import DockyardError
 from dockyard.render.server import Port, served_ports, update_order
 
 POLL = 0.2  # seconds between two looks at a starting container
+WATCHED = 2.0  # ... when its events are watched: a look at each event, and this often
 
 
 class RolloutFailed(DockyardError):
@@ -48,9 +50,12 @@ def _name(container: Container) -> str:
     return container.name.lstrip("/")
 
 
-def wait_healthy(target: Target, app: str, container_id: str) -> Container:
+def wait_healthy(
+    target: Target, app: str, container_id: str, watch: rollout.Watch | None = None
+) -> Container:
     """Until the container is healthy (or running, without a healthcheck), inspected;
-    else RolloutFailed saying why not."""
+    else RolloutFailed saying why not. ``watch``: its health and exit events, looked at
+    again as each comes (and every WATCHED seconds all the same)."""
     timeout = target.config.health_seconds
     deadline = time.monotonic() + timeout
     while True:
@@ -69,7 +74,20 @@ def wait_healthy(target: Target, app: str, container_id: str) -> Container:
             raise RolloutFailed(
                 f"{waiting} after {timeout}s", rollout.last_logs(target.engine, _name(found[0]))
             )
-        time.sleep(POLL)
+        if watch is None:
+            time.sleep(POLL)
+        else:
+            watch.wait(WATCHED)
+
+
+def started_healthy(target: Target, app: str, ids: list[str]) -> list[Container]:
+    """Start the created containers ``ids`` and wait until each is healthy."""
+    watch = rollout.Watch(target.engine, ids)  # listening before they start
+    try:
+        rollout.start(target.engine, ids)
+        return [wait_healthy(target, app, cid, watch) for cid in ids]
+    finally:
+        watch.close()
 
 
 class Rollout:
@@ -79,9 +97,11 @@ class Rollout:
     so only this deploy changes them); None asks the engine.
     """
 
-    def __init__(self, target: Target, containers: list[Container] | None = None) -> None:
+    def __init__(
+        self, target: Target, containers: list[Container] | None = None, proxy: Proxy | None = None
+    ) -> None:
         self.target = target
-        self.proxy = Proxy(target)
+        self.proxy = proxy or Proxy(target)
         self.found = containers
         self.created: dict[str, list[str]] = {}  # app -> new container IDs, not started
         self.stopped: list[str] = []  # old containers stop-first stopped, removed by finish()
@@ -118,21 +138,23 @@ class Rollout:
         if missing:
             raise RolloutFailed(f"docker compose created no new container for {missing[0]}", [])
 
-    def replace(self, app: str, file: Path) -> None:
+    def replace(self, app: str, file: Path, creating: Future[None] | None = None) -> None:
         """Run ``app`` as ``file`` says, health-gated (RolloutFailed when it does not
-        come up). Its new container is the one ``create`` made, else one made now."""
+        come up). Its new container is the one ``create`` made (``creating``: is making),
+        else one made now."""
         target = self.target
         old = [c for c in self.mine(app) if c.state.status == "running"]
-        if app not in self.created:
-            self.create([app], file)
-        new = self.created[app]
         stop_first = update_order(target.project, target.config, app) == "stop-first"
         if old and stop_first:
             note(f"{app}: stopping the old container, then starting the new one (stop-first)")
             rollout.stop(target.engine, [c.id for c in old])
             self.stopped += [c.id for c in old]  # kept until the deploy is through
-        rollout.start(target.engine, new)
-        started = [wait_healthy(target, app, cid) for cid in new]
+        if creating is not None:
+            creating.result()
+        if app not in self.created:
+            self.create([app], file)
+        new = self.created[app]
+        started = started_healthy(target, app, new)
         del self.created[app]
         if not (old and stop_first):
             self.switch(app, old, started)
@@ -157,8 +179,7 @@ class Rollout:
             others = [c for c in mine if c.id != stopped[0].id]
             if update_order(target.project, target.config, app) == "stop-first":
                 rollout.stop(target.engine, [c.id for c in others])  # never two at once
-            rollout.start(target.engine, [stopped[0].id])
-            self.switch(app, others, [wait_healthy(target, app, stopped[0].id)])
+            self.switch(app, others, started_healthy(target, app, [stopped[0].id]))
         else:
             self.found = mine
             self.replace(app, file)

@@ -210,26 +210,28 @@ def roll(
     changed: list[str],
     what: str,
     containers: list[Container] | None = None,
-    proxy_ready: bool = False,
+    proxy: Proxy | None = None,
 ) -> None:
     """Replace ``changed`` apps to run ``text``; on failure, Ctrl-C or a dropped
     connection put the running release back (the apps already replaced included) and
-    raise. ``proxy_ready``: the caller made sure the proxy serves the target's ports."""
+    raise. ``proxy``: the server's proxy, made sure of by the caller (else here)."""
     apps = list(target.config.apps)
     order = [app for app in rollout_order(target.project, apps, set(apps)) if app in changed]
-    steps = Rollout(target, containers)
+    steps = Rollout(target, containers, proxy)
     done: list[str] = []
     with staged(target, text) as file:
         try:
-            if not proxy_ready:
-                _ensure_proxy(target, helper)
-            steps.create(order, file)
-            for app in order:
-                order_name = update_order(target.project, target.config, app)
-                note(f"{app}: starting the new release ({order_name})")
-                done.append(app)
-                steps.replace(app, file)
-                note(f"{app}: healthy and serving")
+            if proxy is None:
+                _ensure_proxy(steps.proxy, helper)
+            # the new containers are created while the first app's old one stops
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                creating = pool.submit(steps.create, order, file)
+                for app in order:
+                    order_name = update_order(target.project, target.config, app)
+                    note(f"{app}: starting the new release ({order_name})")
+                    done.append(app)
+                    steps.replace(app, file, creating)
+                    note(f"{app}: healthy and serving")
             steps.finish()
             if any(c.labels.get(SERVICE_LABEL) not in apps for c in steps.snapshot()):
                 rollout.settle(target.engine, target.compose_project, file)  # orphans
@@ -238,12 +240,14 @@ def roll(
                 raise _restore(target, helper, state, state_text, done, exc, what) from None
 
 
-def _ensure_proxy(target: Target, helper: str) -> None:
+def _ensure_proxy(proxy: Proxy, helper: str) -> Proxy:
     """The server's proxy runs and publishes every port the target's apps serve."""
+    target = proxy.target
     apps = target.config.apps
     ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
     if ports:
-        Proxy(target).ensure(ports, fallback_base=helper)
+        proxy.ensure(ports, fallback_base=helper)
+    return proxy
 
 
 def _restore(
@@ -318,8 +322,9 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
             if state.note:
                 note(f"the last deploy on this target did not go through: {state.note}")
             containers = _project_containers(target)
+            proxy = None
             if running:  # the proxy already serves them, as a rule: checked meanwhile too
-                _ensure_proxy(target, helper)
+                proxy = _ensure_proxy(Proxy(target), helper)
                 _pulled(target, pulled)
             refs = [image.reference for image in new.values()]
             refs += list(state.running.images.values()) if state.running else []
@@ -333,8 +338,7 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
                 note(f"{app}: unchanged (same image content as {image.version}), not restarted")
             changed = [app for app in new if app not in same]
             note(f"waiting up to {target.config.health_timeout} for each new container")
-            roll(target, helper, state, state_text, text, changed, "deploy", containers,
-                 proxy_ready=bool(running))  # fmt: skip
+            roll(target, helper, state, state_text, text, changed, "deploy", containers, proxy)
             after, release = new_release(target, state, images, text)
             write_state(target, helper, after, text, state_text, env_files=True)
     _prune(target, state, after)

@@ -11,6 +11,9 @@ nothing on the server but the engine, and the same code serves ssh, tcp and cont
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from dockyard.engine.models import Container, Service
 from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
 from dockyard.names import APP_UID
+
+log = logging.getLogger("dockyard.run")
 
 HELPER_ROOT = "/target"
 HELPER_MOUNTS = "/mnt/bind"
@@ -118,6 +123,20 @@ class TargetEngine:
         elif self.host and self.host.startswith("ssh://"):
             ssh.answered(self.host)
         return proc
+
+    def stream(self, args: Sequence[str]) -> subprocess.Popen[bytes]:
+        """A long-running docker command (``docker events``) whose output is read as it
+        comes; the caller ends it."""
+        env, _ = self._endpoint()
+        argv = ["docker", *args]
+        log.debug("run: %s (streamed)", shlex.join(argv))
+        return subprocess.Popen(
+            argv,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _check_connection(
         self, tunnel: ssh.Tunnel | None, proc: subprocess.CompletedProcess[str], what: str

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import select
+import time
 from pathlib import Path
 
 from dockyard.engine.remote import TargetEngine
@@ -37,6 +40,34 @@ def create(engine: TargetEngine, project: str, file: Path, counts: dict[str, int
             f"docker compose up --no-start {' '.join(counts)} on {engine.address} failed: "
             f"{why_failed(proc)}"
         )
+
+
+class Watch:
+    """`docker events` of some containers: a health change or an exit, as it happens
+    (so a deploy need not poll). Close it when done."""
+
+    def __init__(self, engine: TargetEngine, ids: list[str]) -> None:
+        args = ["events", "--format", "{{.Action}}"]
+        for cid in ids:
+            args += ["--filter", f"container={cid}"]
+        args += ["--filter", "event=health_status", "--filter", "event=die"]
+        self.proc = engine.stream(args)
+
+    def wait(self, timeout: float) -> bool:
+        """Whether one of the events came within ``timeout`` seconds. A stream that
+        ended (its connection or engine went) waits ``timeout`` and says no."""
+        out = self.proc.stdout
+        if out is None or self.proc.poll() is not None:
+            time.sleep(timeout)
+            return False
+        ready, _, _ = select.select([out], [], [], timeout)
+        if not ready:
+            return False
+        return bool(os.read(out.fileno(), 65536))  # every event come so far
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 def services(engine: TargetEngine, project: str) -> dict[str, str]:

@@ -107,3 +107,16 @@ def test_a_port_another_project_serves_is_refused_naming_both() -> None:
     assert "port 18080" in message and "for shop-prod.web, not lol-prod.api" in message
     assert "[tool.dockyard.deploy.prod]" in message
     assert not [call for call in proxy.calls if call[0] != "GET"]  # nothing was changed
+
+
+def test_a_switch_after_ensure_uses_the_routes_ensure_read() -> None:
+    routed = {"port-18080": server_config("lol-prod", "api", PORT, "lol-prod-api-1:8000", 30)}
+    proxy = _Recorded("lol-prod", {})
+    proxy._servers = routed  # as _configure leaves them
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    assert [call[0] for call in proxy.calls] == ["PATCH"]  # no second GET
+    # a port ensure saw unrouted is looked at afresh before it is claimed
+    proxy = _Recorded("lol-prod", routed)
+    proxy._servers = {}
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    assert [call[0] for call in proxy.calls] == ["GET", "PATCH"]
