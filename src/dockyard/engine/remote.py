@@ -55,6 +55,17 @@ print(json.dumps(out))
 """
 
 
+# docker's management commands: their first argument names the command too
+_MANAGEMENT = {"container", "image", "network", "volume", "service", "stack", "system", "compose"}
+
+
+def _command(args: Sequence[str]) -> str:
+    """The docker command ``args`` run, for messages: ``ps``, ``container inspect``."""
+    if len(args) > 1 and args[0] in _MANAGEMENT and not args[1].startswith("-"):
+        return f"{args[0]} {args[1]}"
+    return args[0]
+
+
 @dataclass(frozen=True)
 class TargetEngine:
     """The engine of one deploy target."""
@@ -100,7 +111,7 @@ class TargetEngine:
         """Run a docker command on the target's engine; LostConnection when the ssh
         connection to it dropped meanwhile (whatever ``check`` says: the command's
         answer then says nothing about the server)."""
-        what = what or f"docker {args[0]} on {self.address}"
+        what = what or f"docker {_command(args)} on {self.address}"
         env, tunnel = self._endpoint()
         try:
             proc = run(
@@ -112,12 +123,12 @@ class TargetEngine:
                 timeout=timeout,
                 what=what,
             )
-        except DockyardError as exc:  # no answer in time
+        except DockyardError:  # no answer in time
             if tunnel is not None and not tunnel.alive():
-                ssh.lost(self.host or "", tunnel, f"{what}: {exc}")
+                ssh.lost(self.host or "", tunnel, f"during `docker {_command(args)}`")
             raise
         if proc.returncode != 0:
-            self._check_connection(tunnel, proc, what)
+            self._check_connection(tunnel, proc, args)
             if check:
                 raise DockyardError(f"{what} failed: {why_failed(proc)}")
         elif self.host and self.host.startswith("ssh://"):
@@ -139,15 +150,22 @@ class TargetEngine:
         )
 
     def _check_connection(
-        self, tunnel: ssh.Tunnel | None, proc: subprocess.CompletedProcess[str], what: str
+        self,
+        tunnel: ssh.Tunnel | None,
+        proc: subprocess.CompletedProcess[str],
+        args: Sequence[str],
     ) -> None:
+        """LostConnection when a failed command's ssh connection had dropped."""
         if not (self.host and self.host.startswith("ssh://")):
             return
+        during = f"during `docker {_command(args)}`"
         if tunnel is not None and not tunnel.alive():
-            ssh.lost(self.host, tunnel, f"{what}: {why_failed(proc)}")
-        if tunnel is None and ssh.dropped(self.host, proc.stderr if proc.stderr else ""):
+            ssh.lost(self.host, tunnel, during)
+        stderr = proc.stderr or ""
+        if tunnel is None and ssh.dropped(self.host, stderr):
+            reason = stderr.rsplit("stderr=", 1)[-1].strip().splitlines()[-1:] or [""]
             raise ssh.LostConnection(
-                f"lost the ssh connection to {self.host} ({what}: {why_failed(proc)})"
+                f"lost the ssh connection to {self.host} ({during}: {reason[0]})"
             )
 
     def require(self) -> str:
