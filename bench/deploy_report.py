@@ -145,8 +145,9 @@ def deploy_section(runs: Runs, reps: int | None) -> list[str]:
         f"{counted} runs (Swarm: {swarm}). Load on loopback only, per update: "
         f"{LABELS['seq']}, or {LABELS['conc']}; a request fails without an HTTP 200 "
         f"within {TIMEOUT:.0f} s; each load stops by itself after {MAX_SECONDS:.0f} s. "
-        "Columns: what dockyard does, the seed's own procedure and a plain "
-        "`docker compose up -d` (how it goes on, step by step: How it was measured).",
+        "Side by side: dockyard, the seed's own procedure and a plain "
+        "`docker compose up -d` (each step by step: Deploy scenarios, under How it was "
+        "measured).",
         "",
         *deploy_table(runs),
     ]
