@@ -78,6 +78,24 @@ def set_registry(manifest: str, name: str, registry: str) -> str:
     return head + section + tail
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One deploy procedure: its exit code and, in seconds from its start, when it was
+    done (healthy, or returned for a broken release), when the new images were on the
+    server and when the new release served (None: never)."""
+
+    code: int
+    seconds: float
+    images: float | None
+    serving: float | None
+
+    def serving_after_images(self) -> float | None:
+        """Seconds from the images being on the server to the new release serving."""
+        if self.serving is None:
+            return None
+        return self.serving - (self.images or 0.0)
+
+
 @dataclass
 class Tally:
     """Requests a load loop sent and how many failed (no HTTP 200 within the timeout)."""
@@ -89,13 +107,15 @@ class Tally:
     first_success: float | None = None
 
     def add(self, ok: bool, at: float) -> None:
+        """One request sent ``at`` seconds after the loop started (clients running side
+        by side may add them slightly out of order)."""
         self.requests += 1
-        if ok and self.first_success is None:
-            self.first_success = at
-        if not ok:
-            self.failures += 1
-            self.first_failure = at if self.first_failure is None else self.first_failure
-            self.last_failure = at
+        if ok:
+            self.first_success = at if self.first_success is None else min(self.first_success, at)
+            return
+        self.failures += 1
+        self.first_failure = at if self.first_failure is None else min(self.first_failure, at)
+        self.last_failure = at if self.last_failure is None else max(self.last_failure, at)
 
     def outage(self) -> float:
         """Seconds from the first to the last failed request (0 when none failed)."""

@@ -48,6 +48,39 @@ def run(
     return proc.stdout
 
 
+def log(argv: Sequence[str], proc: subprocess.CompletedProcess) -> None:
+    """Append a finished command and its output to the step's log."""
+    if LOG:
+        with LOG[0].open("a") as handle:
+            handle.write(f"$ {' '.join(argv)}\n{proc.stdout or ''}{proc.stderr or ''}\n")
+
+
+def run_lines(
+    args: Sequence[str], *, cwd: Path, env: dict[str, str], marks: dict[str, str]
+):  # -> deploy_plan.Outcome
+    """Run a command, reading its stderr as it comes: its exit code, its seconds, and
+    for each of ``marks`` (name -> text) when the first stderr line holding the text
+    came (``serving``, when no line did: the end). Never raises on a non-zero exit."""
+    from bench.deploy_plan import Outcome
+
+    started = time.perf_counter()
+    seen: dict[str, float] = {}
+    lines: list[str] = []
+    with subprocess.Popen(
+        list(args), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            for name, text in marks.items():
+                if name not in seen and text in line:
+                    seen[name] = time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    log(args, subprocess.CompletedProcess(args, proc.returncode, "", "".join(lines)))
+    return Outcome(proc.returncode, seconds, seen.get("images"), seen.get("serving", seconds))
+
+
 def quiet(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """A docker command for clean-up and polling: never raises, output kept aside."""
     return subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bench.deploy_plan import both, failed_cell
+from bench.deploy_report import deploy_section, deploy_targets
 from bench.stats import human_bytes, median, same_run_ratios, seconds, times
 
 VARIANTS = ("dockyard", "seed", "uvrec")
@@ -34,33 +34,6 @@ BYTE_METRICS = (
     ),
     ("save_lib_edit", "`dockyard save` of the same images (parser + api: whole images)"),
     ("pyc_bytes", "Bytecode (.pyc) in all prod images, uncompressed"),
-)
-# (compose key, swarm key or None, label): dockyard's cell shows "compose X / swarm Y".
-DEPLOY_TIMES = (
-    ("deploy_first", "swarm_first", "Time from deploy to healthy: first deploy (parser + api)"),
-    (
-        "deploy_first_answer",
-        "swarm_first_answer",
-        "First deploy: time until the API first answers /health",
-    ),
-    ("deploy_update", "swarm_update", "Time from deploy to healthy: update to a new release"),
-)
-DEPLOY_FAILED = (
-    "Failed of all requests during that update (20 req/s on loopback; down: first to last failure)"
-)
-DEPLOY_KEYS = (
-    "deploy_first",
-    "deploy_first_answer",
-    "deploy_update",
-    "update_failed",
-    "update_requests",
-    "update_outage",
-    "swarm_first",
-    "swarm_first_answer",
-    "swarm_update",
-    "swarm_failed",
-    "swarm_requests",
-    "swarm_outage",
 )
 SHARE_METRICS = (
     ("share_tarball", "bytes", "`dockyard share scripts --save`: the .tar.gz a colleague gets"),
@@ -202,6 +175,7 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
             "no slower (>= 1.0x)",
             times(start_uv) + " faster",
         ),
+        *deploy_targets(runs),
     ]
 
 
@@ -211,7 +185,7 @@ def summarize(results: Mapping[str, Any]) -> dict:
     summary: dict[str, dict[str, float | None]] = {}
     sizes: dict[str, dict[str, dict[str, float | None]]] = {}
     for variant, reps in runs.items():
-        keys = [k for k, _ in TIME_METRICS + BYTE_METRICS] + list(DEPLOY_KEYS)
+        keys = [k for k, _ in TIME_METRICS + BYTE_METRICS]
         keys += [k for k, _, _ in SHARE_METRICS]
         summary[variant] = {k: median(r.get(k) for r in reps) for k in keys}
         apps = sorted({app for r in reps for app in r.get("sizes", {})})
@@ -224,7 +198,7 @@ def summarize(results: Mapping[str, Any]) -> dict:
         }
     ratios = {
         f"{metric}:{base}/dockyard": median(same_run_ratios(runs, metric, base, "dockyard"))
-        for metric in [k for k, _ in TIME_METRICS + BYTE_METRICS] + [k for k, _, _ in DEPLOY_TIMES]
+        for metric in [k for k, _ in TIME_METRICS + BYTE_METRICS]
         for base in ("seed", "uvrec")
     }
     return {"summary": summary, "sizes": sizes, "ratios": ratios, "targets": targets(runs)}
@@ -246,38 +220,6 @@ def scenario_table(results: Mapping[str, Any], derived: Mapping[str, Any]) -> li
         cells = [label] + [_cell(kind, derived["summary"][v].get(key)) for v in present]
         cells += [times(derived["ratios"].get(f"{key}:{b}/dockyard")) for b in bases]
         lines.append("| " + " | ".join(cells) + " |")
-    return lines + deploy_rows(derived, present, bases)
-
-
-def deploy_cell(summary: Mapping[str, float | None], key: str, swarm_key: str | None) -> str:
-    """One variant's figure of a deploy row (dockyard: compose and swarm)."""
-    if key == "update_failed":
-        cell = failed_cell(*(summary.get(f"update_{k}") for k in ("failed", "requests", "outage")))
-        swarm = failed_cell(*(summary.get(f"swarm_{k}") for k in ("failed", "requests", "outage")))
-    else:
-        cell = seconds(summary.get(key))
-        swarm = seconds(summary.get(swarm_key)) if swarm_key else None
-    has_swarm = any(summary.get(k) is not None for k in ("swarm_first", "swarm_update"))
-    return both(cell, swarm) if has_swarm else cell
-
-
-def deploy_rows(derived: Mapping[str, Any], present: list[str], bases: list[str]) -> list[str]:
-    summary = derived["summary"]
-    measured = any(summary[v].get("deploy_update") is not None for v in present)
-    rows = [(k, s, label) for k, s, label in DEPLOY_TIMES]
-    rows.append(("update_failed", "swarm_failed", DEPLOY_FAILED))
-    lines = []
-    for key, swarm_key, label in rows:
-        if not measured:
-            cells = [NOT_MEASURED] * (len(present) + len(bases))
-        else:
-            cells = [deploy_cell(summary[v], key, swarm_key) for v in present]
-            ratios = derived["ratios"]
-            cells += [
-                "—" if key == "update_failed" else times(ratios.get(f"{key}:{b}/dockyard"))
-                for b in bases
-            ]
-        lines.append("| " + " | ".join([label, *cells]) + " |")
     return lines
 
 
@@ -297,25 +239,6 @@ def share_table(derived: Mapping[str, Any]) -> list[str]:
         shown = "— (not measured: `--share off`, or no scripts app)" if value is None else None
         lines.append(f"| {label} | {shown or _cell(kind, value)} |")
     return lines
-
-
-def deploy_summary(rec: Mapping[str, Any]) -> str:
-    """One progress line of a run's deploy figures."""
-    if "deploy_update" not in rec:
-        return "deploy scenarios not run"
-    parts = [
-        f"deploy {seconds(rec.get('deploy_first'))}, update {seconds(rec.get('deploy_update'))}"
-        f", failed {failed_cell(rec.get('update_failed'), rec.get('update_requests'))}"
-    ]
-    if "swarm_update" in rec:
-        parts.append(
-            f"swarm deploy {seconds(rec.get('swarm_first'))}, update "
-            f"{seconds(rec.get('swarm_update'))}, failed "
-            f"{failed_cell(rec.get('swarm_failed'), rec.get('swarm_requests'))}"
-        )
-    if "swarm_error" in rec:
-        parts.append(f"swarm failed: {rec['swarm_error']}")
-    return "; ".join(parts)
 
 
 def size_table(derived: Mapping[str, Any]) -> list[str]:
@@ -364,6 +287,8 @@ def render_markdown(results: Mapping[str, Any], derived: Mapping[str, Any], note
         "## Scenarios",
         "",
         *scenario_table(results, derived),
+        "",
+        *deploy_section(results["runs"], results["config"].get("deploy", {}).get("reps")),
         "",
         "## Sharing an environment",
         "",

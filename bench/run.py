@@ -14,9 +14,11 @@ from pathlib import Path
 
 from bench import engine
 from bench.deploy import deploy_scenarios
+from bench.deploy_plan import DEPLOY_APPS
+from bench.deploy_report import deploy_summary, merge_deploy_runs
 from bench.engine import BenchError, timed
-from bench.load import MAX_REQUESTS, MAX_SECONDS, RATE, TIMEOUT
-from bench.report import deploy_summary, render_markdown, share_summary, summarize
+from bench.load import LABELS, MAX_SECONDS, TIMEOUT
+from bench.report import render_markdown, share_summary, summarize
 from bench.share import share_scenario
 from bench.start import start_scenario
 from bench.stats import image_bytes, seconds, unique_bytes
@@ -115,10 +117,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="server loopback port of the transfer scenario's registry (bench/transfer.py); "
         "0: no transfer scenario [default: 18695]",
     )
+    p.add_argument(
+        "--only",
+        choices=("deploy",),
+        help="deploy: only the deploy scenarios (parser + api, built untimed without the "
+        "cold-build nonce layer), their figures merged into the results JSON by repetition "
+        "(the other figures kept) and BENCHMARKS.md re-rendered",
+    )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
     p.add_argument("--json", type=Path, default=REPO / "bench" / "results.json")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.workdir = args.workdir.resolve()  # builds run in copies below it
+    return args
 
 
 def registry_root(args: argparse.Namespace) -> Path:
@@ -276,13 +287,20 @@ def one_run(
 
 
 def attempts(
-    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+    key: str,
+    rep: int,
+    args: argparse.Namespace,
+    root: Path | None,
+    ctx: Context,
+    base: str,
+    runner=None,
 ):
     """One run; a failed one (BuildKit sometimes fails with an internal error such as
     "inconsistent graph state") is discarded and repeated from scratch with a new nonce."""
+    runner = runner or one_run
     for attempt in range(1 + RETRIES):
         try:
-            return {**one_run(key, rep, args, root, ctx, base), "discarded_attempts": attempt}
+            return {**runner(key, rep, args, root, ctx, base), "discarded_attempts": attempt}
         except BenchError as error:
             if attempt == RETRIES:
                 raise
@@ -317,6 +335,70 @@ def share_only(args: argparse.Namespace, ctx: Context, base: str) -> int:
     return 0
 
 
+def deploy_run(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+) -> dict:
+    """The deploy scenarios alone: A and B built on the base itself (warm, untimed)."""
+    nonce = secrets.token_hex(4)
+    workdir = args.workdir / f"deploy-{key}-{rep}-{nonce}"
+    engine.LOG[:] = [args.workdir / f"deploy-{key}-{rep}-{nonce}.log"]
+    copy_example(workdir)
+    variant = VARIANTS[key](ctx, workdir, nonce, base)
+    try:
+        variant.prepare()
+        variant.build()
+        for label in ("first", "libedit"):
+            for app, ref in variant.images().items():
+                engine.push(ref, f"{args.registry}/{variant.name}/{app}:{label}")
+            if label == "first":
+                edit_library(variant.root, nonce)
+                variant.build()
+        swarm = args.deploy == "all" and rep < args.swarm_reps
+        rec = {"nonce": nonce, **deploy_scenarios(variant, args.registry, args.deploy_port, swarm)}
+        say(f"{key} rep {nonce}: {deploy_summary(rec)}")
+        return rec
+    finally:
+        engine.remove_images(engine.images_named(f"{variant.name}/*"))
+        engine.remove_images(engine.images_named(f"{args.registry}/{variant.name}/*"))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def deploy_only(args: argparse.Namespace, keys: list[str], base: str) -> int:
+    """`--only deploy`: the deploy scenarios, merged into the results JSON by repetition."""
+    if not args.apps:
+        args.apps = ",".join(DEPLOY_APPS)
+    root, ctx = registry_root(args), context(args)
+    started, load = time.monotonic(), [os.getloadavg()[0]]
+    runs: dict[str, list[dict]] = {k: [] for k in keys}
+    for rep in range(args.reps):
+        for key in keys:
+            say(f"deploy rep {rep + 1}/{args.reps}: {key}")
+            runs[key].append(attempts(key, rep, args, root, ctx, base, deploy_run))
+            load.append(os.getloadavg()[0])
+            (args.workdir / "deploy.json").write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+    argv = " ".join(sys.argv[1:])
+    info = (
+        f"`python -m bench {argv}` on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
+        f"{args.reps} reps interleaved, {(time.monotonic() - started) / 60:.0f} min, load "
+        f"average (1 min) {min(load):.1f}-{max(load):.1f}; every other figure is from the "
+        "run described above"
+    )
+    data = json.loads(args.json.read_text())
+    swarm = min(args.reps, args.swarm_reps) if args.deploy == "all" else 0
+    config = {
+        "scenarios": args.deploy,
+        "reps": args.reps,
+        "swarm reps": swarm,
+        "load": f"{LABELS['seq']}, or {LABELS['conc']}; at most {MAX_SECONDS:.0f} s each, "
+        f"{TIMEOUT:.0f} s timeout",
+    }
+    results = merge_deploy_runs(data, runs, info, config)
+    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    say(f"merged the deploy figures into {args.json}; wrote {args.markdown}")
+    return 0
+
+
 def render(args: argparse.Namespace) -> int:
     data = json.loads(args.json.read_text())
     results = {k: data[k] for k in ("meta", "config", "runs")}
@@ -346,6 +428,8 @@ def _main(args: argparse.Namespace) -> int:
     if unknown := sorted(set(keys) - set(VARIANTS)):
         raise BenchError(f"--variants: unknown {', '.join(unknown)}; know {', '.join(VARIANTS)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.only == "deploy":
+        return deploy_only(args, keys, base)
     if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
         return share_only(args, context(args), base)
     root, ctx = registry_root(args), context(args)
@@ -364,7 +448,7 @@ def _main(args: argparse.Namespace) -> int:
         "swarm reps": min(args.reps, args.deploy_reps, args.swarm_reps)
         if args.deploy == "all"
         else 0,
-        "load": f"{RATE} req/s, at most {MAX_SECONDS:.0f} s / {MAX_REQUESTS} requests, "
+        "load": f"{LABELS['seq']}, or {LABELS['conc']}; at most {MAX_SECONDS:.0f} s each, "
         f"{TIMEOUT:.0f} s timeout",
     }
     for rep in range(args.reps):

@@ -76,13 +76,17 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
     assert 0 < run["push_lib_edit"] < 1_000_000 < run["push_first"]
     text = out_md.read_text()
     assert "| Cold build of all prod images |" in text
-    # Deployed twice, healthy each time; the load loop ran through the update.
-    assert run["deploy_first"] > 0 and run["deploy_update"] > 0
-    assert 0 <= run["update_failed"] <= run["update_requests"]
-    assert run["update_requests"] >= 20  # at least a second of load at 20 req/s
+    # Deployed, updated twice (1 client, 8 clients), healthy each time; the loads ran
+    # through the updates; a broken release twice, refused, the one before kept.
+    assert run["deploy_first"] > 0 and run["deploy_good_seq"] > 0 and run["deploy_good_conc"] > 0
+    for step in ("good_seq", "good_conc", "broken_seq", "broken_conc"):
+        assert 0 <= run[f"deploy_{step}_failed"] <= run[f"deploy_{step}_requests"], step
+        assert run[f"deploy_{step}_requests"] >= 25, step  # at least a second of load
+    assert 0 < run["deploy_good_seq_serving"] < run["deploy_good_seq"]
+    assert run["deploy_broken_seq_exit"] == 2 and run["deploy_broken_seq_kept"] == 1
     assert "swarm_first" not in run  # --deploy compose
-    row = next(line for line in text.splitlines() if line.startswith("| Failed of all requests"))
-    assert f"| {run['update_failed']} of {run['update_requests']}" in row
+    row = next(line for line in text.splitlines() if line.startswith("| Good update, 1 client"))
+    assert f"| {run['deploy_good_seq_failed']} of {run['deploy_good_seq_requests']}" in row
     project = f"label=com.docker.compose.project=bench-deploy-{run['nonce']}-single"
     assert _left("container", project) == "" and _left("volume", project) == ""
     left = docker(

@@ -3,13 +3,15 @@ registry on 127.0.0.1:5000, a server reached over real OpenSSH (127.0.0.1:18022)
 machine's engine. In file order, as one story: first deploy -> a good update of the api
 under load (one client at 25 requests/s and 8 concurrent clients, loopback, bounded) ->
 a release whose api raises at import, under the same load -> the deploy lock -> a
-damaged state file. Every failed request is counted; the target is 0.
+damaged state file -> rollback -> Ctrl-C and a dropped ssh connection in the middle of
+a deploy. Every failed request is counted; the target is 0.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from deploystory import (
@@ -24,6 +27,7 @@ from deploystory import (
     HOST,
     PARSER_PROBE,
     REGISTRY,
+    SSH_PORT,
     Story,
     remove_proxy,
     rewrite,
@@ -286,3 +290,99 @@ def test_ctrl_c_mid_deploy_leaves_one_release(story: Story) -> None:
     assert "did not go through" in again.stderr and "interrupted (Ctrl-C)" in again.stderr
     rows = story.status()
     assert rows["api"][0] == rows["parser"][0] == story.versions[-1]
+
+
+def _descendants(pid: int) -> set[int]:
+    """``pid``'s processes, children of children included (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _drop_ssh(pid: int) -> int:
+    """Kill the test sshd's session processes serving the ssh connections of ``pid``'s
+    processes (found by their client port; nobody else's), as a dropped network would
+    end them; how many were killed."""
+    mine = _descendants(pid)
+    rows = subprocess.run(["ss", "-tnpH"], capture_output=True, text=True, check=True)
+    ports, sessions = set(), []
+    for line in rows.stdout.splitlines():
+        parts = line.split()
+        if len(parts) < 6:
+            continue
+        local, peer = parts[3], parts[4]
+        pids = {int(p) for p in re.findall(r"pid=(\d+)", line)}
+        if peer == f"127.0.0.1:{SSH_PORT}" and pids & mine:
+            ports.add(local.rsplit(":", 1)[1])
+        elif local == f"127.0.0.1:{SSH_PORT}":
+            sessions.append((peer.rsplit(":", 1)[1], pids))
+    killed = {p for port, pids in sessions if port in ports for p in pids}
+    for session in killed:
+        os.kill(session, signal.SIGKILL)
+    return len(killed)
+
+
+def _api_containers_running(story: Story) -> int:
+    return len(_container_ids(story.name, "api"))
+
+
+def test_dropped_ssh_connection_mid_deploy_leaves_one_release(story: Story) -> None:
+    """The ssh connection drops after the parser was replaced and the api's new container
+    started: dockyard says so in one line (no traceback), puts the parser back over a new
+    connection, the server runs one release (the old) with the files on the server
+    agreeing, the api serves throughout, and `status` and the next deploy say what
+    happened; that deploy goes through."""
+    running = story.status()
+    before = running["api"][0]
+    assert running["parser"][0] == before
+    core = story.root / "packages/lol_data/src/lol_data/enums.py"
+    core.write_text(core.read_text() + "\n# another shared-library edit\n")
+    story.versions.append(story.release("shared-library edit, deployed over a dropped link"))
+    seen: list[str] = []
+    killed = 0
+    with Traffic(URL) as traffic:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dockyard", "deploy", "prod"],
+            cwd=story.root, env=story.env, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            if "api: starting the new release" in line:
+                deadline = time.monotonic() + 120
+                while _api_containers_running(story) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.05)  # the new api container beside the old one
+                killed = _drop_ssh(proc.pid)
+                break
+        seen.extend(proc.stderr)
+        code = proc.wait(timeout=600)
+    out = "".join(seen)
+    print("dropped ssh:", killed, "sshd processes killed,", traffic.requests, "requests,",
+          traffic.failures, "failed; dockyard said:", out.strip().splitlines()[-1])  # fmt: skip
+    assert killed > 0, out
+    assert any("parser: healthy and serving" in line for line in seen), out
+    assert code == 2, out
+    assert "Traceback" not in out
+    last = out.strip().splitlines()[-1]
+    assert "lost the ssh connection to ssh://root@127.0.0.1:18022" in last, last
+    assert "kept serving" in last, last
+    assert traffic.failures == 0, traffic.errors[:5]
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == before  # one release, the old
+    _server_files_agree(story)
+    status = story.run("status", "prod").stdout
+    assert "did not go through" in status and "lost the ssh connection" in status
+    again = story.run("deploy", "prod")
+    assert "did not go through" in again.stderr and "lost the ssh connection" in again.stderr
+    rows = story.status()
+    assert rows["api"][0] == rows["parser"][0] == story.versions[-1]
+    _server_files_agree(story)

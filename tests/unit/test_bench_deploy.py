@@ -12,8 +12,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench import report  # noqa: E402
+from bench import deploy_report, load  # noqa: E402
 from bench.deploy_plan import (  # noqa: E402
+    Outcome,
     Tally,
     baseline_compose,
     both,
@@ -85,40 +86,100 @@ def test_load_and_polls_stay_on_loopback() -> None:
         wait_answer("http://example.invalid/health", bound=0)
 
 
-def _deploy_runs() -> dict:
-    dockyard = {
-        "deploy_first": 14.0,
-        "deploy_first_answer": 9.0,
-        "deploy_update": 16.0,
-        "update_failed": 40,
-        "update_requests": 300,
-        "update_outage": 3.0,
-        "swarm_first": 30.0,
-        "swarm_update": 44.0,
-        "swarm_failed": 0,
-        "swarm_requests": 880,
+def test_loads_are_bounded_in_time_and_count() -> None:
+    assert load.KINDS == {"seq": (1, 25), "conc": (8, 5)}
+    assert load.max_requests("seq") == 25 * load.MAX_SECONDS
+    assert load.max_requests("conc") == 8 * 5 * load.MAX_SECONDS
+    assert "8 concurrent clients" in load.LABELS["conc"]
+
+
+def test_an_outcome_measures_serving_from_the_images_on_the_server() -> None:
+    assert Outcome(0, 9.0, 1.5, 6.5).serving_after_images() == 5.0
+    assert Outcome(0, 3.0, None, 3.0).serving_after_images() == 3.0  # images there already
+    assert Outcome(2, 3.0, 1.0, None).serving_after_images() is None  # never served
+
+
+def _steps(target: str, failed: int = 0, serving: float = 4.0, kept: int = 1) -> dict:
+    rec = {f"{target}_first": 9.0, f"{target}_first_answer": 6.0}
+    for kind in ("seq", "conc"):
+        good, broken = f"{target}_good_{kind}", f"{target}_broken_{kind}"
+        rec.update({good: 7.0, f"{good}_serving": serving, f"{good}_failed": failed,
+                    f"{good}_requests": 200, f"{good}_outage": 0.0})  # fmt: skip
+        rec.update({broken: 3.0, f"{broken}_failed": 0, f"{broken}_requests": 150,
+                    f"{broken}_outage": 0.0, f"{broken}_exit": 2,
+                    f"{broken}_kept": kept})  # fmt: skip
+    return rec
+
+
+def _deploy_runs(failed: int = 0, serving: float = 4.0) -> dict:
+    dockyard = {**_steps("deploy", serving=serving), **_steps("swarm", serving=40.0)}
+    worse = {**dockyard, **_steps("deploy", failed=failed, serving=serving)}
+    seed = {**_steps("deploy", failed=12, kept=0), "deploy_broken_seq_exit": 0,
+            "deploy_broken_conc_exit": 0}  # fmt: skip
+    return {"dockyard": [dockyard, worse, dockyard], "seed": [seed], "uvrec": [seed]}
+
+
+def test_the_deploy_table_shows_dockyard_the_seed_and_plain_up_side_by_side() -> None:
+    text = "\n".join(deploy_report.deploy_table(_deploy_runs(failed=3)))
+    head = text.splitlines()[0]
+    assert head == (
+        "| Deploy scenario | dockyard, compose target | dockyard, swarm target | "
+        "seed's procedure (stop, pull, `up -d`) | plain `docker compose up -d` |"
+    )
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:] for line in text.splitlines()}
+    good = rows["Good update, 1 client at 25 req/s: failed of all requests"]
+    assert good[0] == "0 of 200; worst run 3" and good[1] == "0 of 200" and good[2] == "12 of 200"
+    serving = rows["Good update: from the images on the server to the new release serving "
+                   "(1 client / 8 clients)"]  # fmt: skip
+    assert serving[:2] == ["4.0 s / 4.0 s", "40.0 s / 40.0 s"]
+    assert rows["Broken update: exit code of the procedure"][0] == "2"
+    assert rows["Broken update: exit code of the procedure"][2] == "0"
+    kept = rows["Broken update: the release before still runs and answers afterwards"]
+    assert kept[0] == "6 of 6 updates" and kept[2].rstrip(" |") == "0 of 2 updates"
+
+
+def test_deploy_targets_count_the_worst_run_and_the_slower_load() -> None:
+    verdicts = {t["target"]: t for t in deploy_report.deploy_targets(_deploy_runs(failed=3))}
+    failed = next(v for k, v in verdicts.items() if k.startswith("Failed") and "compose" in k)
+    assert failed["met"] is False and failed["shown"] == "worst run: 3 / 3 / 0 / 0"
+    swarm = next(v for k, v in verdicts.items() if k.startswith("Failed") and "swarm" in k)
+    assert swarm["met"] is True
+    broken = next(v for k, v in verdicts.items() if k.startswith("Broken") and "compose" in k)
+    assert broken["met"] is True and broken["shown"] == "exit 2; kept in 6 of 6"
+    fast = next(v for k, v in verdicts.items() if k.startswith("Good") and "compose" in k)
+    assert fast["met"] is True and fast["goal"] == "<= 5 s"
+    slow = deploy_report.deploy_targets(_deploy_runs(serving=5.5))
+    assert next(t for t in slow if t["target"].startswith("Good"))["met"] is False
+    assert deploy_report.deploy_targets({"dockyard": [{"cold": 1.0}]}) == []
+
+
+def test_a_deploy_only_run_replaces_every_deploy_figure_and_keeps_the_rest() -> None:
+    data = {
+        "meta": {"engine": "26"},
+        "config": {"reps": 2, "deploy": {"reps": 2, "load": "old"}},
+        "runs": {
+            "dockyard": [
+                {"cold": 50.0, "deploy_update": 14.6, "update_failed": 0},
+                {"cold": 52.0, "swarm_update": 32.1},
+            ]
+        },  # fmt: skip
     }
-    seed = {"deploy_first": 7.0, "deploy_update": 12.0, "update_failed": 90, "update_requests": 200}
-    return {"dockyard": [dockyard, dockyard], "seed": [seed, {**seed, "deploy_update": 14.0}]}
-
-
-def test_deploy_rows_show_compose_and_swarm_for_dockyard() -> None:
-    results = {"meta": {}, "config": {"reps": 2}, "runs": _deploy_runs()}
-    derived = report.summarize(results)
-    text = report.render_markdown(results, derived, "")
-    first, answer, update = (label for _, _, label in report.DEPLOY_TIMES)
-    failed = report.DEPLOY_FAILED
-    assert f"| {first} | compose 14.0 s / swarm 30.0 s | 7.0 s | 0.5x |" in text
-    assert f"| {update} | compose 16.0 s / swarm 44.0 s | 13.0 s | 0.8x |" in text
-    assert f"| {answer} | compose 9.0 s | n/a | n/a |" in text  # no swarm figure: n/a
-    assert f"| {failed} | compose 40 of 300 (down 3.0 s) / swarm 0 of 880 | 90 of 200 | — |" in text
-    assert report.NOT_MEASURED not in text
+    new = {"dockyard": [{"nonce": "a", "deploy_good_seq": 6.0}] * 3}
+    merged = deploy_report.merge_deploy_runs(
+        data, new, "python -m bench --only deploy", {"reps": 3}
+    )
+    runs = merged["runs"]["dockyard"]
+    assert runs[0] == {"cold": 50.0, "deploy_good_seq": 6.0}
+    assert runs[1] == {"cold": 52.0, "deploy_good_seq": 6.0}  # the old swarm figure is gone
+    assert runs[2] == {"nonce": "a", "deploy only": True, "deploy_good_seq": 6.0}
+    assert merged["config"]["deploy"] == {"reps": 3, "load": "old"}
+    assert merged["meta"]["deploy scenarios"] == "python -m bench --only deploy"
+    assert data["runs"]["dockyard"][0]["deploy_update"] == 14.6  # the input is left alone
 
 
 def test_deploy_summary_line() -> None:
     rec = _deploy_runs()["dockyard"][0]
-    assert report.deploy_summary(rec) == (
-        "deploy 14.0 s, update 16.0 s, failed 40 of 300; "
-        "swarm deploy 30.0 s, update 44.0 s, failed 0 of 880"
-    )
-    assert report.deploy_summary({}) == "deploy scenarios not run"
+    line = deploy_report.deploy_summary(rec)
+    assert line.startswith("compose: first 9.0 s, good update 7.0 s (serving 4.0 s after the ")
+    assert "failed 0/0/0/0, broken exit 2; swarm: first 9.0 s" in line
+    assert deploy_report.deploy_summary({}) == "deploy scenarios not run"

@@ -6,13 +6,16 @@ running). An app that serves ports is replaced blue/green: the new container sta
 beside the old one (apps publish no port: the server's dockyard-proxy owns them), is
 health-checked, the proxy switches to it, requests in flight to the old one drain
 (drain-timeout), then the old one stops. An app without ports is replaced
-`start-first` or `stop-first` (`update` in the manifest), health-gated either way.
+`start-first` or `stop-first` (`update` in the manifest), health-gated either way
+(deploy/bluegreen.py).
 
 A release that fails its healthcheck or exits is removed, together with any app of
 the same deploy already replaced, which goes back to the running release the same
 way: the old release keeps serving and the command exits non-zero with the new
-container's last log lines. Ctrl-C does the same. A lock on the server (a created,
-never started container) keeps a second deploy to the same target out.
+container's last log lines. Ctrl-C, or an ssh connection that drops, does the same
+(over a new connection). A lock on the server (a created, never started container)
+keeps a second deploy to the same target out. The server's compose file, env files
+and state file are written together once the deploy is through, so they always agree.
 """
 
 from __future__ import annotations
@@ -21,15 +24,15 @@ import getpass
 import os
 import signal
 import socket
-import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 
 import yaml
 
 from dockyard.console import note
-from dockyard.deploy.health import SERVICE_LABEL, is_app, judge_container
+from dockyard.deploy.bluegreen import Rollout, remove_unstarted
+from dockyard.deploy.health import SERVICE_LABEL, is_app
 from dockyard.deploy.proxy import Proxy
 from dockyard.deploy.release import (
     Release,
@@ -50,7 +53,6 @@ from dockyard.deploy.target import (
     staged,
     status_image,
     status_time,
-    write_files,
     write_state,
 )
 from dockyard.engine import images as image_engine
@@ -58,13 +60,13 @@ from dockyard.engine import proxy as proxy_engine
 from dockyard.engine import rollout
 from dockyard.engine.models import Container
 from dockyard.engine.proxy import proxy_name as proxy_network
+from dockyard.engine.ssh import LostConnection
 from dockyard.errors import DockyardError
 from dockyard.manifest import Project
 from dockyard.names import label_value
 from dockyard.render.server import (
     VERSION_LABEL,
     DeployImage,
-    Port,
     render_server_compose,
     served_ports,
     update_order,
@@ -87,14 +89,6 @@ def rollout_order(project: Project, apps: list[str], running: set[str]) -> list[
     return [app for app in order if app in running]
 
 
-class RolloutFailed(DockyardError):
-    """One app's new container did not come up; with its last log lines."""
-
-    def __init__(self, reason: str, logs: list[str]) -> None:
-        super().__init__(reason)
-        self.reason, self.logs = reason, logs
-
-
 def _pull(target: Target, compose_text: str) -> None:
     with staged(target, compose_text) as file:
         detail = rollout.pull(target.engine, target.compose_project, file)
@@ -112,106 +106,8 @@ def _prune(target: Target, before: State, after: State) -> None:
     rollout.remove_images(target.engine, sorted(dropped_images(before, after)))
 
 
-def _containers(target: Target, app: str) -> list[Container]:
-    """The app's containers on the server (one-off `run` containers left out)."""
-    label = f"{PROJECT_LABEL}={target.compose_project}"
-    return [c for c in target.engine.containers(label) if is_app(c, app)]
-
-
 def _name(container: Container) -> str:
     return container.name.lstrip("/")
-
-
-def _wait_one(target: Target, app: str, container_id: str) -> None:
-    """Until the container is healthy (or running, without a healthcheck); else why not."""
-    timeout = target.config.health_seconds
-    deadline = time.monotonic() + timeout
-    while True:
-        found = target.engine.inspect([container_id])
-        if not found:
-            raise RolloutFailed(f"{app}'s new container was removed while it started", [])
-        waiting, failed = judge_container(app, found[0])
-        if failed:
-            logs = rollout.last_logs(target.engine, _name(found[0]))
-            if logs and (found[0].state.status != "running" or found[0].restart_count):
-                failed = f"{app} crashed: {logs[-1].strip()[:200]} ({failed})"
-            raise RolloutFailed(failed, logs)
-        if not waiting:
-            return
-        if time.monotonic() > deadline:
-            raise RolloutFailed(
-                f"{waiting} after {timeout}s", rollout.last_logs(target.engine, _name(found[0]))
-            )
-        time.sleep(0.5)
-
-
-class Rollout:
-    """Replaces apps on one server, app by app, and knows how to route them."""
-
-    def __init__(self, target: Target) -> None:
-        self.target = target
-        self.proxy = Proxy(target)
-
-    def ports(self, app: str) -> list[Port]:
-        return served_ports(self.target.project, self.target.config, app)
-
-    def replace(self, app: str, file: Path) -> None:
-        """Run ``app`` as ``file`` says, health-gated; raise RolloutFailed (having removed
-        the new container, the old one untouched or, stop-first, stopped) when it fails."""
-        target = self.target
-        mine = _containers(target, app)
-        old = [c for c in mine if c.state.status == "running"]
-        stale = [_name(c) for c in mine if c.state.status != "running"]
-        rollout.remove(target.engine, stale)  # exited copies would confuse --scale
-        order = update_order(target.project, target.config, app)
-        if old and order == "stop-first":
-            note(f"{app}: stopping the old container, then starting the new one (stop-first)")
-            rollout.replace(target.engine, target.compose_project, file, app)
-            new = _containers(target, app)
-        else:
-            before = {c.id for c in old}
-            rollout.start_beside(target.engine, target.compose_project, file, app, len(old) + 1)
-            new = [c for c in _containers(target, app) if c.id not in before]
-        if not new:
-            raise RolloutFailed(f"{app}: docker compose started no new container", [])
-        try:
-            for container in new:
-                _wait_one(target, app, container.id)
-        except (RolloutFailed, KeyboardInterrupt):
-            if order == "start-first" or not old:
-                rollout.remove(target.engine, [_name(c) for c in new])
-            raise
-        self._switch(app, old, new)
-
-    def put_back(self, app: str, file: Path, ref: str | None) -> None:
-        """Run ``app`` as the earlier release ``file`` says: route back to a container of
-        ``ref`` still running (removing the others), else replace it again."""
-        mine = _containers(self.target, app)
-        good = [c for c in mine if c.config.image == ref and c.state.status == "running"]
-        if good:
-            kept = {c.id for c in good}
-            self._switch(app, [c for c in mine if c.id not in kept], good[:1])
-        else:
-            self.replace(app, file)
-
-    def _switch(self, app: str, old: list[Container], new: list[Container]) -> None:
-        """Route the app's ports to the new container, drain the old ones, stop them."""
-        target = self.target
-        keep = {c.id for c in new}
-        gone = [c for c in old if c.id not in keep]
-        dials = []
-        for port in self.ports(app):
-            dial = f"{_name(new[0])}:{port.container}"
-            before = self.proxy.switch(app, port, dial)
-            if before and before != dial:
-                dials.append(before)
-        if dials:
-            time.sleep(0.5)  # requests accepted just before the switch are counted
-            busy = self.proxy.drain(dials, target.config.drain_seconds)
-            if busy:
-                note(f"{app}: {busy} request(s) still in flight after the drain timeout")
-        rollout.stop(target.engine, [_name(c) for c in gone])
-        rollout.remove(target.engine, [_name(c) for c in gone])
 
 
 def _service(compose_text: str, app: str) -> dict | None:
@@ -225,10 +121,15 @@ def _service(compose_text: str, app: str) -> dict | None:
 
 
 def unchanged(
-    target: Target, running: Release | None, new: dict[str, DeployImage], text: str
+    running: Release | None,
+    new: dict[str, DeployImage],
+    text: str,
+    containers: list[Container],
+    keys: dict[str, str],
 ) -> dict[str, DeployImage]:
     """The apps whose running container already runs what ``new`` would: same image
-    content (labels aside, so a new revision of unchanged sources), same settings."""
+    content (labels aside, so a new revision of unchanged sources), same settings.
+    ``keys``: each image's content key (rollout.content_keys)."""
     if running is None:
         return {}
     same = {}
@@ -236,13 +137,17 @@ def unchanged(
         ref = running.images.get(app)
         if ref is None or _service(running.compose, app) != _service(text, app):
             continue
-        if not [c for c in _containers(target, app) if c.config.image == ref
+        if not [c for c in containers if is_app(c, app) and c.config.image == ref
                 and c.state.status == "running"]:  # fmt: skip
             continue
-        key = rollout.content_key(target.engine, ref)
-        if key is not None and key == rollout.content_key(target.engine, image.reference):
+        key = keys.get(ref)
+        if key is not None and key == keys.get(image.reference):
             same[app] = DeployImage(app, ref, running.versions.get(app, image.version))
     return same
+
+
+def _project_containers(target: Target) -> list[Container]:
+    return target.engine.containers(f"{PROJECT_LABEL}={target.compose_project}")
 
 
 def _holder() -> str:
@@ -265,7 +170,20 @@ def locked(target: Target, image: str, break_lock: bool = False) -> Iterator[Non
     try:
         yield
     finally:
+        _unlock(target, name)
+
+
+def _unlock(target: Target, name: str) -> None:
+    """Give the lock back; when the server cannot be reached for that, say so (the error
+    that ended the deploy stays the one reported)."""
+    try:
         rollout.unlock(target.engine, name)
+    except DockyardError as exc:
+        note(
+            f"could not give back the deploy lock {name} on {target.engine.address} ({exc}); "
+            f"once the server answers, `dockyard status {target.name}` shows it and "
+            f"`dockyard deploy {target.name} --break-lock` takes it over"
+        )
 
 
 def lock_name(target: Target) -> str:
@@ -291,31 +209,45 @@ def roll(
     text: str,
     changed: list[str],
     what: str,
+    containers: list[Container] | None = None,
+    proxy: Proxy | None = None,
 ) -> None:
-    """Replace ``changed`` apps to run ``text``; on failure or Ctrl-C put the running
-    release back (the apps already replaced included) and raise."""
+    """Replace ``changed`` apps to run ``text``; on failure, Ctrl-C or a dropped
+    connection put the running release back (the apps already replaced included) and
+    raise. ``proxy``: the server's proxy, made sure of by the caller (else here)."""
     apps = list(target.config.apps)
-    order = rollout_order(target.project, apps, set(apps))
-    steps = Rollout(target)
+    order = [app for app in rollout_order(target.project, apps, set(apps)) if app in changed]
+    steps = Rollout(target, containers, proxy)
     done: list[str] = []
-    ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
     with staged(target, text) as file:
         try:
-            write_files(target, helper, text)  # put back with the rest on failure
-            if ports:
-                steps.proxy.ensure(ports, fallback_base=helper)
-            for app in order:
-                if app not in changed:
-                    continue
-                order_name = update_order(target.project, target.config, app)
-                note(f"{app}: starting the new release ({order_name})")
-                done.append(app)
-                steps.replace(app, file)
-                note(f"{app}: healthy and serving")
-            rollout.settle(target.engine, target.compose_project, file)
+            if proxy is None:
+                _ensure_proxy(steps.proxy, helper)
+            # the new containers are created while the first app's old one stops
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                creating = pool.submit(steps.create, order, file)
+                for app in order:
+                    order_name = update_order(target.project, target.config, app)
+                    note(f"{app}: starting the new release ({order_name})")
+                    done.append(app)
+                    steps.replace(app, file, creating)
+                    note(f"{app}: healthy and serving")
+            steps.finish()
+            if any(c.labels.get(SERVICE_LABEL) not in apps for c in steps.snapshot()):
+                rollout.settle(target.engine, target.compose_project, file)  # orphans
         except (DockyardError, KeyboardInterrupt) as exc:
             with _no_interrupt():
                 raise _restore(target, helper, state, state_text, done, exc, what) from None
+
+
+def _ensure_proxy(proxy: Proxy, helper: str) -> Proxy:
+    """The server's proxy runs and publishes every port the target's apps serve."""
+    target = proxy.target
+    apps = target.config.apps
+    ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
+    if ports:
+        proxy.ensure(ports, fallback_base=helper)
+    return proxy
 
 
 def _restore(
@@ -334,6 +266,20 @@ def _restore(
     logs = getattr(exc, "logs", [])
     if logs:  # printed first: the error stays the last line, and one line
         note("last log lines of the new container:\n    " + "\n    ".join(logs))
+    if isinstance(exc, LostConnection):
+        note(f"{reason}; putting the running release back over a new connection")
+    try:
+        return _put_back(target, helper, state, state_text, done, head)
+    except DockyardError as again:
+        return DockyardError(
+            f"{head}; putting the running release back failed too ({again}); run "
+            f"`dockyard status {target.name}` to see what runs, then deploy again"
+        )
+
+
+def _put_back(
+    target: Target, helper: str, state: State, state_text: str | None, done: list[str], head: str
+) -> DockyardError:
     previous = state.running
     steps = Rollout(target)
     if previous is None:
@@ -343,6 +289,7 @@ def _restore(
             f"{head}; there was no earlier release, so its containers were removed "
             "(volumes and bind mounts kept)"
         )
+    remove_unstarted(target)
     failures = []
     with staged(target, previous.compose) as file:
         for app in reversed(done):
@@ -362,27 +309,47 @@ def deploy_compose(target: Target, new: dict[str, DeployImage], break_lock: bool
     first = render_server_compose(target.project, target.name, target.config, new, proxy_network())
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
     note(f"deploying to '{target.name}' ({target.engine.address}): {versions}")
-    _pull(target, first)
-    helper = next(iter(new.values())).reference
-    with locked(target, helper, break_lock):
-        state, state_text = load_state(target, helper)
-        if state.note:
-            note(f"the last deploy on this target did not go through: {state.note}")
-        same = unchanged(target, state.running, new, first)
-        images = {**new, **same}
-        text = render_server_compose(
-            target.project, target.name, target.config, images, proxy_network()
-        )
-        for app, image in same.items():
-            note(f"{app}: unchanged (same image content as {image.version}), not restarted")
-        changed = [app for app in new if app not in same]
-        note(f"waiting up to {target.config.health_timeout} for each new container to be healthy")
-        roll(target, helper, state, state_text, text, changed, "deploy")
-        after, release = new_release(target, state, images, text)
-        write_state(target, helper, after, text, state_text)
+    # An update takes the lock and reads the state while the server pulls (the helper
+    # container runs an image already there); a first deploy needs the new image first.
+    running = [c.config.image for c in _project_containers(target)]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pulled = pool.submit(_pull, target, first)
+        if not running:
+            _pulled(target, pulled)
+        helper = running[0] if running else next(iter(new.values())).reference
+        with locked(target, helper, break_lock):
+            state, state_text = load_state(target, helper, make_binds=True)
+            if state.note:
+                note(f"the last deploy on this target did not go through: {state.note}")
+            containers = _project_containers(target)
+            proxy = None
+            if running:  # the proxy already serves them, as a rule: checked meanwhile too
+                proxy = _ensure_proxy(Proxy(target), helper)
+                _pulled(target, pulled)
+            refs = [image.reference for image in new.values()]
+            refs += list(state.running.images.values()) if state.running else []
+            keys = rollout.content_keys(target.engine, refs)
+            same = unchanged(state.running, new, first, containers, keys)
+            images = {**new, **same}
+            text = render_server_compose(
+                target.project, target.name, target.config, images, proxy_network()
+            )
+            for app, image in same.items():
+                note(f"{app}: unchanged (same image content as {image.version}), not restarted")
+            changed = [app for app in new if app not in same]
+            note(f"waiting up to {target.config.health_timeout} for each new container")
+            roll(target, helper, state, state_text, text, changed, "deploy", containers, proxy)
+            after, release = new_release(target, state, images, text)
+            write_state(target, helper, after, text, state_text, env_files=True)
     _prune(target, state, after)
     note(f"{release.summary()} is live on '{target.name}' and healthy")
     return 0
+
+
+def _pulled(target: Target, pulled: Future[None]) -> None:
+    """Wait for the pull (its error, if any, is the deploy's); say the images are there."""
+    pulled.result()
+    note(f"the images are on {target.engine.address}")
 
 
 def rollback_compose(target: Target, release_id: int | None, break_lock: bool = False) -> int:
@@ -391,18 +358,22 @@ def rollback_compose(target: Target, release_id: int | None, break_lock: bool = 
     check_env_files(target)
     helper = helper_image(target)
     with locked(target, helper, break_lock):
-        state, state_text = load_state(target, helper)
+        state, state_text = load_state(target, helper, make_binds=True)
         chosen = pick_release(state, release_id, target.name)
         note(f"rolling '{target.name}' back to {chosen.summary()}")
         images = {
             app: DeployImage(app, ref, chosen.versions.get(app, "?"))
             for app, ref in chosen.images.items()
         }
-        same = unchanged(target, state.running, images, chosen.compose)
+        containers = _project_containers(target)
+        refs = [*chosen.images.values(), *(state.running.images.values() if state.running else [])]
+        keys = rollout.content_keys(target.engine, refs)
+        same = unchanged(state.running, images, chosen.compose, containers, keys)
         changed = [app for app in images if app not in same]
         roll(target, helper, state, state_text, chosen.compose, changed,
-             f"rollback to release {chosen.id}")  # fmt: skip
-        write_state(target, helper, make_current(state, chosen.id), chosen.compose, state_text)
+             f"rollback to release {chosen.id}", containers)  # fmt: skip
+        after = make_current(state, chosen.id)
+        write_state(target, helper, after, chosen.compose, state_text, env_files=True)
     note(f"{chosen.summary()} is live on '{target.name}' and healthy")
     return 0
 

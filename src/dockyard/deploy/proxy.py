@@ -98,6 +98,10 @@ def _seconds(duration: str | None) -> int:
 class Proxy:
     """The proxy on one target's server."""
 
+    # the servers as `ensure` read them, for the next switch (under the deploy lock
+    # only this deploy changes this project's routes); None: ask Caddy
+    _servers: dict[str, Any] | None = None
+
     def __init__(self, target: Target) -> None:
         self.target = target
         self.engine = target.engine
@@ -219,16 +223,22 @@ class Proxy:
         drain = self.target.config.drain_seconds
         if not config or "http" not in (config.get("apps") or {}):
             self._admin("POST", "/load", base_config(drain))
-        elif _seconds(config["apps"]["http"].get("grace_period")) < drain:
+            self._servers = {}
+            return
+        if _seconds(config["apps"]["http"].get("grace_period")) < drain:
             self._admin("PATCH", "/config/apps/http/grace_period", f"{drain}s")
+        self._servers = config["apps"]["http"].get("servers") or {}
 
-    def servers(self) -> dict[str, Any]:
+    def servers(self, cached: bool = False) -> dict[str, Any]:
+        """Caddy's servers (``cached``: as `ensure` read them, when it did)."""
+        if cached and self._servers is not None:
+            return self._servers
         return self._admin("GET", "/config/apps/http/servers") or {}
 
-    def _route(self, app: str, port: Port) -> tuple[str, str] | None:
+    def _route(self, app: str, port: Port, cached: bool = False) -> tuple[str, str] | None:
         """(handler id, container address) of the port's route now; None: not routed.
         A route of another project or app on that port is refused."""
-        server = self.servers().get(server_key(port))
+        server = self.servers(cached).get(server_key(port))
         if not server:
             return None
         handlers = [h for r in server.get("routes") or [] for h in r.get("handle") or []]
@@ -252,7 +262,10 @@ class Proxy:
     def switch(self, app: str, port: Port, dial: str) -> str | None:
         """Route ``port`` to ``dial``; the address it was routed to before."""
         project = self.target.compose_project
-        route = self._route(app, port)
+        # a route ensure saw is this project's (PATCH by its id fails if it went since);
+        # a port it saw unrouted is looked at afresh before it is claimed
+        route = self._route(app, port, cached=True) or self._route(app, port)
+        self._servers = None  # read afresh from now on
         if route is None:
             drain = self.target.config.drain_seconds
             config = server_config(project, app, port, dial, drain)

@@ -179,6 +179,7 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     versions = ", ".join(f"{app} {image.version}" for app, image in new.items())
     note(f"deploying stack {target.compose_project} to '{target.name}': {versions}")
     _pull(target, new)
+    note(f"the images are on {target.engine.address}")
     helper = next(iter(new.values())).reference
     gateway = _gateway_image(target, helper)
     text = render_stack(target.project, target.name, target.config, new, gateway_image=gateway)
@@ -187,10 +188,16 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     failed = _apply(target, text)
     if failed:
         previous = state.running
+        where = "nothing ran before"
+        if previous is not None:
+            where = f"Swarm rolled back by itself to {previous.summary()}"
+            # Swarm rolls back only the service whose update failed; the others (a
+            # parser updated before the api failed) go back too, so one release runs.
+            note(f"{'; '.join(failed)}; putting every app back to {previous.summary()}")
+            again = _apply(target, _keep_gateways(target, previous.compose, gateway))
+            if again:
+                where += f", but putting every app back failed too: {'; '.join(again)}"
         write_state(target, helper, state, previous.compose if previous else text)
-        where = f"Swarm rolled back by itself to {previous.summary()}" if previous else (
-            "nothing ran before"
-        )  # fmt: skip
         raise DockyardError(f"deploy on '{target.name}' failed: {'; '.join(failed)}; {where}")
     after, release = new_release(target, state, new, text)
     write_state(target, helper, after, text)

@@ -149,32 +149,36 @@ def prepare_server(target: Target, image: str, compose_text: str) -> State:
 
 
 def write_state(
-    target: Target, image: str, state: State, compose_text: str, previous: str | None = None
+    target: Target,
+    image: str,
+    state: State,
+    compose_text: str,
+    previous: str | None = None,
+    *,
+    env_files: bool = False,
 ) -> None:
-    """Write the state and the compose file that runs it (and keep the state's previous
-    text, ``previous``, next to it)."""
+    """Write the state and the compose file that runs it, in one go (and keep the
+    state's previous text, ``previous``, next to it); ``env_files``: the target's env
+    files too (a release that now runs was started with them)."""
     files = {STATE_FILE: (dump_state(state), "644"), COMPOSE_FILE: (compose_text, "644")}
+    if env_files:
+        files.update(server_files(target, compose_text))
     if previous:
         files = {f"{STATE_FILE}.previous": (previous, "644"), **files}
     target.engine.files(image, target.directory, write=files)
 
 
-def load_state(target: Target, image: str) -> tuple[State, str | None]:
-    """The state on the server (refused when damaged, before anything changes) and its text."""
-    got = target.engine.files(image, target.directory, read=[STATE_FILE])
+def load_state(target: Target, image: str, make_binds: bool = False) -> tuple[State, str | None]:
+    """The state on the server (refused when damaged, before anything changes) and its
+    text; ``make_binds``: also create the bind-mounted directories the apps need and
+    give the writable ones to the apps' user (in the same helper container)."""
+    binds = [(b.source, not b.read_only) for b in bind_mounts(
+        target.project, target.config, target.directory
+    )] if make_binds else []  # fmt: skip
+    got = target.engine.files(image, target.directory, read=[STATE_FILE], binds=binds)
     text = got.get(STATE_FILE)
     where = f"{target.state_path} on {target.engine.address}"
     return parse_state(text, where), text
-
-
-def write_files(target: Target, image: str, compose_text: str) -> None:
-    """Write the compose and env files, create and own the bind mounts."""
-    binds = [(b.source, not b.read_only) for b in bind_mounts(
-        target.project, target.config, target.directory
-    )]  # fmt: skip
-    target.engine.files(
-        image, target.directory, write=server_files(target, compose_text), binds=binds
-    )
 
 
 def helper_image(target: Target) -> str:

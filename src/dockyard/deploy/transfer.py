@@ -25,7 +25,7 @@ from pathlib import Path
 from dockyard.console import note
 from dockyard.deploy.swarm import require_swarm
 from dockyard.deploy.target import Target
-from dockyard.engine import apt, docker, git, ssh
+from dockyard.engine import apt, docker, git, portforward
 from dockyard.engine import serverregistry as engine
 from dockyard.engine.apt import Deb
 from dockyard.engine.remote import TargetEngine
@@ -119,7 +119,9 @@ def sent_line(name: str, where: str, gained: int, through_ssh: int | None) -> st
     )
 
 
-def tunnel_error(who: str, where: str, name: str, failure: ssh.TunnelFailed, tail: str) -> str:
+def tunnel_error(
+    who: str, where: str, name: str, failure: portforward.TunnelFailed, tail: str
+) -> str:
     """One line for a forward that did not open, or a registry that does not answer."""
     if failure.far_end:
         return (
@@ -129,7 +131,7 @@ def tunnel_error(who: str, where: str, name: str, failure: ssh.TunnelFailed, tai
         )
     return (
         f"{who}: could not open an ssh port forward to {where} ({failure.reason}); check "
-        f"that `ssh {' '.join(ssh.destination(where))}` works and that its sshd allows TCP "
+        f"that `ssh {' '.join(portforward.destination(where))}` works and that its sshd allows TCP "
         "forwarding (AllowTcpForwarding); nothing was changed there"
     )
 
@@ -230,7 +232,7 @@ def send(server: TargetEngine, name: str, port: int, images: list[Local], who: s
     before = engine.blob_sizes(server, name)
     digests = {}
     try:
-        with ssh.forward(server.host or "", port, PROBE) as tunnel:
+        with portforward.forward(server.host or "", port, PROBE) as tunnel:
             for image in images:
                 remote = f"127.0.0.1:{tunnel.port}/{image.repository}:{image.tag}"
                 try:
@@ -241,7 +243,7 @@ def send(server: TargetEngine, name: str, port: int, images: list[Local], who: s
                         f"{server.address} through ssh failed ({exc}); nothing was changed "
                         "there"
                     ) from None
-    except ssh.TunnelFailed as exc:
+    except portforward.TunnelFailed as exc:
         tail = engine.logs_tail(server, name) if exc.far_end else ""
         raise DockyardError(tunnel_error(who, server.address, name, exc, tail)) from None
     gained = bytes_gained(before, engine.blob_sizes(server, name))

@@ -1,5 +1,7 @@
-"""A deploy target's engine, reached like the docker CLI reaches it: DOCKER_HOST
-(``ssh://user@host`` runs ``docker system dial-stdio`` over ssh) or a Docker context.
+"""A deploy target's engine, reached like the docker CLI reaches it: DOCKER_HOST or a
+Docker context. An ``ssh://user@host`` DOCKER_HOST goes through one ssh connection for
+the whole command (engine/ssh.py), or, where that cannot work, through the docker CLI's
+own (``docker system dial-stdio`` over a new ssh connection per command).
 
 Files on the server (the compose file, env files, the release state) are written by a
 short-lived helper container with the target directory bind-mounted, so dockyard needs
@@ -9,15 +11,21 @@ nothing on the server but the engine, and the same code serves ssh, tcp and cont
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.engine import ssh
 from dockyard.engine.models import Container, Service
 from dockyard.engine.run import run, why_failed
 from dockyard.errors import DockyardError
 from dockyard.names import APP_UID
+
+log = logging.getLogger("dockyard.run")
 
 HELPER_ROOT = "/target"
 HELPER_MOUNTS = "/mnt/bind"
@@ -47,6 +55,17 @@ print(json.dumps(out))
 """
 
 
+# docker's management commands: their first argument names the command too
+_MANAGEMENT = {"container", "image", "network", "volume", "service", "stack", "system", "compose"}
+
+
+def _command(args: Sequence[str]) -> str:
+    """The docker command ``args`` run, for messages: ``ps``, ``container inspect``."""
+    if len(args) > 1 and args[0] in _MANAGEMENT and not args[1].startswith("-"):
+        return f"{args[0]} {args[1]}"
+    return args[0]
+
+
 @dataclass(frozen=True)
 class TargetEngine:
     """The engine of one deploy target."""
@@ -71,6 +90,14 @@ class TargetEngine:
             return {"DOCKER_CONTEXT": self.context}
         return {}
 
+    def _endpoint(self) -> tuple[dict[str, str], ssh.Tunnel | None]:
+        """The environment a docker command reaches the engine with now, and the ssh
+        tunnel it goes through (None: the docker CLI connects by itself)."""
+        if self.host and self.host.startswith("ssh://"):
+            host, tunnel = ssh.docker_host(self.host)
+            return {"DOCKER_HOST": host, "DOCKER_CONTEXT": ""}, tunnel
+        return self.env, None
+
     def docker(
         self,
         args: Sequence[str],
@@ -81,15 +108,65 @@ class TargetEngine:
         timeout: float | None = 300,
         what: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return run(
-            ["docker", *args],
-            env=self.env,
-            check=check,
-            capture=capture,
-            input=input,
-            timeout=timeout,
-            what=what or f"docker {args[0]} on {self.address}",
+        """Run a docker command on the target's engine; LostConnection when the ssh
+        connection to it dropped meanwhile (whatever ``check`` says: the command's
+        answer then says nothing about the server)."""
+        what = what or f"docker {_command(args)} on {self.address}"
+        env, tunnel = self._endpoint()
+        try:
+            proc = run(
+                ["docker", *args],
+                env=env,
+                check=False,
+                capture=capture,
+                input=input,
+                timeout=timeout,
+                what=what,
+            )
+        except DockyardError:  # no answer in time
+            if tunnel is not None and not tunnel.alive():
+                ssh.lost(self.host or "", tunnel, f"during `docker {_command(args)}`")
+            raise
+        if proc.returncode != 0:
+            self._check_connection(tunnel, proc, args)
+            if check:
+                raise DockyardError(f"{what} failed: {why_failed(proc)}")
+        elif self.host and self.host.startswith("ssh://"):
+            ssh.answered(self.host)
+        return proc
+
+    def stream(self, args: Sequence[str]) -> subprocess.Popen[bytes]:
+        """A long-running docker command (``docker events``) whose output is read as it
+        comes; the caller ends it."""
+        env, _ = self._endpoint()
+        argv = ["docker", *args]
+        log.debug("run: %s (streamed)", shlex.join(argv))
+        return subprocess.Popen(
+            argv,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
+
+    def _check_connection(
+        self,
+        tunnel: ssh.Tunnel | None,
+        proc: subprocess.CompletedProcess[str],
+        args: Sequence[str],
+    ) -> None:
+        """LostConnection when a failed command's ssh connection had dropped."""
+        if not (self.host and self.host.startswith("ssh://")):
+            return
+        during = f"during `docker {_command(args)}`"
+        if tunnel is not None and not tunnel.alive():
+            ssh.lost(self.host, tunnel, during)
+        stderr = proc.stderr or ""
+        if tunnel is None and ssh.dropped(self.host, stderr):
+            reason = stderr.rsplit("stderr=", 1)[-1].strip().splitlines()[-1:] or [""]
+            raise ssh.LostConnection(
+                f"lost the ssh connection to {self.host} ({during}: {reason[0]})"
+            )
 
     def require(self) -> str:
         """The server engine's version; one clear line when it cannot be reached."""

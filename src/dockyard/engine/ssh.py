@@ -1,187 +1,221 @@
-"""ssh, the way the docker CLI uses it for ``DOCKER_HOST=ssh://user@host:port``: the
-machine's own OpenSSH client with the user's keys, agent and ~/.ssh/config.
+"""One ssh connection per deploy target for a whole command.
 
-Here it opens a local port forward to a port on the server's loopback (``ssh -N -L``)
-for as long as a block runs, and reports the bytes ssh sent through it.
+With ``DOCKER_HOST=ssh://...`` every docker command opens an ssh connection of its own
+(a handshake, then `docker system dial-stdio` on the server): 0.3-0.4 s each here, and a
+deploy runs dozens. Instead dockyard opens one connection with the user's own `ssh` (its
+config, keys and agent), asks the server's docker CLI which socket its engine listens
+on, and has that connection forward the socket to a private local one (`ssh -O forward
+-L`, OpenSSH's own stream-local forwarding): each docker command connects to that and
+costs what a local one does. Where the server's engine is not on a unix socket, or the
+forward does not work, dockyard uses ``DOCKER_HOST=ssh://...`` as the docker CLI does.
+
+A connection that drops is reported once, by the command that found it dropped
+(LostConnection); the next command opens a new one, so a failed deploy can still put
+the running release back.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
-import socket
+import atexit
+import logging
+import os
+import selectors
+import shutil
 import subprocess
 import tempfile
+import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from dockyard.engine.run import log
 from dockyard.errors import DockyardError
 
-READY_SECONDS = 60.0  # connect (ssh's ConnectTimeout is 30 s) + log in + first answer
-REFUSED_SECONDS = 10.0  # how long the far end may refuse connections (still starting)
-# OpenSSH's closing statistics line at -v: "Transferred: sent 3584, received 3480 bytes, ..."
-_TRANSFERRED = re.compile(r"^Transferred: sent (\d+), received (\d+) bytes", re.MULTILINE)
-# A forwarded connection the server side could not open (nothing listens there).
-_OPEN_FAILED = re.compile(r"channel \d+: open failed: (.*)$", re.MULTILINE)
+log = logging.getLogger("dockyard.run")
+
+CONNECT_TIMEOUT = 30  # seconds, as the docker CLI's own ssh connection
+# the server's docker CLI prints its engine's address, then waits for stdin to close:
+# the connection lives as long as dockyard (or its pipe) does
+REMOTE = "docker context inspect --format '{{.Endpoints.docker.Host}}' && exec cat"
 
 
-class TunnelFailed(DockyardError):
-    """The forward could not be opened, or what it leads to does not answer."""
-
-    def __init__(self, reason: str, *, far_end: bool = False) -> None:
-        super().__init__(reason)
-        self.reason, self.far_end = reason, far_end
+class LostConnection(DockyardError):
+    """The ssh connection to a target's server dropped while a command ran."""
 
 
-def destination(host: str) -> list[str]:
-    """The ssh arguments that reach ``host`` (ssh://[user@]server[:port]) as the docker
-    CLI's ssh connection does: ``-l user -p port -- server``."""
-    parts = urlsplit(host)
-    if parts.scheme != "ssh" or not parts.hostname or parts.path not in ("", "/"):
-        raise DockyardError(f"'{host}' is not an ssh address like ssh://user@server[:port]")
-    args = []
-    if parts.username:
-        args += ["-l", parts.username]
-    if parts.port:
-        args += ["-p", str(parts.port)]
-    return [*args, "--", parts.hostname]
-
-
-def forward_command(host: str, local_port: int, remote_port: int) -> list[str]:
-    """``ssh -N -L`` from 127.0.0.1:``local_port`` here to 127.0.0.1:``remote_port`` on the
-    server; -v for the bytes-sent statistics ssh prints when it closes."""
-    return [
-        "ssh", "-v", "-N", "-o", "ExitOnForwardFailure=yes", "-o", "ConnectTimeout=30",
-        "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
-        "-L", f"127.0.0.1:{local_port}:127.0.0.1:{remote_port}", *destination(host),
-    ]  # fmt: skip
-
-
-def bytes_sent(text: str) -> int | None:
-    """The bytes ssh sent, from its closing statistics (None when it printed none)."""
-    found = _TRANSFERRED.findall(text)
-    return int(found[-1][0]) if found else None
-
-
-def reason(text: str, returncode: int | None = None) -> str:
-    """Why ssh failed, in its words: its last line that is not -v chatter."""
-    lines = [
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith(("debug1:", "debug2:", "debug3:", "OpenSSH_"))
-        and not line.startswith(("Transferred:", "Bytes per second:", "Authenticated to "))
-    ]  # fmt: skip
-    if lines:
-        return lines[-1]
-    return f"ssh exited with code {returncode}" if returncode is not None else "no answer"
-
-
-def far_end_refused(text: str) -> str | None:
-    """What the server said when a forwarded connection could not be opened there."""
-    found = _OPEN_FAILED.findall(text)
-    return found[-1].strip() if found else None
-
-
-def free_port() -> int:
-    """A port nothing listens on at 127.0.0.1 now (the kernel's pick)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def ssh_argv(host: str) -> list[str]:
+    """``ssh`` options and destination for an ``ssh://[user@]host[:port]`` DOCKER_HOST."""
+    url = urlsplit(host)
+    argv = ["-o", f"ConnectTimeout={CONNECT_TIMEOUT}", "-T"]
+    if url.username:
+        argv += ["-l", url.username]
+    if url.port:
+        argv += ["-p", str(url.port)]
+    return [*argv, "--", url.hostname or ""]
 
 
 @dataclass
-class Forward:
-    """An open forward: 127.0.0.1:``port`` here reaches the server's port."""
+class Tunnel:
+    """One ssh connection (an OpenSSH control master) forwarding the server's engine
+    socket to ``socket``, in a private folder (0700: the socket is root on the server)."""
 
-    port: int
-    log_file: Path
-    sent: int | None = field(default=None)  # bytes ssh sent, once it closed
+    host: str
+    folder: Path
+    process: subprocess.Popen[str]
+    socket: Path = field(init=False)
 
-    def log_text(self) -> str:
+    def __post_init__(self) -> None:
+        self.socket = self.folder / "docker.sock"
+
+    @property
+    def docker_host(self) -> str:
+        return f"unix://{self.socket}"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()  # the server's `cat` ends, so does the connection
         try:
-            return self.log_file.read_text(errors="replace")
-        except OSError:
-            return ""
-
-
-def _answers(url: str) -> bool:
-    """Whether an HTTP server answers ``url`` (any status); False while nothing does."""
-    try:
-        urllib.request.urlopen(url, timeout=10).close()
-        return True
-    except urllib.error.HTTPError:
-        return True
-    except (OSError, ValueError):
-        return False
-
-
-def _wait_ready(proc: subprocess.Popen, fwd: Forward, probe: str) -> None:
-    """Until the far end answers; ssh's own failure, or the far end's refusal (for
-    REFUSED_SECONDS: it may be starting), as a TunnelFailed."""
-    deadline = time.monotonic() + READY_SECONDS
-    refused_since = None
-    while not _answers(f"http://127.0.0.1:{fwd.port}{probe}"):
-        text = fwd.log_text()
-        if proc.poll() is not None:
-            raise TunnelFailed(reason(text, proc.returncode))
-        refused = far_end_refused(text)
-        now = time.monotonic()
-        refused_since = refused_since or (now if refused else None)
-        if refused and now - (refused_since or now) > REFUSED_SECONDS:
-            raise TunnelFailed(f"nothing answers there ({refused})", far_end=True)
-        if now > deadline:
-            raise TunnelFailed(f"no answer through the tunnel after {READY_SECONDS:.0f}s")
-        time.sleep(0.3)
-
-
-@contextmanager
-def forward(host: str, remote_port: int, probe: str = "/") -> Iterator[Forward]:
-    """For the block: a forward from a free local port to the server's 127.0.0.1:
-    ``remote_port``, ready when an HTTP GET of ``probe`` through it gets any answer.
-
-    ssh is stopped when the block ends, however it ends (an error, Ctrl-C); then
-    ``sent`` holds the bytes it sent. Raises TunnelFailed when the forward does not open
-    or nothing answers at the far end.
-    """
-    with tempfile.TemporaryDirectory(prefix="dockyard-ssh-") as tmp:
-        for attempt in range(2):  # the port the kernel named may be taken meanwhile
-            fwd = Forward(free_port(), Path(tmp) / f"ssh-{attempt}.log")
-            argv = forward_command(host, fwd.port, remote_port)
-            log.debug("run: %s", shlex.join(argv))
-            with fwd.log_file.open("wb") as err:
-                try:
-                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
-                except FileNotFoundError:
-                    raise DockyardError("`ssh` is not installed or not on PATH; install "
-                                        "OpenSSH's client and retry") from None  # fmt: skip
-            try:
-                try:
-                    _wait_ready(proc, fwd, probe)
-                except TunnelFailed:
-                    if attempt == 0 and "already in use" in fwd.log_text():
-                        continue
-                    raise
-                yield fwd
-                return
-            finally:
-                _stop(proc)
-                fwd.sent = bytes_sent(fwd.log_text())
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """End ssh (SIGTERM: it still prints its statistics), killing it if it hangs."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
+    """The first line ``proc`` prints, or "" when it ends or time runs out first."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            return ""
+    return proc.stdout.readline().strip()
+
+
+def _folder() -> Path:
+    """A private folder whose socket paths fit a unix socket's ~100 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="dockyard-ssh-"))
+    if len(str(folder / "docker.sock")) > 100:
+        folder.rmdir()
+        folder = Path(tempfile.mkdtemp(prefix="dockyard-ssh-", dir="/tmp"))
+    return folder
+
+
+def _works(tunnel: Tunnel) -> bool:
+    """Does the server's engine answer through the forwarded socket?"""
+    proc = subprocess.run(
+        ["docker", "version", "--format", "{{.Server.Version}}"],
+        env={**os.environ, "DOCKER_HOST": tunnel.docker_host, "DOCKER_CONTEXT": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+def open_tunnel(host: str) -> Tunnel | None:
+    """One ssh connection forwarding the engine socket of ``host``'s server; None when
+    that cannot work (no connection, an engine not on a unix socket, forwarding refused)."""
+    folder = _folder()
+    control = folder / "control"
+    argv = ["ssh", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
+    argv += ["-M", "-S", str(control), "-o", "ControlPersist=no", *ssh_argv(host), REMOTE]
+    log.debug("run: %s (kept open: the target's connection)", " ".join(argv))
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,  # Ctrl-C stops the deploy, not the connection it restores over
+        )
+    except FileNotFoundError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    tunnel = Tunnel(host, folder, proc)
+    endpoint = _first_line(proc, CONNECT_TIMEOUT + 30)
+    if not endpoint.startswith("unix://"):
+        tunnel.close()
+        return None
+    forward = subprocess.run(
+        ["ssh", "-S", str(control), "-O", "forward",
+         "-L", f"{tunnel.socket}:{endpoint.removeprefix('unix://')}", *ssh_argv(host)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    if forward.returncode != 0 or not _works(tunnel):
+        tunnel.close()
+        return None
+    took = time.monotonic() - started
+    log.debug("ssh: %s forwarded to %s in %.2fs", endpoint, tunnel.socket, took)
+    return tunnel
+
+
+@dataclass
+class _Connection:
+    tunnel: Tunnel | None = None
+    tried: bool = False  # a tunnel was tried (None after that: plain ssh://)
+    answered: bool = False  # the server answered a command once
+
+
+_CONNECTIONS: dict[str, _Connection] = {}
+_OPENING = threading.RLock()  # commands run side by side (a deploy pulls while it reads)
+
+
+def docker_host(host: str) -> tuple[str, Tunnel | None]:
+    """The DOCKER_HOST to reach ``host`` with now, and the tunnel it goes through.
+
+    Opens the connection on first use. A tunnel found dropped is reported
+    (LostConnection) and forgotten, so the next call opens a new one.
+    """
+    with _OPENING:
+        connection = _CONNECTIONS.setdefault(host, _Connection())
+        tunnel = connection.tunnel
+        if tunnel is not None and not tunnel.alive():
+            lost(host, tunnel, "the connection closed")
+        if not connection.tried:
+            connection.tried = True
+            connection.tunnel = open_tunnel(host)
+        tunnel = connection.tunnel
+        return (tunnel.docker_host, tunnel) if tunnel else (host, None)
+
+
+def lost(host: str, tunnel: Tunnel, detail: str) -> None:
+    """Forget a dropped tunnel (the next call reconnects) and raise LostConnection."""
+    with _OPENING:
+        connection = _CONNECTIONS.setdefault(host, _Connection())
+        if connection.tunnel is tunnel:
+            connection.tunnel, connection.tried = None, False
+    tunnel.close()
+    raise LostConnection(f"lost the ssh connection to {host} ({detail})")
+
+
+def answered(host: str) -> None:
+    """Note that a command reached ``host``'s engine (a later ssh failure is a drop)."""
+    _CONNECTIONS.setdefault(host, _Connection()).answered = True
+
+
+def dropped(host: str, stderr: str) -> bool:
+    """Did a command on plain ``DOCKER_HOST=ssh://`` fail because its ssh connection
+    did, after the server had answered before (a first failure is "cannot reach")?"""
+    connection = _CONNECTIONS.get(host)
+    ssh_failed = "docker system dial-stdio] has exited with exit status 255" in stderr
+    return bool(connection and connection.answered and ssh_failed)
+
+
+def close_all() -> None:
+    for connection in _CONNECTIONS.values():
+        if connection.tunnel is not None:
+            connection.tunnel.close()
+    _CONNECTIONS.clear()
+
+
+atexit.register(close_all)

@@ -207,10 +207,22 @@ def _first_party(app: AppPlan) -> str:
     return install(mounts, "members", *specs, *_flag("--writable", app.app.config.writable))
 
 
+def _duration(value: str) -> str:
+    """A manifest duration as HEALTHCHECK takes it: ``500ms`` -> ``0.5s`` (the same to
+    Docker; hadolint's parser knows no ``ms``)."""
+    if value.endswith("ms"):
+        return f"{int(value[:-2]) / 1000:g}s"
+    return value
+
+
 def _healthcheck(check: Healthcheck) -> str:
+    interval, timeout, period, start = (
+        _duration(d)
+        for d in (check.interval, check.timeout, check.start_period, check.start_interval)
+    )
     return (
-        f"HEALTHCHECK --interval={check.interval} --timeout={check.timeout} "
-        f"--start-period={check.start_period} --start-interval={check.start_interval} "
+        f"HEALTHCHECK --interval={interval} --timeout={timeout} "
+        f"--start-period={period} --start-interval={start} "
         f"--retries={check.retries} \\\n"
         f"    CMD {_exec(check.argv())}"
     )

@@ -22,7 +22,7 @@ from dockyard.deploy.transfer import (
     tunnel_error,
 )
 from dockyard.engine.apt import Deb
-from dockyard.engine.ssh import TunnelFailed
+from dockyard.engine.portforward import TunnelFailed
 from dockyard.errors import DockyardError
 from dockyard.manifest import load_project
 

@@ -149,7 +149,7 @@ def test_compose_status_row_of_a_container() -> None:
 
 
 def test_compose_containers_of_an_app_and_running_apps() -> None:
-    from dockyard.deploy.compose import _containers
+    from dockyard.deploy.bluegreen import _containers
     from dockyard.deploy.target import helper_image, running_apps
 
     oneoff = _container("web", Labels={"com.docker.compose.service": "web",

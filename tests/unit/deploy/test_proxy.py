@@ -148,3 +148,16 @@ def test_through_wget_a_new_port_is_posted(monkeypatch: pytest.MonkeyPatch) -> N
     proxy = _wget_proxy(monkeypatch, recorded)
     assert proxy.switch("api", PORT, "lol-prod-api-1:8000") is None
     assert recorded.calls[-1][:2] == ("POST", "/config/apps/http/servers/port-18080")
+
+
+def test_a_switch_after_ensure_uses_the_routes_ensure_read() -> None:
+    routed = {"port-18080": server_config("lol-prod", "api", PORT, "lol-prod-api-1:8000", 30)}
+    proxy = _Recorded("lol-prod", {})
+    proxy._servers = routed  # as _configure leaves them
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    assert [call[0] for call in proxy.calls] == ["PATCH"]  # no second GET
+    # a port ensure saw unrouted is looked at afresh before it is claimed
+    proxy = _Recorded("lol-prod", routed)
+    proxy._servers = {}
+    assert proxy.switch("api", PORT, "lol-prod-api-2:8000") == "lol-prod-api-1:8000"
+    assert [call[0] for call in proxy.calls] == ["GET", "PATCH"]

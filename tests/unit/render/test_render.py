@@ -151,7 +151,7 @@ def test_healthcheck_is_exec_form_and_only_where_configured(files: dict[str, str
         "--interval=2s",
         "--timeout=5s",
         "--start-period=2s",
-        "--start-interval=1s",
+        "--start-interval=0.5s",
         "--retries=3",
     ]
     probe = json.loads(argv)
@@ -453,3 +453,16 @@ def test_every_install_command_is_one_the_script_accepts(files: dict[str, str]) 
     assert (parsed[6].workdir, parsed[6].writable) == ("/workspace/packages/mini_web", ["/state"])
     assert parsed[7].writable == ["/state"]  # web's, owned by the prod user
     assert buildstep.APP_USER == APP_USER
+
+
+def test_healthcheck_durations_in_milliseconds_are_written_in_seconds() -> None:
+    from dockyard.render.dockerfile import _duration
+
+    # the same to Docker; hadolint's Dockerfile parser knows no "ms"
+    assert [_duration(d) for d in ("500ms", "250ms", "1500ms", "10s", "2m")] == [
+        "0.5s",
+        "0.25s",
+        "1.5s",
+        "10s",
+        "2m",
+    ]
