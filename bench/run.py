@@ -119,10 +119,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--only",
-        choices=("deploy",),
+        choices=("deploy", "transfer"),
         help="deploy: only the deploy scenarios (parser + api, built untimed without the "
         "cold-build nonce layer), their figures merged into the results JSON by repetition "
-        "(the other figures kept) and BENCHMARKS.md re-rendered",
+        "(the other figures kept) and BENCHMARKS.md re-rendered; transfer: likewise, only "
+        'the transfer = "ssh" scenario (dockyard\'s images, A then B)',
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
@@ -399,6 +400,60 @@ def deploy_only(args: argparse.Namespace, keys: list[str], base: str) -> int:
     return 0
 
 
+def transfer_run(
+    key: str, rep: int, args: argparse.Namespace, root: Path | None, ctx: Context, base: str
+) -> dict:
+    """The transfer scenario alone: dockyard's A and B built on the base (warm, untimed)."""
+    nonce = secrets.token_hex(4)
+    workdir = args.workdir / f"transfer-{rep}-{nonce}"
+    engine.LOG[:] = [args.workdir / f"transfer-{rep}-{nonce}.log"]
+    copy_example(workdir)
+    variant = VARIANTS[key](ctx, workdir, nonce, base)
+    try:
+        variant.prepare()
+        variant.build()
+        first = {app: f"{variant.name}/{app}:first" for app in ctx.apps}
+        for app, ref in variant.images().items():
+            engine.run(["docker", "tag", ref, first[app]])
+        edit_library(variant.root, nonce)
+        variant.build()
+        rec = transfer_scenario(first, variant.images(), base, nonce, args.transfer_port)
+        say(f"transfer rep {nonce}: {rec}")
+        return {"nonce": nonce, **rec}
+    finally:
+        engine.remove_images(engine.images_named(f"{variant.name}/*"))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def transfer_only(args: argparse.Namespace, base: str) -> int:
+    """`--only transfer`: the transfer scenario, its figures merged into dockyard's runs
+    by repetition (every other figure kept)."""
+    if not args.transfer_port:
+        raise BenchError("--only transfer needs a --transfer-port")
+    args.apps = args.apps or ",".join(DEPLOY_APPS)
+    ctx, started = context(args), time.monotonic()
+    records = [attempts("dockyard", rep, args, None, ctx, base, transfer_run)
+               for rep in range(args.reps)]  # fmt: skip
+    data = json.loads(args.json.read_text())
+    mine = data["runs"].setdefault("dockyard", [])
+    for index, record in enumerate(records):
+        if index == len(mine):
+            mine.append({"nonce": record["nonce"], "transfer only": True})
+        mine[index].update(
+            {k: v for k, v in record.items() if k.startswith(("transfer_", "save_"))}
+        )
+    data["meta"]["transfer scenario"] = (
+        f"`python -m bench {' '.join(sys.argv[1:])}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {args.reps} reps, "
+        f"{(time.monotonic() - started) / 60:.0f} min"
+    )
+    results = {k: data[k] for k in ("meta", "config", "runs")}
+    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    say(f"merged the transfer figures into {args.json}; wrote {args.markdown}")
+    return 0
+
+
 def render(args: argparse.Namespace) -> int:
     data = json.loads(args.json.read_text())
     results = {k: data[k] for k in ("meta", "config", "runs")}
@@ -430,6 +485,8 @@ def _main(args: argparse.Namespace) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.only == "deploy":
         return deploy_only(args, keys, base)
+    if args.only == "transfer":
+        return transfer_only(args, base)
     if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
         return share_only(args, context(args), base)
     root, ctx = registry_root(args), context(args)
