@@ -90,11 +90,11 @@ class TargetEngine:
             return {"DOCKER_CONTEXT": self.context}
         return {}
 
-    def _endpoint(self) -> tuple[dict[str, str], ssh.Tunnel | None]:
-        """The environment a docker command reaches the engine with now, and the ssh
-        tunnel it goes through (None: the docker CLI connects by itself)."""
+    def _endpoint(self, args: Sequence[str]) -> tuple[dict[str, str], ssh.Tunnel | None]:
+        """The environment the docker command ``args`` reaches the engine with now, and
+        the ssh tunnel it goes through (None: the docker CLI connects by itself)."""
         if self.host and self.host.startswith("ssh://"):
-            host, tunnel = ssh.docker_host(self.host)
+            host, tunnel = ssh.docker_host(self.host, f"docker {_command(args)}")
             return {"DOCKER_HOST": host, "DOCKER_CONTEXT": ""}, tunnel
         return self.env, None
 
@@ -112,7 +112,7 @@ class TargetEngine:
         connection to it dropped meanwhile (whatever ``check`` says: the command's
         answer then says nothing about the server)."""
         what = what or f"docker {_command(args)} on {self.address}"
-        env, tunnel = self._endpoint()
+        env, tunnel = self._endpoint(args)
         try:
             proc = run(
                 ["docker", *args],
@@ -138,7 +138,7 @@ class TargetEngine:
     def stream(self, args: Sequence[str]) -> subprocess.Popen[bytes]:
         """A long-running docker command (``docker events``) whose output is read as it
         comes; the caller ends it."""
-        env, _ = self._endpoint()
+        env, _ = self._endpoint(args)
         argv = ["docker", *args]
         log.debug("run: %s (streamed)", shlex.join(argv))
         return subprocess.Popen(

@@ -170,17 +170,17 @@ _CONNECTIONS: dict[str, _Connection] = {}
 _OPENING = threading.RLock()  # commands run side by side (a deploy pulls while it reads)
 
 
-def docker_host(host: str) -> tuple[str, Tunnel | None]:
+def docker_host(host: str, command: str = "docker") -> tuple[str, Tunnel | None]:
     """The DOCKER_HOST to reach ``host`` with now, and the tunnel it goes through.
 
-    Opens the connection on first use. A tunnel found dropped is reported
-    (LostConnection) and forgotten, so the next call opens a new one.
+    Opens the connection on first use. A tunnel found dropped (before ``command`` runs)
+    is reported (LostConnection) and forgotten, so the next call opens a new one.
     """
     with _OPENING:
         connection = _CONNECTIONS.setdefault(host, _Connection())
         tunnel = connection.tunnel
         if tunnel is not None and not tunnel.alive():
-            lost(host, tunnel, "the connection closed")
+            lost(host, tunnel, f"it closed before `{command}`")
         if not connection.tried:
             connection.tried = True
             connection.tunnel = open_tunnel(host)
