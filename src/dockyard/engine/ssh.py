@@ -75,14 +75,17 @@ class Tunnel:
         return self.process.poll() is None
 
     def close(self) -> None:
-        if self.process.stdin is not None and not self.process.stdin.closed:
-            self.process.stdin.close()  # the server's `cat` ends, so does the connection
+        """End the connection (the server's `cat` ends when its stdin does) and remove
+        the folder, whatever state the connection is in."""
         try:
+            if self.process.stdin is not None and not self.process.stdin.closed:
+                self.process.stdin.close()
             self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
             self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
@@ -212,9 +215,13 @@ def dropped(host: str, stderr: str) -> bool:
 
 
 def close_all() -> None:
-    for connection in _CONNECTIONS.values():
+    """Close every connection this process opened (at exit)."""
+    for connection in list(_CONNECTIONS.values()):
         if connection.tunnel is not None:
-            connection.tunnel.close()
+            try:
+                connection.tunnel.close()
+            except Exception:  # noqa: BLE001 - the others are closed all the same
+                log.debug("ssh: closing %s failed", connection.tunnel.host, exc_info=True)
     _CONNECTIONS.clear()
 
 
