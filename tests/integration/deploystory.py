@@ -88,3 +88,20 @@ def remove_proxy(name: str) -> None:
     docker("rm", "--force", name, check=False)
     docker("network", "rm", name, check=False)
     docker("volume", "rm", name, check=False)
+
+
+def tear_down(ssh_env: dict[str, str], name: str, directory: str) -> None:
+    """What a compose deploy story left on the server: the `<name>-prod` project and its
+    volumes, its deploy lock, its proxy, its directory, and the images named for it."""
+    remote = {**ssh_env, "DOCKER_HOST": HOST}
+    subprocess.run(
+        ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
+        env=remote, capture_output=True, check=False,
+    )  # fmt: skip
+    docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
+    remove_proxy(f"{name}-proxy")
+    ssh(ssh_env, f"rm -rf {directory}")
+    tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    mine = [t for t in tags if f"/{name}/" in t]
+    if mine:
+        docker("image", "rm", *mine, check=False)

@@ -29,9 +29,9 @@ from deploystory import (
     REGISTRY,
     SSH_PORT,
     Story,
-    remove_proxy,
     rewrite,
     ssh,
+    tear_down,
 )
 
 from helpers import REPO, copy_project, docker, dockyard
@@ -119,18 +119,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, base_image: str, ssh_env: di
     try:
         yield result
     finally:
-        remote = {**ssh_env, "DOCKER_HOST": HOST}
-        subprocess.run(
-            ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
-            env=remote, capture_output=True, check=False,
-        )  # fmt: skip
-        docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
-        remove_proxy(f"{name}-proxy")
-        ssh(ssh_env, f"rm -rf {directory}")
-        tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
-        mine = [t for t in tags if f"/{name}/" in t]
-        if mine:
-            docker("image", "rm", *mine, check=False)
+        tear_down(ssh_env, name, directory)
 
 
 def _serves(version: str) -> None:

@@ -30,9 +30,8 @@ from deploystory import (
     PARSER_PROBE,
     REGISTRY,
     Story,
-    remove_proxy,
     rewrite,
-    ssh,
+    tear_down,
 )
 
 from dockyard.engine.proxy import fetch_caddy
@@ -165,18 +164,7 @@ def story(
     try:
         yield Story(root, env, name, directory)
     finally:
-        remote = {**ssh_env, "DOCKER_HOST": HOST}
-        subprocess.run(
-            ["docker", "compose", "-p", f"{name}-prod", "down", "--volumes", "--remove-orphans"],
-            env=remote, capture_output=True, check=False,
-        )  # fmt: skip
-        docker("rm", "--force", f"{name}-prod-dockyard-lock", check=False)
-        remove_proxy(f"{name}-proxy")
-        ssh(ssh_env, f"rm -rf {directory}")
-        tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
-        mine = [t for t in tags if f"/{name}/" in t]
-        if mine:
-            docker("image", "rm", *mine, check=False)
+        tear_down(ssh_env, name, directory)
 
 
 def _answers() -> str:
