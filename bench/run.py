@@ -119,11 +119,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--only",
-        choices=("deploy", "transfer"),
-        help="deploy: only the deploy scenarios (parser + api, built untimed without the "
-        "cold-build nonce layer), their figures merged into the results JSON by repetition "
-        "(the other figures kept) and BENCHMARKS.md re-rendered; transfer: likewise, only "
-        'the transfer = "ssh" scenario (dockyard\'s images, A then B)',
+        choices=("build", "deploy", "transfer"),
+        help="build: every scenario but the deploy, share and transfer ones, whose figures "
+        "are kept from the results JSON by repetition; deploy: only the deploy scenarios "
+        "(parser + api, built untimed without the cold-build nonce layer), their figures "
+        "merged into the results JSON by repetition (the other figures kept) and "
+        'BENCHMARKS.md re-rendered; transfer: likewise, only the transfer = "ssh" '
+        "scenario (dockyard's images, A then B)",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
@@ -489,6 +491,10 @@ def _main(args: argparse.Namespace) -> int:
         return transfer_only(args, base)
     if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
         return share_only(args, context(args), base)
+    kept = None
+    if args.only == "build":  # the other figures come from the results JSON
+        kept = json.loads(args.json.read_text())
+        args.deploy, args.share, args.transfer_port = "none", "off", 0
     root, ctx = registry_root(args), context(args)
     info, started = meta(base, args, ctx), time.monotonic()
     load = [os.getloadavg()[0]]
@@ -521,8 +527,35 @@ def _main(args: argparse.Namespace) -> int:
     )
     info["wall-clock of the whole run"] = f"{(time.monotonic() - started) / 60:.0f} min"
     results = {"meta": info, "config": config, "runs": runs}
+    if kept is not None:
+        results = keep_other_figures(results, kept)
     derived = summarize(results)
     args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
     args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
     say(f"wrote {args.markdown} and {args.json}")
     return 0
+
+
+KEPT_PREFIXES = ("deploy_", "swarm_", "transfer_", "save_", "share_")
+
+
+def keep_other_figures(results: dict, kept: dict) -> dict:
+    """`--only build`: the deploy, swarm, transfer and share figures of the earlier results,
+    each run's by repetition, beside this run's build figures; the Machine section says
+    which run each comes from."""
+    for key, runs in results["runs"].items():
+        for index, rec in enumerate(runs):
+            old = kept["runs"].get(key, [])
+            if index < len(old):
+                rec.update({k: v for k, v in old[index].items() if k.startswith(KEPT_PREFIXES)})
+    meta = results["meta"]
+    for name in ("deploy scenarios", "transfer scenario"):
+        if name in kept["meta"]:
+            meta[name] = kept["meta"][name]
+    meta["share scenario"] = (
+        f"from the run of {kept['meta'].get('date (UTC)', 'an earlier date')} UTC; this run "
+        "(`--only build`) measured the build, size, push and start figures"
+    )
+    if "deploy" in kept.get("config", {}):
+        results["config"]["deploy"] = kept["config"]["deploy"]
+    return results

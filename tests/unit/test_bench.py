@@ -152,3 +152,44 @@ def test_edits_touch_one_function_or_one_app(tmp_path: Path) -> None:
     lib.write_text("def other():\n    pass\n")
     with pytest.raises(BenchError, match="count_games"):
         edit_library(tmp_path, "t3")
+
+
+def test_only_build_keeps_the_deploy_transfer_and_share_figures_by_repetition():
+    from bench.run import keep_other_figures
+
+    new = {
+        "meta": {"date (UTC)": "today"},
+        "config": {"deploy": {"scenarios": "none"}},
+        "runs": {
+            "dockyard": [{"cold": 1.0, "lib_edit": 2.0}, {"cold": 1.5}],
+            "seed": [{"cold": 9}],
+        },
+    }
+    old = {
+        "meta": {"date (UTC)": "yesterday", "deploy scenarios": "D", "transfer scenario": "T"},
+        "config": {"deploy": {"scenarios": "all", "reps": 3}},
+        "runs": {
+            "dockyard": [
+                {
+                    "cold": 5.0,
+                    "deploy_first": 6.3,
+                    "swarm_first": 6.2,
+                    "transfer_lib_edit": 80,
+                    "save_lib_edit": 137,
+                    "share_tarball": 156,
+                },
+            ],
+            "seed": [{"cold": 50, "deploy_first": 2.1}, {"deploy_first": 2.2}],
+        },
+    }
+    merged = keep_other_figures(new, old)
+    first = merged["runs"]["dockyard"][0]
+    assert first["cold"] == 1.0 and first["lib_edit"] == 2.0  # this run's build figures
+    assert (first["deploy_first"], first["swarm_first"]) == (6.3, 6.2)
+    kept = (first["transfer_lib_edit"], first["save_lib_edit"], first["share_tarball"])
+    assert kept == (80, 137, 156)
+    assert merged["runs"]["dockyard"][1] == {"cold": 1.5}  # no earlier repetition to keep
+    assert merged["runs"]["seed"][0] == {"cold": 9, "deploy_first": 2.1}
+    assert merged["meta"]["deploy scenarios"] == "D" and merged["meta"]["transfer scenario"] == "T"
+    assert "yesterday" in merged["meta"]["share scenario"]
+    assert merged["config"]["deploy"] == {"scenarios": "all", "reps": 3}
