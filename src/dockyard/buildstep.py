@@ -42,6 +42,7 @@ USER_FILES = (
     *(f"/etc/{n}{b}" for b in ("", "-") for n in ("passwd", "group", "shadow", "gshadow")),
 )
 SHARE_FROM, SHARE_TO = "/tmp/share", "/opt/share"  # the share step's mounted files -> the image
+STAGE = "/stage"  # a code or dirs stage's files, at their image paths (COPY --link'd to /)
 
 
 def load_secrets() -> None:
@@ -157,20 +158,13 @@ def venv() -> None:
     finish(new_paths(VENV))
 
 
-def build_wheel(source: str, out_dir: str, *, cache: bool = True) -> None:
+def build_wheel(source: str, out_dir: str) -> None:
     """A wheel of ``source``: offline first (uv's cache or bundled backend), else the index."""
     args = ["build", "--quiet", "--wheel", "--no-sources", "--out-dir", out_dir, source]
-    if not cache:
-        args.insert(1, "--no-cache")
     with open(os.devnull, "w") as quiet:
         offline = subprocess.run([UV, *args, "--offline"], stderr=quiet).returncode
     if offline != 0:
         uv(*args)
-
-
-def wheel(source: str) -> None:
-    """A first-party member built once as a wheel into /wheels (a stage of its own)."""
-    build_wheel(source, "/wheels")
 
 
 def _ancestors(path: str) -> list[str]:
@@ -190,34 +184,15 @@ def make_dirs(paths: list[str], *, mode: int | None = None, owner: str | None = 
     return sorted({*paths, *(a for p in paths for a in _ancestors(p))})
 
 
-def members(specs: list[str], writable: list[str]) -> None:
-    """The app's first-party wheels, installed by name and offline, and the app's
-    ``writable`` directories, owned by the prod user.
-
-    Each spec is NAME==VERSION (its wheel is mounted at /tmp/wheels/NAME) or
-    NAME==VERSION=SOURCE (a uv_build member, built right here: uv runs that backend
-    in-process). Only what the wheels wrote is touched, found through their RECORD
-    files: walking the whole venv of a big app costs more than the install itself.
-    """
-    pins, built = [], []
-    for spec in specs:
-        pin, _, version = spec.partition("==")
-        version, _, source = version.partition("=")
-        wheels = os.path.join(WHEELS, pin)
-        if source:
-            build_wheel(source, wheels, cache=False)
-            built.append(wheels)
-        pins.append(f"{pin}=={version}")
-    python = os.path.join(VENV, "bin", "python")
-    links = [a for p in pins for a in ("--find-links", os.path.join(WHEELS, p.split("==")[0]))]
-    uv("pip", "install", "--python", python, "--no-deps", "--no-index", "--no-cache", *links, *pins)
-    site = site_packages()
+def _installed(site: str) -> list[str]:
+    """What the wheels just installed (their RECORD files and dist-info folders); a
+    dist-info whose mtime is 0 is a layer's below. uv's cache note for a local wheel,
+    which holds the build's clock and is not needed to run, is removed."""
     written: list[str] = []
     for info in sorted(n for n in os.listdir(site) if n.endswith(".dist-info")):
         record = os.path.join(site, info, "RECORD")
         if os.lstat(os.path.join(site, info)).st_mtime == 0 or not os.path.exists(record):
-            continue  # installed by a layer below
-        # uv's cache note for a local wheel holds the build's clock; not needed to run
+            continue
         cache_note = os.path.join(site, info, "uv_cache.json")
         if os.path.exists(cache_note):
             os.remove(cache_note)
@@ -227,14 +202,86 @@ def members(specs: list[str], writable: list[str]) -> None:
             f.writelines(rows)
         written += [os.path.normpath(os.path.join(site, r.split(",")[0])) for r in rows]
         written += walk(os.path.join(site, info))
+    return written
+
+
+def has_module(site: str, module: str) -> bool:
+    """Is ``module`` (a.b.c) among the files under ``site``: a/b a folder, c a .py file,
+    a package folder or an extension module? Files only: nothing is imported."""
+    *parents, last = module.split(".")
+    folder = os.path.join(site, *parents)
+    if not os.path.isdir(folder):
+        return False
+    path = os.path.join(folder, last)
+    if os.path.isdir(path) or os.path.isfile(path + ".py"):
+        return True
+    return any(n.startswith(last + ".") and n.endswith((".so", ".pyd")) for n in os.listdir(folder))
+
+
+def move_to_stage(paths: list[str]) -> None:
+    """Move ``paths`` (files and folders of the image) below STAGE, at the same place; every
+    folder on the way mode 755 and everything mtime 0, as the layers below have theirs."""
+    for path in sorted(set(paths)):
+        if os.path.isdir(path) and not os.path.islink(path):
+            continue  # made below with the files in it (or on its own when empty)
+        target = STAGE + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.rename(path, target)
+    for path in sorted(p for p in set(paths) if os.path.isdir(p) and not os.path.islink(p)):
+        os.makedirs(STAGE + path, exist_ok=True)
+    for path in walk(STAGE):
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o755)
+    zero_mtimes(walk(STAGE))
+
+
+def code(spec: str, checks: list[str]) -> None:
+    """One first-party member, installed alone (offline, no dependencies) into a fresh venv
+    and moved below STAGE at the paths it has in the app images.
+
+    The member's code stage runs this; every app that uses the member copies STAGE with
+    `COPY --link`. An edit to the member re-runs this one step, once for all its apps, and
+    none of their package layers: the apps' images are only put together again.
+
+    SPEC is NAME==VERSION=SOURCE: its wheel is built from SOURCE right here (uv runs
+    uv_build in-process; another backend comes from uv's cache or the index). Each check
+    is APP=MODULE, the module the app's command runs: it must be among the files the
+    member installed (its dependencies are not here to import it).
+    """
+    pin, _, version = spec.partition("==")
+    version, _, source = version.partition("=")
+    wheels = os.path.join(WHEELS, pin)
+    build_wheel(source, wheels)
+    uv("venv", "--quiet", "--python", "python3", VENV)
+    python = os.path.join(VENV, "bin", "python")
+    links = ["--find-links", wheels]
+    uv("pip", "install", "--python", python, "--no-deps", "--no-index", "--no-cache", *links,
+       f"{pin}=={version}")  # fmt: skip
+    site = site_packages()
+    written = _installed(site)
+    for check in checks:
+        app, _, module = check.partition("=")
+        if not has_module(site, module):
+            sys.exit(
+                f"install.py: app {app} cannot start: its command runs {module}, which "
+                f"{pin} {version} does not install. Its wheel lacks it: when a build hook "
+                "maps code from outside the member, name those folders with ../ paths in "
+                "the member's pyproject.toml [tool] settings so dockyard mounts them into "
+                "the build"
+            )
     pycs = compile_bytecode([p for p in written if p.startswith(site + "/")])
-    written += pycs + [os.path.dirname(p) for p in pycs]
-    dirs = sorted({d for p in written for d in _ancestors(p)})
-    for path in built:
-        shutil.rmtree(path)
-    if built and not os.listdir(WHEELS):
-        os.rmdir(WHEELS)
-    finish(written + dirs + make_dirs(writable, owner=APP_USER))
+    move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
+
+
+def dirs(writable: list[str]) -> None:
+    """An app's ``writable`` directories, owned by the prod user, below STAGE (its
+    prod image copies them with `COPY --link`)."""
+    os.makedirs(STAGE, exist_ok=True)
+    made = make_dirs([STAGE + path for path in writable], owner=APP_USER)
+    for path in made:
+        if path.startswith(STAGE + "/") and path not in (STAGE + p for p in writable):
+            os.chmod(path, 0o755)
+    zero_mtimes(walk(STAGE))
 
 
 def add_user(name: str, uid: int, home: str) -> list[str]:
@@ -303,11 +350,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     command.add_argument("paths", nargs="*", metavar="member")
     command.add_argument("--requirements", default=REQUIREMENTS, metavar="file")
     commands.add_parser("venv", help="an empty venv")
-    command = commands.add_parser("wheel", help="a member's wheel into /wheels")
-    command.add_argument("source")
-    command = commands.add_parser("members", help="the app's first-party code")
-    command.add_argument("specs", nargs="+", metavar="spec")
-    command.add_argument("--writable", nargs="+", default=[], metavar="dir")
+    command = commands.add_parser("code", help="a first-party member, alone, below /stage")
+    command.add_argument("spec")
+    command.add_argument("--check", nargs="+", default=[], metavar="app=module")
+    command = commands.add_parser("dirs", help="an app's writable dirs, below /stage")
+    command.add_argument("writable", nargs="+", metavar="dir")
     for name in ("user", "share"):
         command = commands.add_parser(name, help=f"see {name}() in this file")
         command.add_argument("name")
@@ -328,10 +375,10 @@ def main(argv: list[str]) -> int:
         dev(args.requirements, args.paths)
     elif args.command == "venv":
         venv()
-    elif args.command == "wheel":
-        wheel(args.source)
-    elif args.command == "members":
-        members(args.specs, args.writable)
+    elif args.command == "code":
+        code(args.spec, args.check)
+    elif args.command == "dirs":
+        dirs(args.writable)
     elif args.command == "user":
         user(args.name, args.uid, args.home, args.writable, args.workdir)
     else:

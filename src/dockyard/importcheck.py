@@ -1,8 +1,11 @@
 """After a build: can each app's prod image import the module its command runs?
 
 A wheel can build with exit 0 and still lack code (a build hook that found nothing to
-map); the app would then die at start with `No module named ...`. One short container
-per app, no network, finds that before anyone deploys the image.
+map); the app would then die at start with `No module named ...`. Where the module is in
+one of the app's members, the member's code stage looks for it among the files it
+installs (`install.py code --check`), and the build fails there. The other apps (a module
+of another package, a namespace split over members) get one short container each, no
+network, after the build, before anyone deploys the image.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
-from dockyard.modules import command_module, scripts_of
+from dockyard.modules import build_checked, command_module, scripts_of
 
 # find_spec imports the parent packages, not the module: no app code runs
 PROBE = """\
@@ -62,7 +65,9 @@ def check_imports(
     jobs = {
         name: module
         for name, module in ((n, app_module(project, project.app(n))) for n in images)
-        if module and not (ids.get(name) and _checked(ids[name], module).is_file())
+        if module
+        and build_checked(project.root, project.app(name)) is None
+        and not (ids.get(name) and _checked(ids[name], module).is_file())
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = pool.map(_probe, [images[n] for n in jobs], jobs.values())

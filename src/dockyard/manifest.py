@@ -16,7 +16,7 @@ from dockyard.graph import find_cycle
 from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml, table
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-RESERVED = {"base", "uv"}
+RESERVED = {"base", "uv", "tools"}
 DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
 
 
@@ -355,12 +355,13 @@ class DockyardConfig(_Model):
         for name in value:
             if (
                 name in RESERVED
-                or name.startswith(("deps-", "wheel-"))
-                or name.endswith(("-dev", "-share"))
+                or name.startswith(("deps-", "code-"))
+                or name.endswith(("-dev", "-share", "-dirs"))
             ):
                 raise ValueError(
                     f"app name '{name}' clashes with a Dockerfile stage name; "
-                    "avoid 'base', 'uv', 'deps-*', 'wheel-*', '*-dev' and '*-share'"
+                    "avoid 'base', 'uv', 'tools', 'deps-*', 'code-*', '*-dev', '*-dirs' and "
+                    "'*-share'"
                 )
             if not APP_NAME.match(name):
                 raise ValueError(

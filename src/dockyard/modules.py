@@ -58,6 +58,22 @@ def command_module(argv: list[str], scripts: Mapping[str, str] | None = None) ->
     return entry.split(":")[0].strip() if entry else None
 
 
+def build_checked(root: Path, app: App) -> tuple[Member, str] | None:
+    """(member, module) when the build itself checks the module the app's command runs:
+    its top-level package is in exactly one of the app's members, whose code stage then
+    looks for the module among the files it installs. None: no module, or one dockyard
+    cannot place (another package, a namespace split over members): checked after the build."""
+    scripts: dict[str, str] = {}
+    for member in app.first_party:
+        scripts.update(scripts_of(root, member))
+    module = command_module(app.config.command or [], scripts)
+    if module is None:
+        return None
+    top = module.split(".")[0]
+    owners = [m for m in app.first_party if top in member_packages(root, m)]
+    return (owners[0], module) if len(owners) == 1 else None
+
+
 def scripts_of(root: Path, member: Member) -> dict[str, str]:
     data = read_toml(root / member.path / "pyproject.toml")
     return {str(k): str(v) for k, v in data.get("project", {}).get("scripts", {}).items()}

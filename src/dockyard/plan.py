@@ -15,6 +15,7 @@ from dockyard.share import Share, resolve_share
 from dockyard.workspace import Member, normalize
 
 VENV = "/opt/venv"
+STAGE = "/stage"  # where a code or dirs stage leaves its files (install.py STAGE)
 WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
 APP_DIR = "/app"
 APP_USER = "app"
@@ -148,8 +149,8 @@ class AppPlan:
 
 
 def builds_inline(member: Member) -> bool:
-    """uv builds a uv_build member itself, in milliseconds and offline: cheaper inside
-    each app's install step than as a build step of its own."""
+    """uv builds a uv_build member itself, in milliseconds and offline: its code stage
+    mounts no uv cache (another backend's build environment comes from the cache)."""
     return member.build_backend == "uv_build"
 
 
@@ -205,14 +206,13 @@ class Plan:
         return [layer for layer in self.layers if app in layer.apps][-1].stage
 
     @property
-    def wheel_members(self) -> tuple[Member, ...]:
-        """First-party members built once, as a wheel in a stage of their own, for every
-        app that installs them (those whose backend uv does not run in-process)."""
+    def code_members(self) -> tuple[Member, ...]:
+        """First-party members in any prod image, each installed once in a code stage of
+        its own that every app using it copies (dependencies first, as the apps list them)."""
         seen: dict[str, Member] = {}
         for app in self.apps:
             for member in app.first_party:
-                if not builds_inline(member):
-                    seen.setdefault(member.name, member)
+                seen.setdefault(member.name, member)
         return tuple(seen.values())
 
 

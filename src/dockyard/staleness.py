@@ -19,7 +19,7 @@ from pathlib import Path
 _FROM = re.compile(r"^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.I)
 _FROM_STAGE = re.compile(r"(?:--mount=\S*?\bfrom=|--from=)([\w.-]+)")
 _BIND_SOURCE = re.compile(r"--mount=type=bind,(\S+)")
-_COPY = re.compile(r"^COPY\s+(?!--from)(?:--\S+\s+)*(.+)\s+\S+$")
+_COPY = re.compile(r"^COPY\s+(?!(?:--\S+\s+)*--from=)(?:--\S+\s+)*(.+)\s+\S+$")
 
 
 @dataclass(frozen=True)

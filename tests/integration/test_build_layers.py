@@ -61,13 +61,17 @@ def test_library_edit_reuses_every_third_party_layer(mini_built: Path, tmp_path:
     lib = mini_built / "packages/mini_lib/src/mini_lib/__init__.py"
     lib.write_text(lib.read_text().replace('f"{self.word}, {name}"', 'f"{self.word}, {name}!"'))
     after_tags = _prod_tags(mini_built)
+    new = set()
     for app, tag in after_tags.items():
         after = layers(tag)
         assert len(after) == len(before[app])
-        # every layer below the first-party layer is reused unchanged ...
-        assert after[:-1] == before[app][:-1], app
-        # ... and only the small first-party layer on top is new
-        assert after[-1] != before[app][-1], app
+        # every layer is reused unchanged but the library's own (its code stage's) ...
+        changed = [i for i, (a, b) in enumerate(zip(after, before[app], strict=True)) if a != b]
+        assert len(changed) == 1, app
+        # ... which sits on the app's packages, below the app's own code
+        assert after[changed[0] + 1 :] == before[app][changed[0] + 1 :], app
+        new.add(after[changed[0]])
+    assert len(new) == 1  # one blob for every app: built once, pushed once
     out = docker(
         "run",
         "--rm",
@@ -159,3 +163,23 @@ def test_verify_names_the_layer_and_files_that_differ(mini_built: Path) -> None:
     assert proc.returncode == 1
     assert "DIFFERENT  web" in proc.stdout
     assert "    app/stamp: mtime, sha256 differ\n" in proc.stdout
+
+
+def test_a_command_module_the_member_does_not_install_fails_the_build(
+    mini_built: Path, tmp_path: Path
+) -> None:
+    """The code stage of the member holding an app's command module looks for it: a
+    script naming a module the wheel lacks stops the build with one line, and the
+    image built before keeps its tag."""
+    root = tmp_path / "mini"
+    subprocess.run(["cp", "-a", str(mini_built), str(root)], check=True)
+    before = inspect("mini/tool:0.3.0")["Id"]
+    pyproject = root / "packages/mini_tool/pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"mini_tool:main"', '"mini_tool.gone:main"'))
+    proc = dockyard(root, "build", "tool", check=False)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "docker buildx bake failed for tool: app tool cannot start: its command runs " in last
+    assert "mini_tool.gone, which mini-tool 0.3.0 does not install" in last
+    assert "Traceback" not in proc.stderr
+    assert inspect("mini/tool:0.3.0")["Id"] == before

@@ -121,7 +121,8 @@ def test_bot_without_token_says_so(example: Path) -> None:
 
 def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str) -> None:
     """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy (heavy:
-    a layer of its own) once for parser and scripts; then each app's heavy and own layers."""
+    a layer of its own) once for parser and scripts; then each app's heavy and own layers;
+    the shared library's code once for the three apps that use it."""
     n = len(layers(base_image)) + 3  # base, the user layer, WORKDIR /app, deps-common
     parser, api, scripts, bot = (
         layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")
@@ -132,8 +133,11 @@ def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str
     # parser: + heavy.scikit-learn, heavy.scipy; scripts: + heavy.babel, .jupyterlab, .pandas
     own = {parser[n + 4], scripts[n + 5], api[n + 1], bot[n]}  # deps-<app>
     assert len(own) == 4
-    # + deps-parser, then the first-party code (with the app's writable dirs) on top
-    assert len(parser) == n + 6
+    # + deps-parser, then the first-party code: the library's layer, the same blob in
+    # parser, api and scripts, then the app's own, then the app's writable dirs
+    assert len(parser) == n + 8
+    assert parser[n + 5] == api[n + 2] == scripts[n + 6]  # code-lol-data
+    assert len({parser[n + 6], api[n + 3], scripts[n + 7], bot[n + 1]}) == 4
     requirements = example / ".dockyard/requirements"
     common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()

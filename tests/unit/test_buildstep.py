@@ -173,8 +173,10 @@ def test_compile_missing_compiles_only_what_has_no_bytecode(tmp_path: Path) -> N
 
 
 def test_the_commands_and_their_defaults() -> None:
-    args = buildstep.parse(["members", "lib==1=/src/lib", "app==2", "--writable", "/data", "/x"])
-    assert (args.specs, args.writable) == (["lib==1=/src/lib", "app==2"], ["/data", "/x"])
+    args = buildstep.parse(["code", "app==2=/src/app", "--check", "api=app.main", "cli=app"])
+    assert (args.spec, args.check) == ("app==2=/src/app", ["api=app.main", "cli=app"])
+    assert buildstep.parse(["code", "lib==1=/src/lib"]).check == []
+    assert buildstep.parse(["dirs", "/data", "/x"]).writable == ["/data", "/x"]
     assert buildstep.parse(["requirements"]).file == "/tmp/requirements.txt"
     args = buildstep.parse(["dev", "/workspace/a", "/workspace/b"])
     assert (args.requirements, args.paths) == (
@@ -190,3 +192,78 @@ def test_the_commands_and_their_defaults() -> None:
     )
     with pytest.raises(SystemExit):
         buildstep.parse(["groupadd"])
+
+
+# ---- a code stage: one member's files below /stage, copied into each app (COPY --link) ----
+
+
+def test_has_module_finds_files_and_imports_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    (site / "pkg" / "sub").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("raise SystemExit('imported')\n")
+    (site / "pkg" / "app.py").write_text("")
+    (site / "pkg" / "fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    (site / "ns" / "part").mkdir(parents=True)  # a namespace package: no __init__.py
+    found = ["pkg", "pkg.app", "pkg.sub", "pkg.fast", "ns", "ns.part"]
+    assert all(buildstep.has_module(str(site), m) for m in found)
+    missing = ["pkg.nope", "nope", "pkg.app.deeper", "ns.part.x", "pkg.fas"]
+    assert not any(buildstep.has_module(str(site), m) for m in missing)
+
+
+def test_move_to_stage_keeps_paths_and_pins_folders_and_mtimes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage = tmp_path / "stage"
+    monkeypatch.setattr(buildstep, "STAGE", str(stage))
+    site = tmp_path / "venv" / "lib" / "site-packages"
+    (site / "pkg" / "__pycache__").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("")
+    (site / "pkg" / "__pycache__" / "__init__.pyc").write_bytes(b"x")
+    (site / "pkg-1.dist-info").mkdir()
+    (site / "pkg-1.dist-info" / "RECORD").write_text("")
+    (site / "other.py").write_text("")  # the venv's own, not the member's: stays
+    script = tmp_path / "venv" / "bin" / "pkg"
+    script.parent.mkdir()
+    script.write_text("#!/opt/venv/bin/python\n")
+    script.chmod(0o755)
+    paths = [
+        str(site / "pkg" / "__init__.py"),
+        str(site / "pkg" / "__pycache__" / "__init__.pyc"),
+        str(site / "pkg" / "__pycache__"),
+        str(site / "pkg-1.dist-info"),
+        str(site / "pkg-1.dist-info" / "RECORD"),
+        str(script),
+    ]
+    buildstep.move_to_stage(paths)
+    moved = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if not p.is_dir())
+    inside = str(tmp_path).lstrip("/")
+    assert moved == sorted(
+        f"{inside}/{p}"
+        for p in (
+            "venv/bin/pkg",
+            "venv/lib/site-packages/pkg-1.dist-info/RECORD",
+            "venv/lib/site-packages/pkg/__init__.py",
+            "venv/lib/site-packages/pkg/__pycache__/__init__.pyc",
+        )
+    )
+    assert (site / "other.py").exists() and not (site / "pkg" / "__init__.py").exists()
+    assert os.access(stage / inside / "venv" / "bin" / "pkg", os.X_OK)  # modes kept
+    for path in buildstep.walk(str(stage)):
+        assert os.lstat(path).st_mtime == 0, path
+        if os.path.isdir(path):
+            assert stat.S_IMODE(os.lstat(path).st_mode) == 0o755, path
+
+
+def test_dirs_makes_the_writable_dirs_below_the_stage_owned_by_the_app_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage = tmp_path / "stage"
+    monkeypatch.setattr(buildstep, "STAGE", str(stage))
+    monkeypatch.setattr(buildstep, "APP_USER", "daemon")  # the suite runs as root
+    buildstep.dirs(["/data", "/app/logs"])
+    daemon = pwd.getpwnam("daemon").pw_uid
+    assert (stage / "data").stat().st_uid == daemon
+    assert (stage / "app" / "logs").stat().st_uid == daemon
+    assert (stage / "app").stat().st_uid == 0  # /app stays root's, as the base made it
+    assert stat.S_IMODE((stage / "app").stat().st_mode) == 0o755
+    assert all(os.lstat(p).st_mtime == 0 for p in buildstep.walk(str(stage)))

@@ -45,6 +45,16 @@ def test_base_image_env_override(mini: Path, monkeypatch: pytest.MonkeyPatch) ->
             "[tool.dockyard.apps.base]",
             "clashes with a Dockerfile stage",
         ),
+        (
+            "[tool.dockyard.apps.tool]",
+            "[tool.dockyard.apps.code-tool]",
+            "'code-tool' clashes with a Dockerfile stage",
+        ),
+        (
+            "[tool.dockyard.apps.tool]",
+            "[tool.dockyard.apps.tool-dirs]",
+            "'tool-dirs' clashes with a Dockerfile stage",
+        ),
         ('interval = "2s"', 'interval = "soon"', "tool.dockyard.apps.web.healthcheck.interval"),
         (
             'member = "mini-tool"',

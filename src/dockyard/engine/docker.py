@@ -175,8 +175,19 @@ def bake(
                 "building once more"
             )
             continue
+        reason = install_error(tail)
+        if reason:  # install.py said what is wrong, in one line: say it last
+            raise DockyardError(f"{what}: {reason}")
         detail = "\n" + "\n".join(tail[-15:]) if quiet and tail else " (see the build output above)"
         raise DockyardError(what + detail)
+
+
+def install_error(tail: list[str]) -> str | None:
+    """The last reason an install step gave (``install.py: ...``) in a plain bake's output."""
+    for line in reversed(tail):
+        if "install.py: " in line:
+            return line.split("install.py: ", 1)[1].strip()
+    return None
 
 
 def _bake_plain(args: list[str], root: Path, *, echo: bool) -> tuple[int, list[str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dockyard import __version__, buildstep
 from dockyard.manifest import Healthcheck
+from dockyard.modules import build_checked
 from dockyard.names import APP_UID
 from dockyard.plan import (
     APP_DIR,
@@ -15,6 +16,7 @@ from dockyard.plan import (
     DEV_HOME,
     DEV_UID,
     DEV_USER,
+    STAGE,
     UV_REQUIREMENTS,
     VENV,
     WORKSPACE,
@@ -58,7 +60,6 @@ def _header(plan: Plan) -> str:
             "base, uv, tools",
             f"the pinned base image, a non-root user, {APP_DIR}; uv (by hash), install.py",
         ),
-        ("wheel-<m>", "first-party member m built once as a wheel", bool(plan.wheel_members)),
         ("deps-common", "third-party packages every app needs; deps.<a>.<b>: only apps a and b"),
         (
             "heavy.<pkg>",
@@ -67,7 +68,8 @@ def _header(plan: Plan) -> str:
         ),
         ("deps-<app>", "the app's other third-party packages", not heavy),
         ("<app>-dev", "+ the dev group; first-party members editable against the mounted source"),
-        ("<app>", "production: + the app's first-party code (a small top layer), non-root"),
+        ("code-<m>", "first-party member m installed alone: the layer every app using it copies"),
+        ("<app>", "production: deps-<app> + its code-<m> layers (COPY --link), non-root"),
         (
             "<app>-share",
             "the image a colleague runs with Docker alone (`dockyard share <app>`)",
@@ -166,45 +168,47 @@ def _source_mounts(member: Member, root: str = "/src") -> list[str]:
     return [bind(p, root if p == "." else f"{root}/{p}") for p in paths]
 
 
-def _wheel(member: Member) -> str:
-    """One first-party member built once as a wheel; prod stages only mount /wheels."""
-    mounts = [*_source_mounts(member), *INDEX]
-    return (
-        f"# {_wheel_stage(member)}: {member.name} {member.version} as a wheel, for every app\n"
-        f"FROM base AS {_wheel_stage(member)}\n"
-        f"{install(mounts, 'wheel', _source(member))}\n"
-    )
-
-
-def _wheel_stage(member: Member) -> str:
-    return f"wheel-{member.name}"
-
-
 def _workspace_path(member: Member) -> str:
     return WORKSPACE if member.path == "." else f"{WORKSPACE}/{member.path}"
 
 
-def _first_party(app: AppPlan) -> str:
-    """Install the app's first-party wheels by name, offline: uv_build members built
-    right here (uv does it in-process), others mounted from their wheel stages; then
-    make the app's writable directories, owned by the prod user."""
-    mounts = []
-    specs = []
-    for member in app.first_party:
-        spec = f"{member.name}=={member.version}"
-        if builds_inline(member):
-            mounts += [b for b in _source_mounts(member) if b not in mounts]
-            specs.append(f"{spec}={_source(member)}")
-        else:
-            wheels = f"/tmp/wheels/{member.name}"
-            mounts.append(
-                f"--mount=type=bind,from={_wheel_stage(member)},source=/wheels,target={wheels}"
-            )
-            specs.append(spec)
-    mounts.append(TOOLS)
-    if any(builds_inline(m) for m in app.first_party):
-        mounts += SECRETS  # a build backend uv does not bundle may come from the index
-    return install(mounts, "members", *specs, *_flag("--writable", app.app.config.writable))
+def _code_stage(member: Member) -> str:
+    return f"code-{member.name}"
+
+
+def _dirs_stage(app: AppPlan) -> str:
+    return f"{app.name}-dirs"
+
+
+def _code(plan: Plan, member: Member) -> str:
+    """The member built and installed alone, below /stage, once for every app that uses
+    it; the modules of the app commands it holds are looked for among its files. uv runs
+    uv_build in-process; another backend comes from uv's cache or the index."""
+    if builds_inline(member):
+        mounts = [*_source_mounts(member), TOOLS, *SECRETS]  # a backend uv lacks: the index
+    else:
+        mounts = [*_source_mounts(member), *INDEX]
+    spec = f"{member.name}=={member.version}={_source(member)}"
+    root = plan.project.root
+    checks = []
+    for app in plan.apps:
+        checked = build_checked(root, app.app)
+        if checked is not None and checked[0].name == member.name:
+            checks.append(f"{app.name}={checked[1]}")
+    users = [app.name for app in plan.apps if member in app.first_party]
+    return (
+        f"# {_code_stage(member)}: {member.name} {member.version}, copied into {', '.join(users)}\n"
+        f"FROM base AS {_code_stage(member)}\n"
+        f"{install(mounts, 'code', spec, *_flag('--check', checks))}\n"
+    )
+
+
+def _dirs(app: AppPlan) -> str:
+    return (
+        f"FROM base AS {_dirs_stage(app)}\n"
+        + install([TOOLS], "dirs", *app.app.config.writable)
+        + "\n"
+    )
 
 
 def _duration(value: str) -> str:
@@ -255,9 +259,12 @@ def _dev(app: AppPlan) -> str:
 
 def _prod(app: AppPlan) -> str:
     config = app.app.config
+    stages = [_code_stage(member) for member in app.first_party]
+    if config.writable:
+        stages.append(_dirs_stage(app))
     parts = [
         f"FROM {app.deps_stage} AS {app.prod_stage}",
-        _first_party(app),
+        *(f"COPY --link --from={stage} {STAGE}/ /" for stage in stages),
         f"USER {APP_UID}:{APP_UID}",
     ]
     if config.healthcheck is not None:
@@ -281,6 +288,7 @@ def _app(plan: Plan, app: AppPlan) -> str:
             "",
             _dev(app),
             "",
+            *([_dirs(app)] if app.app.config.writable else []),
             _prod(app),
             "",
         ]
@@ -299,8 +307,8 @@ def render_install_script() -> str:
 
 def render_dockerfile(plan: Plan) -> str:
     sections = [_header(plan), _base(plan)]
-    sections += [_wheel(member) for member in plan.wheel_members]
     sections += [_shared(plan, layer) for layer in plan.layers]
+    sections += [_code(plan, member) for member in plan.code_members]
     sections += [_app(plan, app) for app in plan.apps]
     # share images (`dockyard share`): their stages live in render/share.py
     sections += [share_stage(app) for app in plan.apps if app.share is not None]

@@ -67,12 +67,13 @@ def test_dockerfile_stage_order_and_parents(files: dict[str, str]) -> None:
         (BASE_REFERENCE, "base"),
         ("base", "uv"),
         ("scratch", "tools"),
-        ("base", "wheel-mini-lib"),
-        ("base", "wheel-mini-web"),
-        ("base", "wheel-mini-tool"),
         ("base", "deps-common"),
+        ("base", "code-mini-lib"),
+        ("base", "code-mini-web"),
+        ("base", "code-mini-tool"),
         ("deps-common", "deps-web"),
         ("deps-web", "web-dev"),
+        ("base", "web-dirs"),
         ("deps-web", "web"),
         ("deps-common", "deps-tool"),
         ("deps-tool", "tool-dev"),
@@ -91,7 +92,8 @@ def test_dockerfile_runs_only_the_venv_python_or_python3(files: dict[str, str]) 
     text = files["Dockerfile"]
     assert "/usr/local/bin/python" not in text
     runs = [rest for keyword, rest in _instructions(text) if keyword == "RUN"]
-    assert len(runs) == 14  # base, uv, a wheel per member (3), deps-common + 4 per app
+    # base, uv, deps-common, a code stage per member (3), 3 per app, web's writable dirs
+    assert len(runs) == 13
     for run in runs:
         assert not re.search(r"(?<![\w/.-])python(?![\w.])", run), run
     assert any("python3 -m venv /opt/uv" in run for run in runs)
@@ -133,10 +135,13 @@ def test_dockerfile_secrets_only_as_secret_mounts(files: dict[str, str]) -> None
 def test_prod_stage_non_root_exec_form_and_labels_last(files: dict[str, str], app: str) -> None:
     stage = _stages(files["Dockerfile"])[app]
     keywords = [keyword for keyword, _ in stage]
-    last_run = max(i for i, k in enumerate(keywords) if k == "RUN")
-    assert keywords[last_run + 1 :].count("RUN") == 0
+    assert "RUN" not in keywords  # the first-party code and dirs are copied in (COPY --link)
+    copies = [rest for keyword, rest in stage if keyword == "COPY"]
+    members = {"web": ["mini-lib", "mini-web"], "tool": ["mini-lib", "mini-tool"]}[app]
+    stages = [f"code-{m}" for m in members] + (["web-dirs"] if app == "web" else [])
+    assert copies == [f"--link --from={s} /stage/ /" for s in stages]
     assert "LABEL" not in keywords  # in the bake file: a new revision changes no step
-    assert last_run < keywords.index("USER") < keywords.index("CMD")
+    assert len(copies) < keywords.index("USER") < keywords.index("CMD")
     assert dict(stage)["USER"] == "10001:10001"
     command = json.loads(dict(stage)["CMD"])
     assert command == {"web": ["python", "-m", "mini_web"], "tool": ["mini-tool"]}[app]
@@ -367,12 +372,10 @@ def test_every_step_that_writes_files_pins_their_mtimes(files: dict[str, str]) -
     """Layers must be the same bytes on every build: no step may leave clock mtimes.
     Install steps run install.py (tests/unit/test_buildstep.py runs it); the rest touch."""
     instructions = _instructions(files["Dockerfile"])
-    # wheel stages are only ever mounted (a file in /wheels), never built upon
-    wheels = [rest for keyword, rest in instructions if keyword == "RUN" and "py wheel" in rest]
-    assert wheels and all(
-        rest.rstrip().endswith("/src/packages/mini_" + rest.split("mini_")[-1]) for rest in wheels
-    )
-    assert not re.search(r"^FROM wheel-", files["Dockerfile"], re.M)
+    # code and dirs stages are only ever copied from (install.py pins what is below /stage)
+    assert not re.search(r"^FROM (code-|\S+-dirs )", files["Dockerfile"], re.M)
+    copies = [rest for keyword, rest in instructions if keyword == "COPY" and "--link" in rest]
+    assert copies and all(re.fullmatch(r"--link --from=\S+ /stage/ /", c) for c in copies)
     for keyword, rest in instructions:
         if keyword == "RUN" and "/opt/dockyard/install.py" not in rest:
             assert "touch -h -d @0" in rest or "/opt/uv" in rest, rest
@@ -400,8 +403,9 @@ def test_hadolint_clean_for_a_single_member_app(locked_mini: Path, tmp_path: Pat
     assert (proc.returncode, proc.stdout) == (0, "")
 
 
-def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_path: Path) -> None:
-    """uv runs uv_build in-process: no wheel stage, an offline build in each app's step."""
+def test_each_member_is_built_once_in_its_code_stage(locked_mini: Path, tmp_path: Path) -> None:
+    """One code stage per member, whatever its backend, copied by every app that uses it;
+    uv runs uv_build in-process (no uv cache), another backend gets the cache and index."""
     from dockyard.manifest import load_project
 
     for member in ("mini_lib", "mini_web"):
@@ -409,16 +413,22 @@ def test_uv_build_members_are_built_in_the_install_step(locked_mini: Path, tmp_p
         pyproject.write_text(pyproject.read_text().replace('"hatchling.build"', '"uv_build"'))
     text = render_all(load_plan(load_project(locked_mini)))["Dockerfile"]
     stages = _stages(text)
-    assert [s for s in stages if s.startswith("wheel-")] == ["wheel-mini-tool"]
-    web = " ".join([rest for keyword, rest in stages["web"] if keyword == "RUN"][-1].split())
-    assert web.endswith(
-        "install.py members mini-lib==0.1.0=/src/packages/mini_lib "
-        "mini-web==0.2.0=/src/packages/mini_web --writable /state"
+    assert not [s for s in stages if s.startswith("wheel-")]
+    code = {
+        name: " ".join([rest for keyword, rest in stages[name] if keyword == "RUN"][0].split())
+        for name in ("code-mini-lib", "code-mini-web", "code-mini-tool")
+    }
+    assert code["code-mini-lib"].endswith("install.py code mini-lib==0.1.0=/src/packages/mini_lib")
+    assert code["code-mini-web"].endswith(
+        "install.py code mini-web==0.2.0=/src/packages/mini_web --check web=mini_web"
     )
-    assert "from=wheel-" not in web
-    tool = " ".join([rest for keyword, rest in stages["tool"] if keyword == "RUN"][-1].split())
-    assert "from=wheel-mini-tool,source=/wheels,target=/tmp/wheels/mini-tool" in tool
-    assert tool.endswith("members mini-lib==0.1.0=/src/packages/mini_lib mini-tool==0.3.0")
+    assert "type=cache" not in code["code-mini-lib"] + code["code-mini-web"]
+    assert "--mount=type=cache,id=dockyard-uv" in code["code-mini-tool"]  # hatchling
+    assert code["code-mini-tool"].endswith(
+        "code mini-tool==0.3.0=/src/packages/mini_tool --check tool=mini_tool"
+    )
+    copies = [rest for stage in ("web", "tool") for k, rest in stages[stage] if k == "COPY"]
+    assert copies.count("--link --from=code-mini-lib /stage/ /") == 2  # one layer, both apps
     (tmp_path / "Dockerfile").write_text(text)
     proc = subprocess.run(
         [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
@@ -441,14 +451,21 @@ def test_every_install_command_is_one_the_script_accepts(files: dict[str, str]) 
     from dockyard.plan import APP_USER
 
     commands = install_commands(files["Dockerfile"])
-    assert [c[0] for c in commands] == ["wheel"] * 3 + ["requirements"] + [
+    assert [c[0] for c in commands] == ["requirements"] + ["code"] * 3 + [
         "requirements",
         "dev",
         "user",
-        "members",
-    ] * 2
+        "dirs",
+        "requirements",
+        "dev",
+        "user",
+    ]
     parsed = [buildstep.parse(c) for c in commands]
-    assert parsed[-1].specs == ["mini-lib==0.1.0", "mini-tool==0.3.0"]
+    assert parsed[1].spec == "mini-lib==0.1.0=/src/packages/mini_lib"
+    assert (parsed[3].spec, parsed[3].check) == (
+        "mini-tool==0.3.0=/src/packages/mini_tool",
+        ["tool=mini_tool"],
+    )
     assert (parsed[6].name, parsed[6].uid, parsed[6].home) == ("dev", 1000, "/home/dev")
     assert (parsed[6].workdir, parsed[6].writable) == ("/workspace/packages/mini_web", ["/state"])
     assert parsed[7].writable == ["/state"]  # web's, owned by the prod user
