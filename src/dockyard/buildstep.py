@@ -6,8 +6,9 @@ holds it beside uv and every step mounts the two, so each RUN reads as one inten
 here, once.
 
 Every command sets the mtime of everything it wrote to 0, and those that install compile
-the Python files they wrote to bytecode. A layer's bytes then depend only on its inputs:
-two clean builds are bit-identical, and apps share the layers they have in common.
+the Python files they wrote to bytecode (all but third-party test suites: see
+runtime_code()). A layer's bytes then depend only on its inputs: two clean builds are
+bit-identical, and apps share the layers they have in common.
 
 Bytecode is compiled the way a reproducible build needs it (CPython's marshal output can
 depend on what the same process compiled before, python/cpython#129724, which is why
@@ -25,6 +26,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 VENV = "/opt/venv"
@@ -87,6 +89,26 @@ def zero_mtimes(paths) -> None:
             os.utime(path, (0, 0), follow_symlinks=False)
 
 
+def runtime_code(paths: Iterable[str], site: str) -> list[str]:
+    """``paths`` without the files of third-party test suites: a directory named ``tests``
+    inside a package in ``site`` (site-packages), at any depth below its top level.
+
+    Those are packages' own test suites (numpy/_core/tests, pandas/tests, sklearn/*/tests:
+    about a third of the bytecode of a scientific stack), run by `pytest --pyargs`, never
+    imported by the code that ships beside them. Kept, because code imports them at run
+    time: ``testing`` and ``_testing`` (numpy.testing, pandas._testing), ``test`` (too
+    varied a name), a top-level ``tests`` (whatever installs one there makes it
+    `import tests`), and everything outside ``site``. First-party members are compiled
+    by members(), which does not call this. Skipping a file that is imported after all
+    is never wrong, only slower: Python compiles a file without a pyc when it imports it.
+    Each path is judged alone, so what is compiled stays a pure function of the list.
+    """
+    top = site.rstrip("/") + "/"
+    return [
+        p for p in paths if not p.startswith(top) or "tests" not in p[len(top) :].split("/")[1:-1]
+    ]
+
+
 def compile_bytecode(files: list[str]) -> list[str]:
     """Compile ``files`` to unchecked-hash pycs, deterministically; the pycs written."""
     files = sorted(f for f in files if f.endswith(".py"))
@@ -128,7 +150,7 @@ def requirements(path: str) -> None:
     python = os.path.join(VENV, "bin", "python")
     uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
     site = site_packages()
-    compile_bytecode([p for p in new_paths(site) if p.endswith(".py")])
+    compile_bytecode(runtime_code(new_paths(site), site))
     finish(new_paths(VENV))
 
 
@@ -146,7 +168,8 @@ def dev(requirements_file: str, paths: list[str]) -> None:
         "-r",
         requirements_file,
     )
-    compile_bytecode([p for p in new_paths(site_packages()) if p.endswith(".py")])
+    site = site_packages()
+    compile_bytecode(runtime_code(new_paths(site), site))
     args = [a for p in paths for a in ("-e", p)]
     uv("pip", "install", "--python", python, "--no-deps", "--no-sources", *args)
     finish(new_paths(VENV))
@@ -326,16 +349,18 @@ def copy_files(source: str, target: str) -> list[str]:
     return readable_by_all(target)
 
 
-def compile_missing(top: str) -> None:
-    """Bytecode for each .py file under ``top`` that has none yet."""
+def compile_missing(top: str, site: str) -> None:
+    """Bytecode for each .py file under ``top`` that has none yet, third-party test
+    suites in ``site`` left out as at install."""
     cached = importlib.util.cache_from_source
-    compile_bytecode([p for p in walk(top) if p.endswith(".py") and not os.path.exists(cached(p))])
+    missing = [p for p in walk(top) if p.endswith(".py") and not os.path.exists(cached(p))]
+    compile_bytecode(runtime_code(missing, site))
 
 
 def share(name: str, uid: int, home: str, writable: list[str]) -> None:
     """A share image: bytecode for what the venv still lacks, a user for any uid (home and
     ``writable`` mode 1777), and the mounted README and team files copied to /opt/share."""
-    compile_missing(VENV)
+    compile_missing(VENV, site_packages())
     written = new_paths(VENV) + add_user(name, uid, home)
     written += make_dirs([home, *writable], mode=0o1777) + make_dirs([SHARE_TO])
     finish(written + copy_files(SHARE_FROM, SHARE_TO))

@@ -63,6 +63,42 @@ def _tag() -> str:
     return sys.implementation.cache_tag
 
 
+SITE = "/opt/venv/lib/python3.11/site-packages"
+
+
+def test_runtime_code_leaves_out_only_third_party_test_suites() -> None:
+    kept = [
+        f"{SITE}/numpy/testing/_private/utils.py",  # numpy.testing: runtime API
+        f"{SITE}/pandas/_testing/asserters.py",
+        f"{SITE}/pandas/tests.py",  # a module, not a directory
+        f"{SITE}/tornado/test/util.py",  # `test` is too varied a name
+        f"{SITE}/tests/__init__.py",  # a top-level `tests` is `import tests`
+        f"{SITE}/attestations/x.py",
+        "/opt/venv/bin/tests/tool.py",  # outside site-packages
+        "/workspace/lib/tests/test_x.py",
+    ]
+    left_out = [
+        f"{SITE}/pandas/tests/frame/test_api.py",
+        f"{SITE}/numpy/_core/tests/test_umath.py",
+        f"{SITE}/sklearn/tests/__init__.py",
+        f"{SITE}/scipy/linalg/tests/data/gen.py",
+    ]
+    assert buildstep.runtime_code(left_out + kept, SITE) == kept
+    assert buildstep.runtime_code(kept, SITE + "/") == kept
+
+
+def test_a_test_suite_gets_no_bytecode_at_install_nor_in_a_share_image(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    files = _tree(site)
+    suite = site / "pkg0" / "tests" / "test_a.py"
+    suite.parent.mkdir()
+    suite.write_text(B)
+    written = buildstep.compile_bytecode(buildstep.runtime_code([*files, str(suite)], str(site)))
+    assert sorted(written) == sorted(importlib.util.cache_from_source(f) for f in files)
+    buildstep.compile_missing(str(tmp_path), str(site))  # what share() runs on the venv
+    assert not (suite.parent / "__pycache__").exists()
+
+
 def test_finish_pins_only_what_the_step_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,7 +203,7 @@ def test_compile_missing_compiles_only_what_has_no_bytecode(tmp_path: Path) -> N
     missing.write_text("y = 2\n")
     [pyc] = buildstep.compile_bytecode([str(done)])
     os.utime(pyc, (0, 0))  # a layer below pinned it
-    buildstep.compile_missing(str(tmp_path))
+    buildstep.compile_missing(str(tmp_path), str(tmp_path / "site-packages"))
     assert os.lstat(pyc).st_mtime == 0  # not written again
     assert Path(importlib.util.cache_from_source(str(missing))).exists()
 
