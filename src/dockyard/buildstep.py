@@ -99,7 +99,7 @@ def runtime_code(paths: Iterable[str], site: str) -> list[str]:
     time: ``testing`` and ``_testing`` (numpy.testing, pandas._testing), ``test`` (too
     varied a name), a top-level ``tests`` (whatever installs one there makes it
     `import tests`), and everything outside ``site``. First-party members are compiled
-    by members(), which does not call this. Skipping a file that is imported after all
+    by code(), which does not call this. Skipping a file that is imported after all
     is never wrong, only slower: Python compiles a file without a pyc when it imports it.
     Each path is judged alone, so what is compiled stays a pure function of the list.
     """
