@@ -12,6 +12,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from dockyard import cache
 from dockyard.engine import docker
 from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
@@ -85,9 +86,14 @@ def check_base_python(root: Path, member_paths: Iterable[str], image: str) -> bo
     spec, sources = requires_python(project_pyprojects(root, member_paths))
     if not str(spec):
         return True
-    if not docker.has_image(image):
+    info = docker.inspect_image(image)
+    if info is None:
         return False
-    version = image_python(image)
+    key = info.id.removeprefix("sha256:")  # an image ID names its content: never stale
+    version = cache.recall("base-python", key)
+    if version is None:  # run it once per base (a container start: about a second)
+        version = image_python(image)
+        cache.remember("base-python", key, version)
     if accepts(spec, version):
         return True
     raise DockyardError(

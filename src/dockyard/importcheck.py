@@ -11,10 +11,10 @@ network, after the build, before anyone deploys the image.
 from __future__ import annotations
 
 import contextlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dockyard import cache
 from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
 from dockyard.manifest import App, Project
@@ -52,8 +52,7 @@ def _probe(image: str, module: str) -> str | None:
 
 def _checked(image_id: str, module: str) -> Path:
     """A marker for an image ID whose module was found: a no-op build checks nothing again."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockyard"
-    return cache / "import-checked" / f"{image_id.removeprefix('sha256:')}-{module}"
+    return cache.directory() / "import-checked" / f"{image_id.removeprefix('sha256:')}-{module}"
 
 
 def check_imports(

@@ -64,6 +64,8 @@ def check_uv_lock(project: Project, *, exit_code: int = 2) -> None:
         for member in project.workspace.members.values()
         if member.path != "."
     ]
+    if uv.known_fresh(project.root, pyprojects):
+        return  # checked before with these very files (asking uv for a Python costs 0.3 s)
     if not uvimage.host_python_suits(project.root):
         # no Python here that requires-python accepts: uv checks in the base image, as
         # `dockyard lock` locked there

@@ -43,7 +43,7 @@ def lock(project: Project, *, check: bool) -> int:
     base = resolve_base(project.base_image)
     members = sorted({m.path for app in project.apps.values() for m in app.first_party})
     check_base_python(root, members, project.base_image)
-    uv_requirements = uv.hashed_requirement(f"uv=={uv.UV_VERSION}")
+    uv_requirements = _uv_requirements(root)
     uv_lock = root / "uv.lock"
     before = uv_lock.read_bytes() if uv_lock.is_file() else None
     say("locking Python packages (uv lock) ...")
@@ -56,6 +56,18 @@ def lock(project: Project, *, check: bool) -> int:
         raise
     show(f"wrote {LOCK_NAME}: base {new.base.reference} ({new.base.id[:19]}), uv {new.uv_version}")
     return 0
+
+
+def _uv_requirements(root: Path) -> str:
+    """uv's pin with the hashes of its wheels: kept from dockyard.lock when it pins this
+    very uv (a release's files never change), else asked of the index (half a second)."""
+    try:
+        current = read_lock(root)
+    except DockyardError:
+        current = None
+    if current is not None and current.uv_version == uv.UV_VERSION and current.uv_requirements:
+        return current.uv_requirements
+    return uv.hashed_requirement(f"uv=={uv.UV_VERSION}")
 
 
 def _put_back(uv_lock: Path, before: bytes | None) -> None:

@@ -64,13 +64,23 @@ def require_engine(*, plugins: bool = True) -> str:
             + "; start dockerd or Docker Desktop (check with `docker info`), "
             "or set DOCKER_HOST to a running engine"
         )
+    _refuse_missing_plugins(procs)
+    return proc.stdout.strip()
+
+
+def require_buildx() -> None:
+    """A clear error when `docker buildx` does not answer; for a command that checked the
+    engine already and needs no Compose (a build: one probe, not three)."""
+    _refuse_missing_plugins(probe("buildx"))
+
+
+def _refuse_missing_plugins(procs: dict[str, subprocess.CompletedProcess[str]]) -> None:
     for plugin, name in (("buildx", "BuildKit's buildx"), ("compose", "Compose v2")):
         if plugin in procs and procs[plugin].returncode != 0:
             raise DockyardError(
                 f"`docker {plugin}` is missing: dockyard needs {name}; install the "
                 f"docker-{plugin} plugin (Debian: docker-{plugin}; Docker Desktop has it)"
             )
-    return proc.stdout.strip()
 
 
 def inspect_images(refs: list[str]) -> dict[str, Image]:

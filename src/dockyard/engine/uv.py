@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import os
 import tomllib
 from pathlib import Path
 
+from dockyard import cache
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
 from dockyard.fsutil import write_atomic
@@ -74,7 +74,7 @@ def read_uv_lock(root: Path, *, exit_code: int = 2) -> str:
     path = root / "uv.lock"
     try:
         text = path.read_text(encoding="utf-8")
-        tomllib.loads(text)
+        _parse_once(text)
     except FileNotFoundError:
         raise DockyardError(
             f"{path} is missing; run `dockyard lock` and commit uv.lock and dockyard.lock",
@@ -92,17 +92,22 @@ def read_uv_lock(root: Path, *, exit_code: int = 2) -> str:
     return text
 
 
+def _parse_once(text: str) -> None:
+    """Raise what tomllib raises for ``text``, remembering a lock that parsed: every command
+    reads uv.lock, which rarely changes, and a big one takes tomllib a fifth of a second."""
+    key = hashlib.sha256(text.encode()).hexdigest()
+    if cache.recall("parsed-locks", key) is None:
+        tomllib.loads(text)
+        cache.remember("parsed-locks", key)
+
+
 def stale_reason(root: Path, pyprojects: list[Path]) -> str | None:
     """Why uv.lock does not match ``pyprojects``, or None when it does.
 
     `uv lock --check` offline first (no index needed when the lock matches), online
     only when that cannot tell; a match is remembered per content of every input.
     """
-    digest = hashlib.sha256(uv_bin().encode())
-    for path in [root / "uv.lock", *pyprojects]:
-        name = path.relative_to(root).as_posix()
-        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
-    marker = _cache_dir() / "fresh-locks" / digest.hexdigest()
+    marker = _fresh_marker(root, pyprojects)
     if marker.is_file():
         return None
     args = [uv_bin(), "lock", "--project", str(root), "--check"]
@@ -116,8 +121,22 @@ def stale_reason(root: Path, pyprojects: list[Path]) -> str | None:
     return reason(proc.stderr, proc.returncode)
 
 
+def known_fresh(root: Path, pyprojects: list[Path]) -> bool:
+    """Did stale_reason() find uv.lock matching these very files before?"""
+    return _fresh_marker(root, pyprojects).is_file()
+
+
+def _fresh_marker(root: Path, pyprojects: list[Path]) -> Path:
+    """The file that remembers a match, named by the content of every input."""
+    digest = hashlib.sha256(uv_bin().encode())
+    for path in [root / "uv.lock", *pyprojects]:
+        name = path.relative_to(root).as_posix()
+        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
+    return _cache_dir() / "fresh-locks" / digest.hexdigest()
+
+
 def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockyard"
+    return cache.directory()
 
 
 def export(root: Path, package: str | None, *, dev: bool) -> str:

@@ -10,9 +10,11 @@ line or a layer), files written as the user who runs dockyard.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+from dockyard import cache
 from dockyard.buildenv import INDEX_VARIABLES, find_ca_bundle
 from dockyard.engine.run import run
 from dockyard.engine.uv import lock as lock_on_host
@@ -23,13 +25,30 @@ CA_TARGET = "/run/dockyard/ca.crt"
 
 
 def host_python_suits(root: Path) -> bool:
-    """Does uv find, on this host, a Python the project's requires-python accepts?"""
+    """Does uv find, on this host, a Python the project's requires-python accepts?
+
+    A yes is remembered with the interpreter uv found, per everything uv's choice reads
+    (the project's pyproject.toml and .python-version, PATH and uv's own variables), and
+    trusted while that interpreter is still there: asking uv costs about 0.3 s.
+    """
+    digest = hashlib.sha256(uv_bin().encode())
+    for name in ("pyproject.toml", ".python-version"):
+        path = root / name
+        digest.update(b"\0" + (path.read_bytes() if path.is_file() else b""))
+    for name in ("PATH", "VIRTUAL_ENV", "UV_PYTHON", "UV_PYTHON_PREFERENCE"):
+        digest.update(b"\0" + os.environ.get(name, "").encode())
+    key = digest.hexdigest()
+    found = cache.recall("host-python", key)
+    if found and os.access(found, os.X_OK):
+        return True
     proc = run(
         [uv_bin(), "python", "find", "--project", str(root), "--no-python-downloads"],
         cwd=root,
         check=False,
         timeout=60,
     )
+    if proc.returncode == 0 and proc.stdout.strip():
+        cache.remember("host-python", key, proc.stdout.strip())
     return proc.returncode == 0
 
 
