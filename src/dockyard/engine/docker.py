@@ -172,7 +172,7 @@ def bake(
     args += targets
     what = f"docker buildx bake failed for {', '.join(targets)}"
     if interactive:
-        if subprocess.run(args, cwd=root, stdout=sys.stderr).returncode != 0:
+        if subprocess.run(args, cwd=root, stdout=sys.stderr, env=_bake_env()).returncode != 0:
             raise DockyardError(f"{what} (see the build output above)")
         return
     for attempt in (1, 2):
@@ -192,6 +192,16 @@ def bake(
         raise DockyardError(what + detail)
 
 
+def _bake_env() -> dict[str, str]:
+    """The environment of a bake: buildx's own git lookup off (BUILDX_GIT_INFO=0, unless
+    the user set it). buildx runs seven git commands per target to fill in provenance,
+    which dockyard turns off and whose revision it labels itself: a tenth of a second on
+    every build of the example's four apps, for nothing in the image."""
+    env = dict(os.environ)
+    env.setdefault("BUILDX_GIT_INFO", "0")
+    return env
+
+
 def install_error(tail: list[str]) -> str | None:
     """The last reason an install step gave (``install.py: ...``) in a plain bake's output."""
     for line in reversed(tail):
@@ -204,7 +214,13 @@ def _bake_plain(args: list[str], root: Path, *, echo: bool) -> tuple[int, list[s
     """Run a plain-progress bake, echoing its output when asked; (exit code, last lines)."""
     tail: deque[str] = deque(maxlen=40)
     with subprocess.Popen(
-        args, cwd=root, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, errors="replace"
+        args,
+        cwd=root,
+        stdout=sys.stderr,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        env=_bake_env(),
     ) as proc:
         assert proc.stderr is not None
         for line in proc.stderr:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from dockyard.engine import docker
+
 
 def test_only_buildkits_lost_graph_state_is_worth_a_second_try() -> None:
     from dockyard.engine.docker import is_transient
@@ -10,3 +14,12 @@ def test_only_buildkits_lost_graph_state_is_worth_a_second_try() -> None:
     assert is_transient(["#12 [api deps-api 1/1] RUN ...", lost])
     assert not is_transient(["ERROR: failed to solve: process did not complete: exit code: 1"])
     assert not is_transient([])
+
+
+def test_a_bake_turns_off_buildx_git_lookup_unless_the_user_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("BUILDX_GIT_INFO", raising=False)
+    assert docker._bake_env()["BUILDX_GIT_INFO"] == "0"
+    monkeypatch.setenv("BUILDX_GIT_INFO", "1")
+    assert docker._bake_env()["BUILDX_GIT_INFO"] == "1"
