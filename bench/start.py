@@ -3,6 +3,8 @@ how many bytes of bytecode it carries (the price of a fast start)."""
 
 from __future__ import annotations
 
+import statistics
+
 from bench.engine import docker
 
 # What each app imports on start (the parser's stack as the issue measured it).
@@ -23,13 +25,22 @@ _PYC_BYTES = (
 )
 
 
+# Fresh containers per app and image, the median kept: one import of the parser's stack
+# varied from 1.1 s to 1.5 s between two runs of the same image on this shared machine.
+SAMPLES = 3
+
+
 def import_seconds(image: str, app: str) -> float:
-    """Seconds to import ``app``'s entry point in a fresh container of ``image``."""
+    """Seconds to import ``app``'s entry point in a fresh container of ``image`` (the
+    median of SAMPLES containers)."""
     modules = IMPORTS.get(app, app)
-    out = docker(
-        "run", "--rm", "--entrypoint", "python3", image, "-c", _PROBE.format(modules=modules)
-    )
-    return float(out.strip().splitlines()[-1])
+    times = []
+    for _ in range(SAMPLES):
+        out = docker(
+            "run", "--rm", "--entrypoint", "python3", image, "-c", _PROBE.format(modules=modules)
+        )
+        times.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(times)
 
 
 def pyc_bytes(image: str) -> int:
