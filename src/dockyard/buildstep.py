@@ -36,6 +36,7 @@ SECRET_ENV = "/run/secrets/build_env"
 WHEELS = "/tmp/wheels"
 REQUIREMENTS = "/tmp/requirements.txt"  # where a step's lock export is bound
 CHUNKS = 4  # fixed, never the CPU count: the chunks decide the bytes of the pycs
+MIN_CHUNK = 50  # a member's few files: one interpreter, not four starting for two files each
 TOUCHED_ALWAYS = ("/tmp", "/opt")  # what every step changes beside the venv
 APP_USER = "app"  # the prod user (the Dockerfile's base stage makes it): owns --writable dirs
 # what groupadd and useradd rewrite (the `-` files are their backups), pinned when present
@@ -114,7 +115,7 @@ def compile_bytecode(files: list[str]) -> list[str]:
     files = sorted(f for f in files if f.endswith(".py"))
     if not files:
         return []
-    size = -(-len(files) // CHUNKS)
+    size = max(MIN_CHUNK, -(-len(files) // CHUNKS))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     env = dict(os.environ, PYTHONHASHSEED="0")
     argv = [

@@ -140,7 +140,6 @@ def build_images(
         stages = [t for t in every if t not in fresh]
         if not stages:
             return [_built(a, k, tags, found) for a, k, _, tags in fresh]
-    docker.require_buildx()
     secrets = build_secrets(ca_bundle)
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         env_file = Path(tmp) / "build_env"

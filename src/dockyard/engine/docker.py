@@ -69,8 +69,8 @@ def require_engine(*, plugins: bool = True) -> str:
 
 
 def require_buildx() -> None:
-    """A clear error when `docker buildx` does not answer; for a command that checked the
-    engine already and needs no Compose (a build: one probe, not three)."""
+    """A clear error when `docker buildx` does not answer; a build asks once its bake
+    failed (the engine was checked before, and Compose is not needed)."""
     _refuse_missing_plugins(probe("buildx"))
 
 
@@ -173,12 +173,14 @@ def bake(
     what = f"docker buildx bake failed for {', '.join(targets)}"
     if interactive:
         if subprocess.run(args, cwd=root, stdout=sys.stderr, env=_bake_env()).returncode != 0:
+            require_buildx()
             raise DockyardError(f"{what} (see the build output above)")
         return
     for attempt in (1, 2):
         code, tail = _bake_plain(args, root, echo=not quiet)
         if code == 0:
             return
+        require_buildx()  # asked only now: a probe before every bake costs 0.05-0.15 s
         if attempt == 1 and is_transient(tail):
             say(
                 "dockyard: BuildKit lost track of a shared build step (moby/buildkit#2303); "
