@@ -72,6 +72,13 @@ def unique_bytes(manifests: Iterable[Mapping]) -> int:
     return sum(seen.values())
 
 
+def new_bytes(before: Mapping, after: Mapping) -> int:
+    """Bytes of ``after``'s blobs that ``before`` lacks: what pushing ``after`` where
+    ``before`` is sends, whatever else the registry kept from earlier runs."""
+    known = blobs(before)
+    return sum(size for digest, size in blobs(after).items() if digest not in known)
+
+
 def human_bytes(n: float | None) -> str:
     if n is None:
         return "n/a"

@@ -193,3 +193,13 @@ def test_only_build_keeps_the_deploy_transfer_and_share_figures_by_repetition():
     assert merged["meta"]["deploy scenarios"] == "D" and merged["meta"]["transfer scenario"] == "T"
     assert "yesterday" in merged["meta"]["share scenario"]
     assert merged["config"]["deploy"] == {"scenarios": "all", "reps": 3}
+
+
+def test_new_bytes_counts_only_the_blobs_the_image_before_lacks() -> None:
+    before = {"config": {"digest": "c1", "size": 10}, "layers": [{"digest": "a", "size": 100}]}
+    after = {
+        "config": {"digest": "c2", "size": 11},
+        "layers": [{"digest": "a", "size": 100}, {"digest": "b", "size": 5}],
+    }
+    assert stats.new_bytes(before, after) == 16
+    assert stats.new_bytes(after, after) == 0
