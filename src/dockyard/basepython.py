@@ -13,7 +13,6 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from dockyard import cache
-from dockyard.engine import docker
 from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
 from dockyard.workspace import read_toml
@@ -78,24 +77,22 @@ def project_pyprojects(root: Path, member_paths: Iterable[str]) -> list[Path]:
     return [p for p in dict.fromkeys(paths) if p.is_file()]
 
 
-def check_base_python(root: Path, member_paths: Iterable[str], image: str) -> bool:
+def check_base_python(root: Path, member_paths: Iterable[str], image: str, image_id: str) -> None:
     """Refuse, in one line naming both versions, a base whose Python an app does not accept.
 
-    False when the base is not on the engine yet (nothing checked: call again once it is).
+    ``image_id``: the base's ID on the engine (`dockyard lock` has just pinned it), which
+    names its content, so its Python version is asked once per base (a container start).
     """
     spec, sources = requires_python(project_pyprojects(root, member_paths))
     if not str(spec):
-        return True
-    info = docker.inspect_image(image)
-    if info is None:
-        return False
-    key = info.id.removeprefix("sha256:")  # an image ID names its content: never stale
+        return
+    key = image_id.removeprefix("sha256:")
     version = cache.recall("base-python", key)
-    if version is None:  # run it once per base (a container start: about a second)
+    if version is None:
         version = image_python(image)
         cache.remember("base-python", key, version)
     if accepts(spec, version):
-        return True
+        return
     raise DockyardError(
         f"the base image '{image}' has Python {version}, but requires-python is '{spec}' "
         f"({', '.join(Path(s).relative_to(root).as_posix() for s in sources)}); "

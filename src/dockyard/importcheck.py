@@ -10,15 +10,13 @@ network, after the build, before anyone deploys the image.
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from dockyard import cache
 from dockyard.engine.pyrun import run_python
 from dockyard.errors import DockyardError
-from dockyard.manifest import App, Project
-from dockyard.modules import build_checked, command_module, scripts_of
+from dockyard.manifest import Project
+from dockyard.modules import app_module, build_checked
 
 # find_spec imports the parent packages, not the module: no app code runs
 PROBE = """\
@@ -34,14 +32,6 @@ sys.exit(0 if found else 3)
 """
 
 
-def app_module(project: Project, app: App) -> str | None:
-    """The module the app's command imports first (None: none dockyard can tell)."""
-    scripts: dict[str, str] = {}
-    for member in app.first_party:
-        scripts.update(scripts_of(project.root, member))
-    return command_module(app.config.command or [], scripts)
-
-
 def _probe(image: str, module: str) -> str | None:
     proc = run_python(image, PROBE, module)
     if proc.returncode == 0:
@@ -50,9 +40,14 @@ def _probe(image: str, module: str) -> str | None:
     return lines[0] if lines else f"exit code {proc.returncode}"
 
 
-def _checked(image_id: str, module: str) -> Path:
-    """A marker for an image ID whose module was found: a no-op build checks nothing again."""
-    return cache.directory() / "import-checked" / f"{image_id.removeprefix('sha256:')}-{module}"
+def _checked(image_id: str, module: str) -> str:
+    """The cache key of an image ID whose module was found: a no-op build checks nothing
+    again."""
+    return f"{image_id.removeprefix('sha256:')}-{module}"
+
+
+def _was_checked(image_id: str, module: str) -> bool:
+    return cache.recall("import-checked", _checked(image_id, module)) is not None
 
 
 def check_imports(
@@ -63,20 +58,17 @@ def check_imports(
     ids = ids or {}
     jobs = {
         name: module
-        for name, module in ((n, app_module(project, project.app(n))) for n in images)
+        for name, module in ((n, app_module(project.root, project.app(n))) for n in images)
         if module
         and build_checked(project.root, project.app(name)) is None
-        and not (ids.get(name) and _checked(ids[name], module).is_file())
+        and not (ids.get(name) and _was_checked(ids[name], module))
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = pool.map(_probe, [images[n] for n in jobs], jobs.values())
         results = dict(zip(jobs, found, strict=True))
     for name, why in results.items():
         if not why and ids.get(name):
-            marker = _checked(ids[name], jobs[name])
-            with contextlib.suppress(OSError):  # a read-only cache only costs a rerun
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
+            cache.remember("import-checked", _checked(ids[name], jobs[name]))
         if why:
             members = ", ".join(m.name for m in project.app(name).first_party)
             raise DockyardError(

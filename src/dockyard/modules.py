@@ -58,15 +58,20 @@ def command_module(argv: list[str], scripts: Mapping[str, str] | None = None) ->
     return entry.split(":")[0].strip() if entry else None
 
 
+def app_module(root: Path, app: App) -> str | None:
+    """The module the app's command imports first (None: none dockyard can tell)."""
+    scripts: dict[str, str] = {}
+    for member in app.first_party:
+        scripts.update(scripts_of(root, member))
+    return command_module(app.config.command or [], scripts)
+
+
 def build_checked(root: Path, app: App) -> tuple[Member, str] | None:
     """(member, module) when the build itself checks the module the app's command runs:
     its top-level package is in exactly one of the app's members, whose code stage then
     looks for the module among the files it installs. None: no module, or one dockyard
     cannot place (another package, a namespace split over members): checked after the build."""
-    scripts: dict[str, str] = {}
-    for member in app.first_party:
-        scripts.update(scripts_of(root, member))
-    module = command_module(app.config.command or [], scripts)
+    module = app_module(root, app)
     if module is None:
         return None
     top = module.split(".")[0]

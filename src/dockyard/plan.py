@@ -15,7 +15,6 @@ from dockyard.share import Share, resolve_share
 from dockyard.workspace import Member, normalize
 
 VENV = "/opt/venv"
-STAGE = "/stage"  # where a code or dirs stage leaves its files (install.py STAGE)
 WORKSPACE = "/workspace"  # where the repository is mounted in dev containers
 APP_DIR = "/app"
 APP_USER = "app"

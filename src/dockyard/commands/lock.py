@@ -42,7 +42,7 @@ def lock(project: Project, *, check: bool) -> int:
     docker.require_engine()
     base = resolve_base(project.base_image)
     members = sorted({m.path for app in project.apps.values() for m in app.first_party})
-    check_base_python(root, members, project.base_image)
+    check_base_python(root, members, project.base_image, base.id)
     uv_requirements = _uv_requirements(root)
     uv_lock = root / "uv.lock"
     before = uv_lock.read_bytes() if uv_lock.is_file() else None

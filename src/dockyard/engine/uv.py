@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import tomllib
@@ -11,7 +10,6 @@ from pathlib import Path
 from dockyard import cache
 from dockyard.engine.run import run
 from dockyard.errors import DockyardError
-from dockyard.fsutil import write_atomic
 
 
 def _pinned_uv_version() -> str:
@@ -107,36 +105,31 @@ def stale_reason(root: Path, pyprojects: list[Path]) -> str | None:
     `uv lock --check` offline first (no index needed when the lock matches), online
     only when that cannot tell; a match is remembered per content of every input.
     """
-    marker = _fresh_marker(root, pyprojects)
-    if marker.is_file():
+    key = _fresh_key(root, pyprojects)
+    if cache.recall("fresh-locks", key) is not None:
         return None
     args = [uv_bin(), "lock", "--project", str(root), "--check"]
     proc = run([*args, "--offline"], cwd=root, check=False, env=_NO_DOWNLOADS)
     if proc.returncode != 0:
         proc = run(args, cwd=root, check=False, env=_NO_DOWNLOADS)
     if proc.returncode == 0:
-        with contextlib.suppress(OSError, DockyardError):  # a read-only cache costs a rerun
-            write_atomic(marker, "")
+        cache.remember("fresh-locks", key)
         return None
     return reason(proc.stderr, proc.returncode)
 
 
 def known_fresh(root: Path, pyprojects: list[Path]) -> bool:
     """Did stale_reason() find uv.lock matching these very files before?"""
-    return _fresh_marker(root, pyprojects).is_file()
+    return cache.recall("fresh-locks", _fresh_key(root, pyprojects)) is not None
 
 
-def _fresh_marker(root: Path, pyprojects: list[Path]) -> Path:
-    """The file that remembers a match, named by the content of every input."""
+def _fresh_key(root: Path, pyprojects: list[Path]) -> str:
+    """A match's name in the cache: the content of every input, and uv."""
     digest = hashlib.sha256(uv_bin().encode())
     for path in [root / "uv.lock", *pyprojects]:
         name = path.relative_to(root).as_posix()
         digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
-    return _cache_dir() / "fresh-locks" / digest.hexdigest()
-
-
-def _cache_dir() -> Path:
-    return cache.directory()
+    return digest.hexdigest()
 
 
 def export(root: Path, package: str | None, *, dev: bool) -> str:
@@ -149,14 +142,10 @@ def export(root: Path, package: str | None, *, dev: bool) -> str:
     if not lock.is_file():
         raise DockyardError(f"{lock} is missing; run `dockyard lock` first")
     key = hashlib.sha256(f"{uv_bin()}\0{package}\0{dev}\0".encode() + lock.read_bytes()).hexdigest()
-    cached = _cache_dir() / "exports" / f"{key}.txt"
-    try:
-        return cached.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    text = _export(root, package, dev=dev)
-    with contextlib.suppress(OSError, DockyardError):
-        write_atomic(cached, text)
+    text = cache.recall("exports", key)
+    if text is None:
+        text = _export(root, package, dev=dev)
+        cache.remember("exports", key, text)
     return text
 
 

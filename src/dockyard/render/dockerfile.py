@@ -16,7 +16,6 @@ from dockyard.plan import (
     DEV_HOME,
     DEV_UID,
     DEV_USER,
-    STAGE,
     UV_REQUIREMENTS,
     VENV,
     WORKSPACE,
@@ -264,7 +263,7 @@ def _prod(app: AppPlan) -> str:
         stages.append(_dirs_stage(app))
     parts = [
         f"FROM {app.deps_stage} AS {app.prod_stage}",
-        *(f"COPY --link --from={stage} {STAGE}/ /" for stage in stages),
+        *(f"COPY --link --from={stage} {buildstep.STAGE}/ /" for stage in stages),
         f"USER {APP_UID}:{APP_UID}",
     ]
     if config.healthcheck is not None:
