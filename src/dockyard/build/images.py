@@ -15,6 +15,7 @@ from dockyard.buildenv import build_secrets
 from dockyard.console import say
 from dockyard.engine import docker, git
 from dockyard.engine.models import Image
+from dockyard.errors import DockyardError
 from dockyard.fsutil import remove_orphans, write_all
 from dockyard.lockfile import read_lock
 from dockyard.manifest import Project
@@ -112,9 +113,11 @@ def build_images(
     """Regenerate what is stale, then bake the selected apps' images that are not up to
     date (an image built from the same inputs is left alone: BuildKit is not even asked)."""
     project.select(names)  # an unknown app is named before anything else happens
-    docker.require_engine(plugins=False)  # buildx only when there is something to bake
-    lock = read_lock(project.root)
-    check_base_unchanged(lock)
+    try:
+        lock = read_lock(project.root)
+    except DockyardError:
+        docker.require_engine(plugins=False)  # no engine is the first thing to fix
+        raise
     plan = load_plan(project)
     if generate:
         files = render_all(plan)
@@ -129,9 +132,15 @@ def build_images(
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
         every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
     labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
+    # One engine call asks for the local base and every tag, and proves the engine answers
+    # (buildx is probed only when there is something to bake and the bake fails).
+    base = [lock.base.reference] if lock.base.local_only else []
+    found = docker.inspect_images(
+        base + ([] if no_cache else [tag for *_, tags in every for tag in tags]), require=True
+    )
+    check_base_unchanged(lock, found)
     stages = every
     if not no_cache:
-        found = docker.inspect_images([tag for *_, tags in every for tag in tags])
         fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
         for *_, tags in fresh:
             docker.tag(found[tags[0]].id, [t for t in tags[1:] if t not in found])

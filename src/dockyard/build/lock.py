@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockyard.console import say
 from dockyard.engine import docker, uv
+from dockyard.engine.models import Image
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256
 from dockyard.manifest import Project
@@ -51,11 +52,12 @@ def compute_lock(project: Project) -> Lock:
     )
 
 
-def check_base_unchanged(lock: Lock) -> None:
-    """A local-only base is pinned by ID: refuse to build on a different image."""
+def check_base_unchanged(lock: Lock, found: dict[str, Image] | None = None) -> None:
+    """A local-only base is pinned by ID: refuse to build on a different image. ``found``:
+    images the caller has just inspected (a build asks for the base with its own tags)."""
     if not lock.base.local_only:
         return
-    info = docker.inspect_image(lock.base.reference)
+    info = (found or {}).get(lock.base.reference) or docker.inspect_image(lock.base.reference)
     if info is None:
         raise DockyardError(
             f"base image '{lock.base.reference}' (pinned in {LOCK_NAME}) is not on this "
