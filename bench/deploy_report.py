@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.deploy_plan import failed_cell
 from bench.load import LABELS, MAX_SECONDS, TIMEOUT
-from bench.stats import median, seconds
+from bench.stats import median, ratio, seconds, times
 
 Runs = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -197,7 +197,33 @@ def deploy_targets(runs: Runs) -> list[dict]:
             if known else "not measured",
             None if not known else max(known) <= SERVING_GOAL,
         ))  # fmt: skip
+    out.append(first_deploy_target(runs))
     return out
+
+
+def first_deploy_target(runs: Runs) -> dict:
+    """Issue 13's first-deploy-to-healthy, against uv-recommended's plain `docker compose
+    up -d`: until the API first answers (the baselines have no healthcheck to wait for),
+    dockyard's compose and swarm targets, each ratio taken within the same repetition."""
+    cells, verdicts = [], []
+    for target, where in (("deploy", "compose"), ("swarm", "swarm")):
+        ratios = [
+            ratio(u.get("deploy_first_answer"), d.get(f"{target}_first_answer"))
+            for u, d in zip(runs.get("uvrec", ()), runs.get("dockyard", ()), strict=False)
+        ]
+        value = median(ratios)
+        if value is not None:
+            mine = median(_values(runs, "dockyard", f"{target}_first_answer"))
+            cells.append(f"{where} {times(value)} ({seconds(mine)})")
+            verdicts.append(value >= 1)
+    theirs = median(_values(runs, "uvrec", "deploy_first_answer"))
+    return _target(
+        "First deploy of parser + api on an empty server, until the API first answers, vs "
+        "uv-recommended (`docker compose up -d`)",
+        "no slower (>= 1.0x)",
+        ", ".join(cells) + f" vs {seconds(theirs)}" if cells else "not measured",
+        all(verdicts) if verdicts else None,
+    )
 
 
 def deploy_summary(rec: Mapping[str, Any]) -> str:

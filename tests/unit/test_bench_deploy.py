@@ -183,3 +183,17 @@ def test_deploy_summary_line() -> None:
     assert line.startswith("compose: first 9.0 s, good update 7.0 s (serving 4.0 s after the ")
     assert "failed 0/0/0/0, broken exit 2; swarm: first 9.0 s" in line
     assert deploy_report.deploy_summary({}) == "deploy scenarios not run"
+
+
+def test_the_first_deploy_is_held_against_plain_compose_up_in_the_same_repetition() -> None:
+    runs = {
+        "dockyard": [{"deploy_first_answer": 6.0, "swarm_first_answer": 4.0},
+                     {"deploy_first_answer": 5.0, "swarm_first_answer": 3.0}],
+        "uvrec": [{"deploy_first_answer": 1.5}, {"deploy_first_answer": 1.0}],
+    }  # fmt: skip
+    first = deploy_report.first_deploy_target(runs)
+    assert first["met"] is False
+    assert first["shown"] == "compose 0.2x (5.5 s), swarm 0.4x (3.5 s) vs 1.2 s"
+    runs["uvrec"] = [{"deploy_first_answer": 7.0}, {"deploy_first_answer": 6.0}]
+    assert deploy_report.first_deploy_target(runs)["met"] is True
+    assert deploy_report.first_deploy_target({"dockyard": [{}]})["shown"] == "not measured"
