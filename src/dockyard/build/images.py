@@ -118,6 +118,10 @@ def build_images(
     except DockyardError:
         docker.require_engine(plugins=False)  # no engine is the first thing to fix
         raise
+    # A local base is asked for by the call that proves the engine answers (buildx is
+    # probed only when there is something to bake and the bake fails).
+    base = [lock.base.reference] if lock.base.local_only else []
+    check_base_unchanged(lock, docker.inspect_images(base, require=True))
     plan = load_plan(project)
     if generate:
         files = render_all(plan)
@@ -132,15 +136,9 @@ def build_images(
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
         every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
     labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
-    # One engine call asks for the local base and every tag, and proves the engine answers
-    # (buildx is probed only when there is something to bake and the bake fails).
-    base = [lock.base.reference] if lock.base.local_only else []
-    found = docker.inspect_images(
-        base + ([] if no_cache else [tag for *_, tags in every for tag in tags]), require=True
-    )
-    check_base_unchanged(lock, found)
     stages = every
     if not no_cache:
+        found = docker.inspect_images([tag for *_, tags in every for tag in tags])
         fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
         for *_, tags in fresh:
             docker.tag(found[tags[0]].id, [t for t in tags[1:] if t not in found])
