@@ -127,6 +127,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         'BENCHMARKS.md re-rendered; transfer: likewise, only the transfer = "ssh" '
         "scenario (dockyard's images, A then B)",
     )
+    p.add_argument(
+        "--keep-cache",
+        action="store_true",
+        help="keep the BuildKit cache of each cold run's builds (to debug them); by default "
+        "the records above the run's nonce layer are pruned when it ends",
+    )
     p.add_argument("--workdir", type=Path, default=REPO / ".work" / "bench")
     p.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
     p.add_argument("--json", type=Path, default=REPO / "bench" / "results.json")
@@ -292,6 +298,8 @@ def one_run(
         engine.remove_images(engine.images_named(f"{variant.name}/*"))
         engine.remove_images(engine.images_named(f"{args.registry}/{variant.name}/*"))
         engine.remove_images([nonce_tag])
+        if not args.keep_cache:  # after the images: BuildKit keeps what one still uses
+            engine.prune_cache(nonce, f"{key} rep {nonce}")
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -3,7 +3,7 @@ the two apps the deploy scenarios run).
 
 Real engine, real BuildKit, a real loopback registry; checks the harness measures
 every scenario (the deploys on a compose target; Swarm is test_swarm.py's), writes both
-outputs and leaves none of its images, containers or volumes behind.
+outputs and leaves none of its images, containers, volumes or nonce build cache behind.
 """
 
 from __future__ import annotations
@@ -98,3 +98,8 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
         "{{.Repository}}",
     ).stdout
     assert left.strip() == ""
+    # Its build cache went too: the nonce layer's record, which BuildKit removes only
+    # after every record above it (bench/buildcache.py).
+    assert f"dockyard rep {run['nonce']}: pruned " in proc.stderr
+    listing = docker("buildx", "du", "--verbose").stdout
+    assert f"echo {run['nonce']} > /etc/dockyard-bench-nonce" not in listing
