@@ -73,6 +73,10 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
     start_uv = median(same_run_ratios(runs, "start", "uvrec", "dockyard"))
     sent = median(r.get("transfer_lib_edit") for r in runs.get("dockyard", []))
 
+    def faster(r: float | None) -> str:
+        """``16.9x faster``; a ratio under 1 says ``(slower)`` instead."""
+        return times(r) + (" (slower)" if r is not None and r < 1 else " faster")
+
     def at_least(v: float | None, floor: float) -> bool | None:
         return None if v is None else v >= floor
 
@@ -82,21 +86,21 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
             lib_seed,
             at_least(lib_seed, 20),
             ">= 20x faster",
-            times(lib_seed) + " faster",
+            faster(lib_seed),
         ),
         _target(
             "Shared-library edit rebuild vs uv-recommended",
             lib_uv,
             at_least(lib_uv, 1),
             "no slower (>= 1.0x)",
-            times(lib_uv) + " faster",
+            faster(lib_uv),
         ),
         _target(
             "Cold build vs uv-recommended",
             cold_uv,
             at_least(cold_uv, 1),
             "no slower (>= 1.0x)",
-            times(cold_uv) + " faster",
+            faster(cold_uv),
         ),
         _target(
             "Total unique bytes of all prod images vs seed-style",
@@ -124,42 +128,42 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
             noop_bake,
             at_least(noop_bake, 1),
             "no slower (>= 1.0x)",
-            times(noop_bake) + " faster",
+            faster(noop_bake),
         ),
         _target(
             "No-op rebuild vs seed-style",
             noop_seed,
             at_least(noop_seed, 1),
             "no slower (>= 1.0x)",
-            times(noop_seed) + " faster",
+            faster(noop_seed),
         ),
         _target(
             "No-op rebuild vs uv-recommended",
             noop_uv,
             at_least(noop_uv, 1),
             "no slower (>= 1.0x)",
-            times(noop_uv) + " faster",
+            faster(noop_uv),
         ),
         _target(
             "App-only edit vs seed-style",
             app_seed,
             at_least(app_seed, 1),
             "no slower (>= 1.0x)",
-            times(app_seed) + " faster",
+            faster(app_seed),
         ),
         _target(
             "Add a dependency to the parser vs seed-style",
             dep_seed,
             at_least(dep_seed, 5),
             ">= 5x faster",
-            times(dep_seed) + " faster",
+            faster(dep_seed),
         ),
         _target(
             "Add a dependency to the parser vs uv-recommended",
             dep_uv,
             at_least(dep_uv, 5),
             ">= 5x faster",
-            times(dep_uv) + " faster",
+            faster(dep_uv),
         ),
         _target(
             "New layers in the parser image after adding its dependency",
@@ -173,7 +177,7 @@ def targets(runs: Mapping[str, list[Mapping[str, Any]]]) -> list[dict]:
             start_uv,
             at_least(start_uv, 1),
             "no slower (>= 1.0x)",
-            times(start_uv) + " faster",
+            faster(start_uv),
         ),
         *deploy_targets(runs),
     ]

@@ -566,9 +566,11 @@ def keep_other_figures(results: dict, kept: dict) -> dict:
     for name in ("deploy scenarios", "transfer scenario"):
         if name in kept["meta"]:
             meta[name] = kept["meta"][name]
+    # a share figure kept twice still comes from the run that measured it
+    since = kept["meta"].get("share scenario", "").split(" UTC;")[0].removeprefix("from the run of ")
     meta["share scenario"] = (
-        f"from the run of {kept['meta'].get('date (UTC)', 'an earlier date')} UTC; this run "
-        "(`--only build`) measured the build, size, push and start figures"
+        f"from the run of {since or kept['meta'].get('date (UTC)', 'an earlier date')} UTC; "
+        "this run (`--only build`) measured the build, size, push and start figures"
     )
     if "deploy" in kept.get("config", {}):
         results["config"]["deploy"] = kept["config"]["deploy"]

@@ -95,6 +95,10 @@ def seconds(s: float | None) -> str:
 
 
 def times(r: float | None) -> str:
+    """``16.9x``; two decimals near 1 (``0.95x``), where one would read as "1.0x" on
+    either side of a "no slower" target."""
     if r is None:
         return "n/a"
+    if 0.9 <= r < 1.1:
+        return f"{r:.2f}x"
     return f"{r:.1f}x" if r < 100 else f"{r:.0f}x"

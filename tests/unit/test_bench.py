@@ -116,9 +116,8 @@ def test_markdown_has_every_scenario_and_target() -> None:
     text = report.render_markdown(results, derived, "## Notes\nwhy")
     for _, label in report.TIME_METRICS + report.BYTE_METRICS:
         assert f"| {label} |" in text
-    assert "| Cold build vs uv-recommended | no slower (>= 1.0x) | 0.8x faster | **missed** |" in (
-        text
-    )
+    cold = "| Cold build vs uv-recommended | no slower (>= 1.0x) | 0.8x (slower) | **missed** |"
+    assert cold in text
     # no deploy figures in these runs: every cell of the deploy table (3 compose columns)
     assert text.count(report.NOT_MEASURED) == len(deploy_report.rows()) * 3
     assert "| api | 500 B | 1.0 kB | 520 B |" in text
@@ -193,6 +192,10 @@ def test_only_build_keeps_the_deploy_transfer_and_share_figures_by_repetition():
     assert merged["meta"]["deploy scenarios"] == "D" and merged["meta"]["transfer scenario"] == "T"
     assert "yesterday" in merged["meta"]["share scenario"]
     assert merged["config"]["deploy"] == {"scenarios": "all", "reps": 3}
+    # kept again by the next `--only build`: still the run that measured it
+    again = {"meta": {"date (UTC)": "tomorrow"}, "config": {}, "runs": {}}
+    share = keep_other_figures(again, merged)["meta"]["share scenario"]
+    assert share.startswith("from the run of yesterday UTC;")
 
 
 def test_new_bytes_counts_only_the_blobs_the_image_before_lacks() -> None:
@@ -203,3 +206,11 @@ def test_new_bytes_counts_only_the_blobs_the_image_before_lacks() -> None:
     }
     assert stats.new_bytes(before, after) == 16
     assert stats.new_bytes(after, after) == 0
+
+
+def test_a_ratio_near_one_keeps_two_decimals_so_the_verdict_reads_right() -> None:
+    from bench.stats import times
+
+    assert times(0.953) == "0.95x" and times(1.04) == "1.04x"
+    assert times(16.94) == "16.9x" and times(0.7) == "0.7x" and times(4776.2) == "4776x"
+    assert times(None) == "n/a"
