@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.deploy_plan import failed_cell
 from bench.load import LABELS, MAX_SECONDS, TIMEOUT
-from bench.stats import median, ratio, seconds, times
+from bench.stats import median, same_run_ratios, seconds, times
 
 Runs = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -207,11 +207,9 @@ def first_deploy_target(runs: Runs) -> dict:
     dockyard's compose and swarm targets, each ratio taken within the same repetition."""
     cells, verdicts = [], []
     for target, where in (("deploy", "compose"), ("swarm", "swarm")):
-        ratios = [
-            ratio(u.get("deploy_first_answer"), d.get(f"{target}_first_answer"))
-            for u, d in zip(runs.get("uvrec", ()), runs.get("dockyard", ()), strict=False)
-        ]
-        value = median(ratios)
+        value = median(same_run_ratios(
+            runs, "deploy_first_answer", "uvrec", "dockyard", f"{target}_first_answer"
+        ))  # fmt: skip
         if value is not None:
             mine = median(_values(runs, "dockyard", f"{target}_first_answer"))
             cells.append(f"{where} {times(value)} ({seconds(mine)})")

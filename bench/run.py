@@ -563,14 +563,13 @@ def keep_other_figures(results: dict, kept: dict) -> dict:
             if index < len(old):
                 rec.update({k: v for k, v in old[index].items() if k.startswith(KEPT_PREFIXES)})
     meta = results["meta"]
-    for name in ("deploy scenarios", "transfer scenario"):
-        if name in kept["meta"]:
+    for name in ("deploy scenarios", "transfer scenario", "share scenario"):
+        if name in kept["meta"]:  # a figure kept twice still names the run that measured it
             meta[name] = kept["meta"][name]
-    # a share figure kept twice still comes from the run that measured it
-    since = kept["meta"].get("share scenario", "").split(" UTC;")[0].removeprefix("from the run of ")
-    meta["share scenario"] = (
-        f"from the run of {since or kept['meta'].get('date (UTC)', 'an earlier date')} UTC; "
-        "this run (`--only build`) measured the build, size, push and start figures"
+    meta.setdefault(
+        "share scenario",
+        f"from the run of {kept['meta'].get('date (UTC)', 'an earlier date')} UTC; this run "
+        "(`--only build`) measured the build, size, push and start figures",
     )
     if "deploy" in kept.get("config", {}):
         results["config"]["deploy"] = kept["config"]["deploy"]

@@ -29,12 +29,17 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def same_run_ratios(
-    runs: Mapping[str, Sequence[Mapping[str, float | None]]], metric: str, num: str, den: str
+    runs: Mapping[str, Sequence[Mapping[str, float | None]]],
+    metric: str,
+    num: str,
+    den: str,
+    den_metric: str | None = None,
 ) -> list[float]:
-    """``num/den`` of ``metric`` for each repetition both variants measured (same run)."""
+    """``num/den`` of ``metric`` for each repetition both variants measured (same run);
+    ``den_metric``: ``den``'s figure is that one (dockyard's swarm against a compose up)."""
     out = []
     for a, b in zip(runs.get(num, ()), runs.get(den, ()), strict=False):
-        value = ratio(a.get(metric), b.get(metric))
+        value = ratio(a.get(metric), b.get(den_metric or metric))
         if value is not None:
             out.append(value)
     return out

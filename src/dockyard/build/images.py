@@ -118,10 +118,8 @@ def build_images(
     except DockyardError:
         docker.require_engine(plugins=False)  # no engine is the first thing to fix
         raise
-    # A local base is asked for by the call that proves the engine answers (buildx is
-    # probed only when there is something to bake and the bake fails).
-    base = [lock.base.reference] if lock.base.local_only else []
-    check_base_unchanged(lock, docker.inspect_images(base, require=True))
+    # buildx is probed only when there is something to bake and the bake fails
+    check_base_unchanged(lock)
     plan = load_plan(project)
     if generate:
         files = render_all(plan)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dockyard.console import say
 from dockyard.engine import docker, uv
-from dockyard.engine.models import Image
 from dockyard.errors import DockyardError
 from dockyard.lockfile import LOCK_NAME, BaseImage, Lock, file_sha256
 from dockyard.manifest import Project
@@ -52,12 +51,13 @@ def compute_lock(project: Project) -> Lock:
     )
 
 
-def check_base_unchanged(lock: Lock, found: dict[str, Image] | None = None) -> None:
-    """A local-only base is pinned by ID: refuse to build on a different image. ``found``:
-    images the caller has just inspected (a build asks for the base with its own tags)."""
+def check_base_unchanged(lock: Lock) -> None:
+    """The engine answers, and a local-only base (pinned by ID) is still that image: a
+    build refuses a different one. The base's inspect is the engine's probe."""
     if not lock.base.local_only:
+        docker.require_engine(plugins=False)
         return
-    info = (found or {}).get(lock.base.reference) or docker.inspect_image(lock.base.reference)
+    info = docker.inspect_image(lock.base.reference, require=True)
     if info is None:
         raise DockyardError(
             f"base image '{lock.base.reference}' (pinned in {LOCK_NAME}) is not on this "

@@ -83,20 +83,11 @@ def _refuse_missing_plugins(procs: dict[str, subprocess.CompletedProcess[str]]) 
             )
 
 
-def inspect_images(refs: list[str], *, require: bool = False) -> dict[str, Image]:
-    """ref -> the image it names, for the refs that exist (one engine call for all).
-
-    ``require``: the same call stands in for require_engine(plugins=False) (a build asks
-    the engine this first; a second round trip before it costs 0.03 s): when it fails
-    for any reason but a missing image, the engine is probed for its one clear error.
-    """
+def inspect_images(refs: list[str]) -> dict[str, Image]:
+    """ref -> the image it names, for the refs that exist (one engine call for all)."""
     if not refs:
-        if require:
-            require_engine(plugins=False)
         return {}
     proc = run(["docker", "image", "inspect", *refs], check=False, timeout=60)
-    if require and proc.returncode != 0 and not _only_missing(proc.stderr):
-        require_engine(plugins=False)
     try:
         found = [Image.model_validate(info) for info in json.loads(proc.stdout or "[]")]
     except json.JSONDecodeError:
@@ -111,8 +102,14 @@ def _only_missing(stderr: str | None) -> bool:
     return bool(lines) and all("No such image" in line for line in lines)
 
 
-def inspect_image(ref: str) -> Image | None:
+def inspect_image(ref: str, *, require: bool = False) -> Image | None:
+    """The image ``ref`` names, None when the engine has none. ``require``: the call also
+    stands in for require_engine(plugins=False) (a build asks for its base first; a probe
+    before it costs 0.03 s): failing for any reason but a missing image, the engine is
+    probed for its one clear error."""
     proc = run(["docker", "image", "inspect", ref], check=False, timeout=60)
+    if require and proc.returncode != 0 and not _only_missing(proc.stderr):
+        require_engine(plugins=False)
     if proc.returncode != 0:
         return None
     return Image.model_validate(json.loads(proc.stdout)[0])
