@@ -1,8 +1,9 @@
 """A first deploy on an empty server (the local engine, no ssh) whose proxy cannot start,
-because another program holds the port it publishes: the deploy fails in one line that
-names the proxy and the port, leaves nothing of the project running and no proxy
-container, and the same deploy goes through once the port is free. Real engine, real
-registry on 127.0.0.1:5000, real Caddy.
+because another program holds the port it publishes. The proxy starts while the app's
+first container comes up (compose.roll), so the failure surfaces when the app would be
+routed: the deploy fails in one line that names the proxy and the port, leaves nothing
+of the project running and no proxy container, and the same deploy goes through once
+the port is free. Real engine, real registry on 127.0.0.1:5000, real Caddy.
 """
 
 from __future__ import annotations

@@ -105,6 +105,13 @@ class Rollout:
         self.found = containers
         self.created: dict[str, list[str]] = {}  # app -> new container IDs, not started
         self.stopped: list[str] = []  # old containers stop-first stopped, removed by finish()
+        self.proxy_ready: Future[None] | None = None  # the proxy, while it still starts
+
+    def proxy_started(self) -> None:
+        """Wait until the proxy started meanwhile is up (its error is the caller's)."""
+        if self.proxy_ready is not None:
+            self.proxy_ready.result()
+            self.proxy_ready = None
 
     def ports(self, app: str) -> list[Port]:
         return served_ports(self.target.project, self.target.config, app)
@@ -189,6 +196,8 @@ class Rollout:
         target = self.target
         keep = {c.id for c in new}
         gone = [c for c in old if c.id not in keep]
+        if self.ports(app):
+            self.proxy_started()
         dials = []
         for port in self.ports(app):
             dial = f"{_name(new[0])}:{port.container}"

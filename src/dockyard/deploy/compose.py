@@ -67,6 +67,7 @@ from dockyard.names import label_value
 from dockyard.render.server import (
     VERSION_LABEL,
     DeployImage,
+    Port,
     render_server_compose,
     served_ports,
     update_order,
@@ -221,10 +222,12 @@ def roll(
     done: list[str] = []
     with staged(target, text) as file:
         try:
-            if proxy is None:
-                _ensure_proxy(steps.proxy, helper)
-            # the new containers are created while the first app's old one stops
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            # The new containers are created while the first app's old one stops. A
+            # proxy not made sure of yet starts meanwhile too (on a first deploy, while
+            # the first app comes up): the first switch of a route waits for it.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                if proxy is None:
+                    steps.proxy_ready = _start_proxy(pool, steps.proxy, helper)
                 creating = pool.submit(steps.create, order, file)
                 for app in order:
                     order_name = update_order(target.project, target.config, app)
@@ -232,6 +235,7 @@ def roll(
                     done.append(app)
                     steps.replace(app, file, creating)
                     note(f"{app}: healthy and serving")
+                steps.proxy_started()  # its failure fails the deploy, routed or not
             steps.finish()
             if any(c.labels.get(SERVICE_LABEL) not in apps for c in steps.snapshot()):
                 rollout.settle(target.engine, target.compose_project, file)  # orphans
@@ -240,14 +244,27 @@ def roll(
                 raise _restore(target, helper, state, state_text, done, exc, what) from None
 
 
+def _served(target: Target) -> list[Port]:
+    apps = target.config.apps
+    return [p for app in apps for p in served_ports(target.project, target.config, app)]
+
+
 def _ensure_proxy(proxy: Proxy, helper: str) -> Proxy:
     """The server's proxy runs and publishes every port the target's apps serve."""
-    target = proxy.target
-    apps = target.config.apps
-    ports = [p for app in apps for p in served_ports(target.project, target.config, app)]
+    ports = _served(proxy.target)
     if ports:
         proxy.ensure(ports, fallback_base=helper)
     return proxy
+
+
+def _start_proxy(pool: ThreadPoolExecutor, proxy: Proxy, helper: str) -> Future[None] | None:
+    """_ensure_proxy in ``pool``; its network is made first, here: the apps' new
+    containers join it when they are created. None: no app serves a port."""
+    ports = _served(proxy.target)
+    if not ports:
+        return None
+    proxy_engine.ensure_network(proxy.engine, proxy.name)
+    return pool.submit(proxy.ensure, ports, helper)
 
 
 def _restore(
