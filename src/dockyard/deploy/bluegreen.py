@@ -196,10 +196,11 @@ class Rollout:
         target = self.target
         keep = {c.id for c in new}
         gone = [c for c in old if c.id not in keep]
-        if self.ports(app):
+        ports = self.ports(app)
+        if ports:
             self.proxy_started()
         dials = []
-        for port in self.ports(app):
+        for port in ports:
             dial = f"{_name(new[0])}:{port.container}"
             before = self.proxy.switch(app, port, dial)
             if before and before != dial:
