@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import urllib.request
@@ -19,7 +18,7 @@ import uuid
 import pytest
 from deploystory import remove_proxy
 
-from helpers import FIXTURES, REPO, docker, dockyard
+from helpers import FIXTURES, REPO, copy_project, docker, dockyard, rewrite_manifest
 
 REGISTRY = "127.0.0.1:5000"
 TARGET = """
@@ -46,15 +45,15 @@ def mini(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     subprocess.run([str(REPO / "scripts/ensure-registry.sh")], capture_output=True, check=True)
     name = f"dy-first-{uuid.uuid4().hex[:6]}"
     directory = tmp_path_factory.mktemp("server") / "srv"
-    root = tmp_path_factory.mktemp("first") / "mini"
-    shutil.copytree(FIXTURES / "mini", root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    path = root / "pyproject.toml"
-    text = path.read_text().replace(
+    root = copy_project(FIXTURES / "mini", tmp_path_factory.mktemp("first") / "mini")
+    rewrite_manifest(
+        root,
         '[tool.dockyard]\nname = "mini"',
         f'[tool.dockyard]\nname = "{name}"\nregistry = "{REGISTRY}/{name}"',
     )
     port = _free_port()
-    path.write_text(text + TARGET.format(directory=directory, port=port))
+    with (root / "pyproject.toml").open("a") as manifest:
+        manifest.write(TARGET.format(directory=directory, port=port))
     dockyard(root, "lock")
     dockyard(root, "build", "web")
     dockyard(root, "push", "web")
