@@ -20,7 +20,7 @@ from bench.engine import BenchError, timed
 from bench.load import LABELS, MAX_SECONDS, TIMEOUT
 from bench.report import render_markdown, share_summary, summarize
 from bench.share import share_scenario
-from bench.start import start_scenario
+from bench.start import ROUNDS, start_phase
 from bench.stats import image_bytes, new_bytes, seconds, unique_bytes
 from bench.transfer import transfer_scenario
 from bench.variants import (
@@ -119,9 +119,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--only",
-        choices=("build", "deploy", "transfer"),
+        choices=("build", "deploy", "transfer", "start"),
         help="build: every scenario but the deploy, share and transfer ones, whose figures "
-        "are kept from the results JSON by repetition; deploy: only the deploy scenarios "
+        "are kept from the results JSON by repetition; start: only the container-start "
+        "scenario (all variants side by side), merged into the results JSON by repetition; "
+        "deploy: only the deploy scenarios "
         "(parser + api, built untimed without the cold-build nonce layer), their figures "
         "merged into the results JSON by repetition (the other figures kept) and "
         'BENCHMARKS.md re-rendered; transfer: likewise, only the transfer = "ssh" '
@@ -230,7 +232,6 @@ def scenarios(
     rec["noop"] = timed(variant.build)
     if isinstance(variant, Dockyard):  # BuildKit's own no-op of the same bake, for the floor
         rec["noop_bake"] = timed(variant.bake_again)
-    rec.update(start_scenario(variant.images()))
     edit_library(variant.root, variant.nonce)
     rec["lib_edit"] = timed(variant.build)
     rec["push_lib_edit"], _ = push_all(variant, args, root, "libedit")
@@ -257,7 +258,7 @@ def scenarios(
             engine.image_manifest(args.registry, repo, "before-dep"),
             engine.image_manifest(args.registry, repo, "after-dep"),
         )
-    keys = ("noop", "noop_bake", "start", "lib_edit", "app_edit", "add_dep", "add_dep_parser")
+    keys = ("noop", "noop_bake", "lib_edit", "app_edit", "add_dep", "add_dep_parser")
     say(f"{tag}: " + ", ".join(f"{k} {seconds(rec[k])}" for k in keys if k in rec))
     if args.deploy != "none" and rep < args.deploy_reps:
         # A = the "first" push, B = the "libedit" push, both of this run.
@@ -470,6 +471,44 @@ def transfer_only(args: argparse.Namespace, base: str) -> int:
     return 0
 
 
+START_KEYS = (
+    "start", "start_apps", "start_flat", "start_flat_apps", "pyc_bytes", "pyc_apps",
+    "first_healthy", "start_nonce",
+)  # fmt: skip
+
+
+def merge_start(runs: dict[str, list[dict]], start: dict[str, list[dict]]) -> None:
+    """The start phase's records into each variant's runs, by repetition."""
+    for key, records in start.items():
+        mine = runs.setdefault(key, [])
+        for index, record in enumerate(records):
+            if index == len(mine):
+                mine.append({"start only": True})
+            mine[index].update({k: v for k, v in record.items() if k in START_KEYS})
+
+
+def start_only(args: argparse.Namespace, keys: list[str], base: str) -> int:
+    """`--only start`: the container-start scenario, its figures merged into the results
+    JSON by repetition (every other figure kept)."""
+    ctx, started = context(args), time.monotonic()
+    load = [os.getloadavg()[0]]
+    start = start_phase(keys, args.reps, ctx, base, args.workdir, say)
+    load.append(os.getloadavg()[0])
+    data = json.loads(args.json.read_text())
+    merge_start(data["runs"], start)
+    data["meta"]["start scenario"] = (
+        f"`python -m bench {' '.join(sys.argv[1:])}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {args.reps} reps of "
+        f"{ROUNDS} interleaved rounds, {(time.monotonic() - started) / 60:.0f} min, load "
+        f"average (1 min) {min(load):.1f}-{max(load):.1f}"
+    )
+    results = {k: data[k] for k in ("meta", "config", "runs")}
+    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    say(f"merged the container-start figures into {args.json}; wrote {args.markdown}")
+    return 0
+
+
 def render(args: argparse.Namespace) -> int:
     data = json.loads(args.json.read_text())
     results = {k: data[k] for k in ("meta", "config", "runs")}
@@ -503,6 +542,8 @@ def _main(args: argparse.Namespace) -> int:
         return deploy_only(args, keys, base)
     if args.only == "transfer":
         return transfer_only(args, base)
+    if args.only == "start":
+        return start_only(args, keys, base)
     if args.share == "only":  # needs no registry: the colleague gets a .tar.gz
         return share_only(args, context(args), base)
     kept = None
@@ -535,6 +576,9 @@ def _main(args: argparse.Namespace) -> int:
             load.append(os.getloadavg()[0])
             partial = {"meta": info, "config": config, "runs": runs}
             args.json.write_text(json.dumps(partial, indent=2) + "\n")  # --render recovers it
+    say(f"container start: every variant's images side by side, {ROUNDS} rounds per rep")
+    merge_start(runs, start_phase(keys, args.reps, ctx, base, args.workdir, say))
+    load.append(os.getloadavg()[0])
     info["load average (1 min) during the run"] = (
         f"{min(load):.1f}-{max(load):.1f} (the engine and CPUs are shared with other "
         "engineers building and testing at the same time)"

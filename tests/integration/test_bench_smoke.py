@@ -85,19 +85,29 @@ def test_bench_runs_every_scenario_on_a_subset(tmp_path: Path, base_image: str) 
     assert 0 < run["deploy_good_seq_serving"] < run["deploy_good_seq"]
     assert run["deploy_broken_seq_exit"] == 2 and run["deploy_broken_seq_kept"] == 1
     assert "swarm_first" not in run  # --deploy compose
+    # Container start: the images side by side with the same images flattened, and the
+    # first deploy until healthy; that phase's images and compose projects went again.
+    assert run["start"] > 0 and run["start_flat"] > 0 and run["first_healthy"] > 0
+    assert set(run["start_apps"]) == {"parser", "api"}
+    assert run["pyc_bytes"] > 0
+    phase = run["start_nonce"]
+    healthy = f"label=com.docker.compose.project=bench-healthy-dockyard-{phase}-0"
+    assert _left("container", healthy) == "" and _left("volume", healthy) == ""
+    assert "| Container start of the same dockyard images flattened" in text
     row = next(line for line in text.splitlines() if line.startswith("| Good update, 1 client"))
     assert f"| {run['deploy_good_seq_failed']} of {run['deploy_good_seq_requests']}" in row
     project = f"label=com.docker.compose.project=bench-deploy-{run['nonce']}-single"
     assert _left("container", project) == "" and _left("volume", project) == ""
-    left = docker(
-        "image",
-        "ls",
-        "--filter",
-        f"reference=bench-dockyard-{run['nonce']}/*",
-        "--format",
-        "{{.Repository}}",
-    ).stdout
-    assert left.strip() == ""
+    for nonce in (run["nonce"], phase):
+        left = docker(
+            "image",
+            "ls",
+            "--filter",
+            f"reference=bench-dockyard-{nonce}/*",
+            "--format",
+            "{{.Repository}}",
+        ).stdout
+        assert left.strip() == "", nonce
     # Its build cache went too: the nonce layer's record, which BuildKit removes only
     # after every record above it (bench/buildcache.py).
     assert f"dockyard rep {run['nonce']}: pruned " in proc.stderr
