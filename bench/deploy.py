@@ -285,7 +285,29 @@ class DockyardServer(Server):
 MARKS = {"images": IMAGES_NOTE, "serving": SERVING_NOTE}
 
 
+def proxy_image(base: str) -> None:
+    """dockyard's Caddy image on this engine, built (untimed) on ``base`` when missing.
+
+    A deploy builds it on the project's base when the server lacks it: inside a
+    scenario that is the run's nonce base, so the first deploy's figure would include
+    the build and the image would keep the nonce layer's cache record after the run.
+    """
+    from dockyard.deploy.proxy import dockerfile
+    from dockyard.engine import proxy as caddy
+    from dockyard.engine.remote import TargetEngine
+    from dockyard.errors import DockyardError
+
+    local = TargetEngine("bench", None, None)
+    if not caddy.image_id(local, caddy.IMAGE_TAG):
+        say(f"building dockyard's proxy image {caddy.IMAGE_TAG} (untimed, once per engine)")
+        try:
+            caddy.build_image(local, dockerfile(base), caddy.IMAGE_TAG)
+        except DockyardError as error:
+            raise BenchError(f"building the proxy image: {error.message}") from error
+
+
 def dockyard_deploys(variant: Variant, registry: str, port: int, swarm: bool) -> dict:
+    proxy_image(os.environ.get("DOCKYARD_BASE_IMAGE") or variant.base)
     name = f"bench-deploy-{variant.nonce}"  # compose project / stack: <name>-<target>
     directory, repo = f"/var/tmp/{name}", f"{registry}/{variant.name}"
     manifest = variant.root / "pyproject.toml"
