@@ -599,13 +599,17 @@ KEPT_PREFIXES = ("deploy_", "swarm_", "transfer_", "save_", "share_")
 
 def keep_other_figures(results: dict, kept: dict) -> dict:
     """`--only build`: the deploy, swarm, transfer and share figures of the earlier results,
-    each run's by repetition, beside this run's build figures; the Machine section says
-    which run each comes from."""
-    for key, runs in results["runs"].items():
-        for index, rec in enumerate(runs):
-            old = kept["runs"].get(key, [])
-            if index < len(old):
-                rec.update({k: v for k, v in old[index].items() if k.startswith(KEPT_PREFIXES)})
+    each run's by repetition, beside this run's build figures (an earlier repetition this
+    run did not reach is kept as a record of its own); the Machine section says which run
+    each comes from."""
+    for key, old in kept["runs"].items():
+        runs = results["runs"].setdefault(key, [])
+        for index, earlier in enumerate(old):
+            figures = {k: v for k, v in earlier.items() if k.startswith(KEPT_PREFIXES)}
+            if index < len(runs):
+                runs[index].update(figures)
+            elif figures:
+                runs.append({"kept only": True, **figures})
     meta = results["meta"]
     for name in ("deploy scenarios", "transfer scenario", "share scenario"):
         if name in kept["meta"]:  # a figure kept twice still names the run that measured it

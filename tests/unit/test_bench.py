@@ -189,6 +189,8 @@ def test_only_build_keeps_the_deploy_transfer_and_share_figures_by_repetition():
     assert kept == (80, 137, 156)
     assert merged["runs"]["dockyard"][1] == {"cold": 1.5}  # no earlier repetition to keep
     assert merged["runs"]["seed"][0] == {"cold": 9, "deploy_first": 2.1}
+    # a repetition of the deploy run that this run did not reach is not lost
+    assert merged["runs"]["seed"][1] == {"kept only": True, "deploy_first": 2.2}
     assert merged["meta"]["deploy scenarios"] == "D" and merged["meta"]["transfer scenario"] == "T"
     assert "yesterday" in merged["meta"]["share scenario"]
     assert merged["config"]["deploy"] == {"scenarios": "all", "reps": 3}
