@@ -411,8 +411,7 @@ def deploy_only(args: argparse.Namespace, keys: list[str], base: str) -> int:
         f"{TIMEOUT:.0f} s timeout",
     }
     results = merge_deploy_runs(data, runs, info, config)
-    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
-    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    write_results(args, results)
     say(f"merged the deploy figures into {args.json}; wrote {args.markdown}")
     return 0
 
@@ -465,8 +464,7 @@ def transfer_only(args: argparse.Namespace, base: str) -> int:
         f"{(time.monotonic() - started) / 60:.0f} min"
     )
     results = {k: data[k] for k in ("meta", "config", "runs")}
-    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
-    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    write_results(args, results)
     say(f"merged the transfer figures into {args.json}; wrote {args.markdown}")
     return 0
 
@@ -503,18 +501,22 @@ def start_only(args: argparse.Namespace, keys: list[str], base: str) -> int:
         f"average (1 min) {min(load):.1f}-{max(load):.1f}"
     )
     results = {k: data[k] for k in ("meta", "config", "runs")}
-    args.json.write_text(json.dumps({**results, **summarize(results)}, indent=2) + "\n")
-    args.markdown.write_text(render_markdown(results, summarize(results), NOTES.read_text()))
+    write_results(args, results)
     say(f"merged the container-start figures into {args.json}; wrote {args.markdown}")
     return 0
+
+
+def write_results(args: argparse.Namespace, results: dict) -> None:
+    """The results JSON (raw figures and what is derived from them) and BENCHMARKS.md."""
+    derived = summarize(results)
+    args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
+    args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
 
 
 def render(args: argparse.Namespace) -> int:
     data = json.loads(args.json.read_text())
     results = {k: data[k] for k in ("meta", "config", "runs")}
-    derived = summarize(results)
-    args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
-    args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
+    write_results(args, results)
     say(f"wrote {args.markdown} from {args.json}")
     return 0
 
@@ -587,9 +589,7 @@ def _main(args: argparse.Namespace) -> int:
     results = {"meta": info, "config": config, "runs": runs}
     if kept is not None:
         results = keep_other_figures(results, kept)
-    derived = summarize(results)
-    args.json.write_text(json.dumps({**results, **derived}, indent=2) + "\n")
-    args.markdown.write_text(render_markdown(results, derived, NOTES.read_text()))
+    write_results(args, results)
     say(f"wrote {args.markdown} and {args.json}")
     return 0
 

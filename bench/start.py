@@ -133,11 +133,13 @@ def first_healthy(images: dict[str, dict[str, str]], workdir: Path, nonce: str,
         (dirs[key] / "incoming").mkdir(parents=True, exist_ok=True)
         (dirs[key] / "compose.yaml").write_text(healthy_compose(apps))
     times: dict[str, list[float]] = {key: [] for key in images}
-    for order in rotations(list(images), rounds):
-        for key in order:
-            times[key].append(healthy_seconds(dirs[key], f"bench-healthy-{key}-{nonce}"))
-    for directory in dirs.values():
-        shutil.rmtree(directory, ignore_errors=True)
+    try:
+        for order in rotations(list(images), rounds):
+            for key in order:
+                times[key].append(healthy_seconds(dirs[key], f"bench-healthy-{key}-{nonce}"))
+    finally:
+        for directory in dirs.values():
+            shutil.rmtree(directory, ignore_errors=True)
     return {key: round(statistics.median(ts), 3) for key, ts in times.items()}
 
 
@@ -193,7 +195,7 @@ def start_phase(
     workdir: Path,
     say: Callable[[str], None],
 ) -> dict[str, list[dict]]:
-    """Build every variant's images (warm, on the base itself, untimed), keep them all,
+    """Build every variant's images (on the base itself, untimed), keep them all,
     then ``reps`` repetitions of ROUNDS interleaved rounds; variant -> one record per
     repetition (start, start_apps, pyc_bytes, pyc_apps and, with parser and api among the
     apps, first_healthy; dockyard's also start_flat and start_flat_apps: its images
