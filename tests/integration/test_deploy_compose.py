@@ -154,6 +154,7 @@ def test_good_update_loses_no_request_and_leaves_the_parser_alone(story: Story) 
     print("good update:", traffic.requests, "requests,", traffic.failures, "failed")
     assert traffic.requests >= 200  # the clients really ran through the update
     assert traffic.failures == 0, traffic.errors[:5]
+    assert "api: the proxy sends every new request to the new container now" in proc.stderr
     assert "parser: unchanged" in proc.stderr
     assert _container_ids(story.name, "parser") == parser_before  # not restarted
     rows = story.status()

@@ -207,10 +207,10 @@ class Rollout:
                 dials.append(before)
         if dials:
             note(f"{app}: the proxy sends every new request to the new container now")
-            time.sleep(0.5)  # requests accepted just before the switch are counted
+            time.sleep(0.5)  # a request that read the route just before has connected
             busy = self.proxy.drain(dials, target.config.drain_seconds)
             if busy:
-                note(f"{app}: {busy} request(s) still in flight after the drain timeout")
+                note(f"{app}: {busy} connection(s) to the old container open at the drain timeout")
         rollout.stop(target.engine, [c.id for c in gone])
         rollout.remove(target.engine, [c.id for c in gone])
 

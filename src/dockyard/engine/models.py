@@ -80,6 +80,15 @@ class ContainerConfig(ImageConfig):
     image: str = Field(default="", alias="Image")  # the reference it was started from
 
 
+class Endpoint(_Docker):
+    ip_address: str = Field(default="", alias="IPAddress")
+    global_ipv6_address: str = Field(default="", alias="GlobalIPv6Address")
+
+
+class NetworkSettings(_Docker):
+    networks: dict[str, Endpoint] = Field(default_factory=dict, alias="Networks")
+
+
 class Container(_Docker):
     """One entry of `docker container inspect`."""
 
@@ -90,6 +99,9 @@ class Container(_Docker):
     restart_count: int = Field(default=0, alias="RestartCount")
     config: ContainerConfig = Field(default_factory=ContainerConfig, alias="Config")
     host_config: HostConfig = Field(default_factory=HostConfig, alias="HostConfig")
+    network_settings: NetworkSettings = Field(
+        default_factory=NetworkSettings, alias="NetworkSettings"
+    )
 
     @property
     def labels(self) -> dict[str, str]:

@@ -207,6 +207,57 @@ def admin(
     return json.loads(answer["body"]) if answer["body"].strip() else None
 
 
+# Replaces a route file in one rename, so Caddy, which reads it at each request, never
+# sees it half-written ($1: the file; the upstream on stdin).
+_WRITE_ROUTE = 'mkdir -p "${1%/*}" && cat > "$1.new" && mv -f "$1.new" "$1"'
+
+
+def read_route(engine: TargetEngine, name: str, path: str) -> str | None:
+    """The upstream a route file in the proxy container names (None: no such file)."""
+    # through sh: in a BusyBox image cat may be no program of its own
+    script = '[ -e "$1" ] || exit 3; cat "$1"'
+    proc = engine.docker(["exec", name, "sh", "-c", script, "sh", path], check=False, timeout=60)
+    if proc.returncode == 3:
+        return None
+    if proc.returncode != 0:
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} could not read its route {path} "
+            f"({why_failed(proc)}); see `docker logs {name}` there"
+        )
+    return proc.stdout.strip()
+
+
+def write_route(engine: TargetEngine, name: str, path: str, dial: str) -> None:
+    """Point a route file in the proxy container at ``dial`` (host:port)."""
+    proc = engine.docker(
+        ["exec", "-i", name, "sh", "-c", _WRITE_ROUTE, "sh", path],
+        check=False,
+        input=dial + "\n",
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} could not write its route {path} "
+            f"({why_failed(proc)}); see `docker logs {name}` there"
+        )
+
+
+def tcp_table(engine: TargetEngine, name: str) -> str:
+    """The proxy container's TCP sockets (/proc/net/tcp and tcp6, as the kernel lists
+    them): its connections to the app containers."""
+    proc = engine.docker(
+        ["exec", name, "sh", "-c", "cat /proc/net/tcp; cat /proc/net/tcp6 2>/dev/null; true"],
+        check=False,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        raise DockyardError(
+            f"the proxy {name} on {engine.address} does not answer "
+            f"({why_failed(proc)}); see `docker logs {name}` there"
+        )
+    return proc.stdout
+
+
 def _admin_wget(engine: TargetEngine, name: str, method: str, path: str, body: object) -> object:
     proc = wget(engine, name, method, path, body)
     return json.loads(proc.stdout) if proc.stdout.strip() else None
