@@ -111,8 +111,31 @@ def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list
             return []
         if time.monotonic() > deadline:
             late = [app for app, v in verdicts.items() if v == "wait"]
-            return [f"{', '.join(late)} not healthy after {timeout:.0f}s"]
+            return [
+                f"{app} not healthy after {timeout:.0f}s{_why_late(target, app)}" for app in late
+            ]
         time.sleep(1)
+
+
+def task_summary(listing: str) -> str:
+    """What a service's tasks say, from `docker service ps --format` lines of
+    "current state<TAB>error", newest first: the newest error, else the newest state."""
+    rows = [line.split("\t") for line in listing.splitlines() if line.strip()]
+    for row in rows:
+        if len(row) > 1 and row[1].strip():
+            return f"{row[0].strip()}: {row[1].strip()}"
+    return rows[0][0].strip() if rows else ""
+
+
+def _why_late(target: Target, app: str) -> str:
+    """ " (its task: <state or error>)" for a service that is late, or ""."""
+    proc = target.engine.docker(
+        ["service", "ps", "--no-trunc", "--format", "{{.CurrentState}}\t{{.Error}}",
+         f"{target.compose_project}_{app}"],
+        check=False,
+    )  # fmt: skip
+    summary = task_summary(proc.stdout) if proc.returncode == 0 else ""
+    return f" (its task: {summary})" if summary else ""
 
 
 def _apply(target: Target, text: str) -> list[str]:
