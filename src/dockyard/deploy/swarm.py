@@ -128,7 +128,8 @@ def task_summary(listing: str) -> str:
 
 
 def _why_late(target: Target, app: str) -> str:
-    """ " (its task: <state or error>)" for a service that is late, or ""."""
+    """What to add after "not healthy" for a late service: its task's state or error in
+    brackets, or nothing when docker says nothing."""
     proc = target.engine.docker(
         ["service", "ps", "--no-trunc", "--format", "{{.CurrentState}}\t{{.Error}}",
          f"{target.compose_project}_{app}"],
