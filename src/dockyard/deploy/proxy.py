@@ -306,8 +306,9 @@ class Proxy:
     def _read_route(self, hid: str) -> str | None:
         return engine.read_route(self.engine, self.name, route_file(hid))
 
-    def _write_route(self, hid: str, dial: str) -> None:
-        engine.write_route(self.engine, self.name, route_file(hid), dial)
+    def _switch_route(self, hid: str, dial: str) -> str | None:
+        """Point the route's file at ``dial``; what it named before (None: no file)."""
+        return engine.switch_route(self.engine, self.name, route_file(hid), dial)
 
     def _tcp_table(self) -> str:
         return engine.tcp_table(self.engine, self.name)
@@ -325,15 +326,15 @@ class Proxy:
         route = self._route(app, port, cached=True) or self._route(app, port)
         self._servers = None  # read afresh from now on
         hid = handler_id(project, app, port)
-        before = self._routed_to(*route) if route else None
-        if before != dial:
-            self._write_route(hid, dial)
-        if route is None or route[1] != file_dial(hid):
-            # a new port, or a route an older dockyard set (its container in the
-            # config): the server that reads the file, Caddy's one reload for this port
-            config = server_config(project, app, port, self.target.config.drain_seconds)
-            method = "PUT" if route is None else "PATCH"
-            self._admin(method, f"/config/apps/http/servers/{server_key(port)}", config)
+        if route is not None and route[1] == file_dial(hid):
+            return self._switch_route(hid, dial)  # read and written in one exec
+        # a new port, or a route an older dockyard set (its container in the config):
+        # the file first, then the server that reads it, Caddy's one reload for this port
+        before = route[1] if route else None
+        self._switch_route(hid, dial)
+        config = server_config(project, app, port, self.target.config.drain_seconds)
+        method = "PUT" if route is None else "PATCH"
+        self._admin(method, f"/config/apps/http/servers/{server_key(port)}", config)
         return before
 
     def _addresses(self, dials: list[str]) -> list[tuple[str, int]]:

@@ -207,9 +207,17 @@ def admin(
     return json.loads(answer["body"]) if answer["body"].strip() else None
 
 
-# Replaces a route file in one rename, so Caddy, which reads it at each request, never
-# sees it half-written ($1: the file; the upstream on stdin).
-_WRITE_ROUTE = 'mkdir -p "${1%/*}" && cat > "$1.new" && mv -f "$1.new" "$1"'
+# Points a route file at the upstream on stdin and says what it named before ("was X"; no
+# line: no file), in one exec: a deploy's switch waits for one round trip to the server,
+# not two. The file is replaced in one rename, so Caddy, which reads it at each request,
+# never sees it half-written, and left alone when it names that upstream already.
+_SWITCH_ROUTE = """\
+new=$(cat)
+old=
+if [ -e "$1" ]; then old=$(cat "$1") && printf 'was %s\\n' "$old" || exit 3; fi
+[ "$old" = "$new" ] && exit 0
+mkdir -p "${1%/*}" && printf '%s\\n' "$new" > "$1.new" && mv -f "$1.new" "$1"
+"""
 
 
 def read_route(engine: TargetEngine, name: str, path: str) -> str | None:
@@ -227,10 +235,11 @@ def read_route(engine: TargetEngine, name: str, path: str) -> str | None:
     return proc.stdout.strip()
 
 
-def write_route(engine: TargetEngine, name: str, path: str, dial: str) -> None:
-    """Point a route file in the proxy container at ``dial`` (host:port)."""
+def switch_route(engine: TargetEngine, name: str, path: str, dial: str) -> str | None:
+    """Point a route file in the proxy container at ``dial`` (host:port); the upstream
+    it named before (None: there was no file)."""
     proc = engine.docker(
-        ["exec", "-i", name, "sh", "-c", _WRITE_ROUTE, "sh", path],
+        ["exec", "-i", name, "sh", "-c", _SWITCH_ROUTE, "sh", path],
         check=False,
         input=dial + "\n",
         timeout=60,
@@ -240,6 +249,15 @@ def write_route(engine: TargetEngine, name: str, path: str, dial: str) -> None:
             f"the proxy {name} on {engine.address} could not write its route {path} "
             f"({why_failed(proc)}); see `docker logs {name}` there"
         )
+    return switched_from(proc.stdout)
+
+
+def switched_from(stdout: str) -> str | None:
+    """The upstream the switch script said the file named before (None: no file)."""
+    for line in stdout.splitlines():
+        if line.startswith("was "):
+            return line.removeprefix("was ").strip()
+    return None
 
 
 def tcp_table(engine: TargetEngine, name: str) -> str:

@@ -91,9 +91,12 @@ class _Recorded(Proxy):
     def _read_route(self, hid: str) -> str | None:
         return self.files.get(hid)
 
-    def _write_route(self, hid: str, dial: str) -> None:
-        self.calls.append(("write", hid, dial))
-        self.files[hid] = dial
+    def _switch_route(self, hid: str, dial: str) -> str | None:
+        before = self.files.get(hid)
+        if before != dial:  # as the script: a file that names the upstream stays
+            self.calls.append(("write", hid, dial))
+            self.files[hid] = dial
+        return before
 
 
 PORT = Port("127.0.0.1", 18080, 8000)
@@ -166,7 +169,12 @@ def _wget_proxy(monkeypatch: pytest.MonkeyPatch, recorded: _Wget, files: dict) -
 
     monkeypatch.setattr(module.engine, "admin", recorded.admin)
     monkeypatch.setattr(module.engine, "read_route", lambda e, n, path: files.get(path))
-    monkeypatch.setattr(module.engine, "write_route", lambda e, n, path, d: files.update({path: d}))
+
+    def switch_route(engine, name, path, dial):
+        before, files[path] = files.get(path), dial
+        return before
+
+    monkeypatch.setattr(module.engine, "switch_route", switch_route)
     proxy = Proxy.__new__(Proxy)
     proxy.target = SimpleNamespace(
         compose_project="lol-prod", name="prod", config=SimpleNamespace(drain_seconds=30)
