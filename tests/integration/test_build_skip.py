@@ -32,6 +32,11 @@ def test_an_edit_to_one_app_rebuilds_only_that_app(mini_built: Path) -> None:
     assert after["tool-prod"] != before["tool-prod"]
     labels = inspect("mini/tool:0.3.0")["Config"]["Labels"]
     assert len(labels["io.dockyard.inputs"]) == 32
+    # every tag names the new image: the bake gives it one, dockyard the rest
+    code.write_text(code.read_text() + "\nEDITED_AGAIN = True\n")
+    (tool,) = json.loads(dockyard(mini_built, "build", "--json", "tool").stdout)
+    assert len(tool["tags"]) == 2 and tool["id"] != after["tool-prod"]
+    assert {inspect(tag)["Id"] for tag in tool["tags"]} == {tool["id"]}
 
 
 PROBE = """
