@@ -145,14 +145,24 @@ def finish(paths) -> None:
 
 
 def requirements(path: str) -> None:
-    """Install a hashed lock export into the venv (the first one creates the venv)."""
-    if not os.path.isdir(VENV):
-        uv("venv", "--quiet", "--python", "python3", VENV)
-    python = os.path.join(VENV, "bin", "python")
-    uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
-    site = site_packages()
-    compile_bytecode(runtime_code(new_paths(site), site))
-    finish(new_paths(VENV))
+    """A hashed lock export installed alone into a fresh venv, then moved below STAGE at
+    the paths it has in the app images, as a member's code is: every app that needs the
+    group copies the same layer with `COPY --link`, and a change to another group never
+    installs this one again."""
+    uv("venv", "--quiet", "--python", "python3", VENV)
+    with open(path) as f:
+        pinned = any(line.strip() and not line.lstrip().startswith("#") for line in f)
+    written: list[str] = []
+    pycs: list[str] = []
+    if pinned:
+        python = os.path.join(VENV, "bin", "python")
+        uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
+        site = site_packages()
+        written = _installed(site)
+        ours = [p for p in written if p.startswith(site + "/")]
+        pycs = compile_bytecode(runtime_code(ours, site))
+    os.makedirs(STAGE, exist_ok=True)  # COPY --from needs it, empty or not
+    move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
 
 
 def dev(requirements_file: str, paths: list[str]) -> None:
@@ -177,8 +187,9 @@ def dev(requirements_file: str, paths: list[str]) -> None:
 
 
 def venv() -> None:
-    """An empty venv (when no package is shared by every app)."""
-    uv("venv", "--quiet", "--python", "python3", VENV)
+    """The empty venv every app image starts from (its packages are copied in later).
+    No cache: uv would keep what it learnt of the interpreter in /root/.cache, in the layer."""
+    uv("venv", "--quiet", "--no-cache", "--python", "python3", VENV)
     finish(new_paths(VENV))
 
 
@@ -370,7 +381,7 @@ def share(name: str, uid: int, home: str, writable: list[str]) -> None:
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="install.py", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("requirements", help="a lock export into the venv")
+    command = commands.add_parser("requirements", help="a lock export, alone, below /stage")
     command.add_argument("file", nargs="?", default=REQUIREMENTS)
     command = commands.add_parser("dev", help="the dev group, members editable")
     command.add_argument("paths", nargs="*", metavar="member")

@@ -16,7 +16,7 @@ from dockyard.graph import find_cycle
 from dockyard.workspace import Member, Workspace, load_workspace, normalize, read_toml, table
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-RESERVED = {"base", "uv", "tools"}
+RESERVED = {"base", "uv", "tools", "venv"}
 DEFAULT_BASE_IMAGE = "python:3.12-slim-bookworm"
 
 
@@ -360,8 +360,8 @@ class DockyardConfig(_Model):
             ):
                 raise ValueError(
                     f"app name '{name}' clashes with a Dockerfile stage name; "
-                    "avoid 'base', 'uv', 'tools', 'deps-*', 'code-*', '*-dev', '*-dirs' and "
-                    "'*-share'"
+                    "avoid 'base', 'uv', 'tools', 'venv', 'deps-*', 'code-*', '*-dev', '*-dirs' "
+                    "and '*-share'"
                 )
             if not APP_NAME.match(name):
                 raise ValueError(

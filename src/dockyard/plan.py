@@ -157,14 +157,13 @@ def builds_inline(member: Member) -> bool:
 class SharedLayer:
     """Third-party pins installed once for a group of apps: one layer all their images share.
 
-    The root (``deps-common``, every app) creates the venv; a narrower group's layers
-    build on the smallest group that contains it, so the groups form a tree. A heavy
-    package (see ``is_heavy``) gets a layer of its own, below the other packages of its
-    group (or of its app), so a change among those never reinstalls it.
+    Every layer is installed alone on the base, below /stage, and copied into its apps'
+    images with `COPY --link` (heavy packages first, then the groups from the widest to
+    the narrowest, then the app's own packages), so a change to one group installs that
+    group again and no other. A heavy package (see ``is_heavy``) gets a layer of its own.
     """
 
     stage: str  # deps-common, deps.<app>.<app>... for a narrower group, heavy.<package>
-    parent: str  # the stage below it: base for the first, else the layer it builds on
     apps: tuple[str, ...]  # in plan order
     requirements: tuple[Requirement, ...]
     heavy: bool = False
@@ -174,35 +173,28 @@ class SharedLayer:
         name = "common" if self.stage == "deps-common" else self.stage
         return f"{REQUIREMENTS_DIR}/{name}.txt"
 
-    @property
-    def creates_venv(self) -> bool:
-        return self.parent == "base"
-
 
 @dataclass(frozen=True)
 class Plan:
     project: Project
     base_reference: str  # what FROM names: repo@digest, or a local-only tag
     uv_requirements: str  # pinned uv with hashes, from dockyard.lock
-    layers: tuple[SharedLayer, ...]  # shared dependency layers, parents first
+    layers: tuple[SharedLayer, ...]  # shared dependency layers, the widest groups first
     apps: tuple[AppPlan, ...]
-
-    @property
-    def common(self) -> tuple[Requirement, ...]:
-        """Pins every app shares: the deps-common layer."""
-        return self.layers[0].requirements
-
-    @property
-    def common_file(self) -> str:
-        return self.layers[0].file
 
     def app(self, name: str) -> AppPlan:
         return next(a for a in self.apps if a.name == name)
 
-    def deps_parent(self, app: str) -> str:
-        """The stage an app's own deps layer builds on: the top of its chain of shared
-        and heavy layers (layers are ordered parents first, narrower groups later)."""
-        return [layer for layer in self.layers if app in layer.apps][-1].stage
+    def app_layers(self, app: str) -> tuple[SharedLayer, ...]:
+        """The shared layers an app's images copy, bottom up: heavy packages (they change
+        least), then its groups from the widest to the narrowest."""
+        mine = [g for g in self.layers if app in g.apps]
+        return tuple([g for g in mine if g.heavy] + [g for g in mine if not g.heavy])
+
+    def own_requirements(self, app: AppPlan) -> tuple[Requirement, ...]:
+        """What the app's own deps layer installs: its pins that no shared layer has."""
+        shared = {r for g in self.app_layers(app.name) for r in g.requirements}
+        return tuple(r for r in app.requirements if r not in shared)
 
     @property
     def code_members(self) -> tuple[Member, ...]:
@@ -265,10 +257,10 @@ def is_heavy(
 
 
 def _heavy_layers(
-    reqs: list[Requirement], parent: str, apps: tuple[str, ...], taken: set[str]
+    reqs: list[Requirement], apps: tuple[str, ...], taken: set[str]
 ) -> list[SharedLayer]:
-    """One layer per heavy package (all its pinned versions: markers pick one), chained
-    on ``parent`` in name order."""
+    """One layer per heavy package (all its pinned versions: markers pick one), in name
+    order."""
     layers = []
     for name in sorted({r.name for r in reqs}):
         stage = f"heavy.{name}"
@@ -276,8 +268,7 @@ def _heavy_layers(
             stage = f"heavy.{name}." + ".".join(apps)
         taken.add(stage)
         pins = tuple(r for r in reqs if r.name == name)
-        layers.append(SharedLayer(stage, parent, apps, pins, heavy=True))
-        parent = stage
+        layers.append(SharedLayer(stage, apps, pins, heavy=True))
     return layers
 
 
@@ -287,8 +278,8 @@ def shared_layers(
     heavy: Collection[str] = (),
     wheel_sizes: Mapping[tuple[str, str], int] | None = None,
 ) -> tuple[SharedLayer, ...]:
-    """The tree of shared dependency layers: deps-common, then narrower app groups; each
-    group's (and then each app's) heavy packages first, one layer each."""
+    """The shared dependency layers: deps-common, then narrower app groups, each group's
+    (and then each app's) heavy packages in layers of their own."""
     order = [a.name for a in apps]
     users: dict[Requirement, set[str]] = {}
     for app in apps:
@@ -309,27 +300,20 @@ def shared_layers(
         return is_heavy(req, wheels, heavy)
 
     layers: list[SharedLayer] = []
-    top: dict[Group, str] = {}  # the last stage of each group's chain
     taken: set[str] = set()
     for group in family:
-        parents = [g for g in family if group < g]
-        parent = top[min(parents, key=len)] if parents else "base"
         reqs = sorted(
             (r for r, u in frozen.items() if group in placement(u, family)), key=lambda r: r.name
         )
         in_order = tuple(a for a in order if a in group)
-        chain = _heavy_layers([r for r in reqs if heavy_pin(r)], parent, in_order, taken)
         light = tuple(r for r in reqs if not heavy_pin(r))
-        if light or not chain:
-            below = chain[-1].stage if chain else parent
-            chain.append(SharedLayer(stages[group], below, in_order, light))
-        layers += chain
-        top[group] = chain[-1].stage
-    for app in apps:  # each app's own heavy packages, below its deps-<app> layer
-        mine = [layer for layer in layers if app.name in layer.apps]
-        shared = {r for layer in mine for r in layer.requirements}
+        if light:
+            layers.append(SharedLayer(stages[group], in_order, light))
+        layers += _heavy_layers([r for r in reqs if heavy_pin(r)], in_order, taken)
+    for app in apps:  # each app's own heavy packages
+        shared = {r for layer in layers if app.name in layer.apps for r in layer.requirements}
         own = [r for r in app.requirements if r not in shared and heavy_pin(r)]
-        layers += _heavy_layers(own, mine[-1].stage, (app.name,), taken)
+        layers += _heavy_layers(own, (app.name,), taken)
     return tuple(layers)
 
 

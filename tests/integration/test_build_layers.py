@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import tarfile
 import uuid
 from pathlib import Path
 
 from dockyard.layerfile import open_layer
-from helpers import docker, dockyard, inspect, layers
+from helpers import FIXTURES, copy_project, docker, dockyard, inspect, layers
 
 APPS = ("web", "tool")
 
@@ -45,11 +46,12 @@ def test_common_layer_is_shared_by_every_app(mini_built: Path, base_image: str) 
     tags = _prod_tags(mini_built)
     base_count = len(layers(base_image))
     stacks = {app: layers(tag) for app, tag in tags.items()}
-    # base layers, the user layer, WORKDIR /app, then deps-common: the same in every app image
-    prefixes = {tuple(stack[: base_count + 3]) for stack in stacks.values()}
+    # base layers, the user layer, WORKDIR /app, the venv, then deps-common: the same in
+    # every app image
+    prefixes = {tuple(stack[: base_count + 4]) for stack in stacks.values()}
     assert len(prefixes) == 1
-    common = stacks["web"][base_count + 2]
-    assert all(stack[base_count + 2] == common for stack in stacks.values())
+    common = stacks["web"][base_count + 3]
+    assert common != stacks["web"][base_count + 2]
     # ... and it holds the shared package (attrs), importable in both apps
     for tag in tags.values():
         out = docker("run", "--rm", tag, "python", "-c", "import attrs; print(attrs.__file__)")
@@ -82,6 +84,49 @@ def test_library_edit_reuses_every_third_party_layer(mini_built: Path, tmp_path:
     )
     assert out.stdout.strip() == "hello, ada!"
     assert docker("run", "--rm", after_tags["tool"]).stdout.startswith("hello, tool!")
+
+
+def _step_ran(output: str, stage: str) -> bool:
+    """Did BuildKit run ``stage``'s one step (not taken from its cache)? Plain progress:
+    `#12 [tool heavy.packaging 1/1] RUN ...`, then `#12 CACHED` or `#12 DONE 1.2s`."""
+    steps = re.findall(rf"^#(\d+) \[(?:\S+ )?{re.escape(stage)} 1/1\] RUN", output, re.M)
+    assert steps, f"no step of {stage} in the build output"
+    return any(re.search(rf"^#{n} DONE", output, re.M) for n in steps)
+
+
+def test_a_change_to_a_shared_group_installs_no_heavy_package_again(
+    base_image: str, tmp_path: Path
+) -> None:
+    """attrs, in deps-common (every app), moves to another version; the tool's heavy
+    package (packaging, named heavy) does not sit on deps-common: its stage stays cached
+    and its layer is the same blob. (The groups were once a chain of install steps with
+    the heavy packages on top: any change below installed them all again.)"""
+    root = copy_project(FIXTURES / "mini", tmp_path / "mini")
+    manifest = root / "pyproject.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            '[tool.dockyard]\nname = "mini"\n',
+            '[tool.dockyard]\nname = "mini-heavy"\nheavy = ["packaging"]\n',
+        )
+    )
+    dockyard(root, "lock")
+    dockyard(root, "build", "tool")
+    before = layers("mini-heavy/tool:0.3.0")
+    lib = root / "packages/mini_lib/pyproject.toml"
+    lib.write_text(lib.read_text().replace('"attrs>=23"', '"attrs==25.3.0"'))
+    dockyard(root, "lock")
+    out = dockyard(root, "build", "tool")
+    assert "attrs==25.3.0" in (root / ".dockyard/requirements/common.txt").read_text()
+    log = out.stdout + out.stderr
+    assert _step_ran(log, "deps-common")
+    assert not _step_ran(log, "heavy.packaging")
+    after = layers("mini-heavy/tool:0.3.0")
+    heavy = len(layers(base_image)) + 3  # base, the user, WORKDIR, the venv, heavy.packaging
+    assert after[heavy] == before[heavy] and after[heavy + 1] != before[heavy + 1]
+    checked = "import attrs, packaging; assert attrs.__version__ == '25.3.0'"
+    docker("run", "--rm", "mini-heavy/tool:0.3.0", "python", "-c", checked)
+    names = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "mini-heavy/tool")
+    docker("image", "rm", *names.stdout.split(), check=False)
 
 
 def test_prod_images_run_as_non_root(mini_built: Path) -> None:

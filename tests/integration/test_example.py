@@ -120,24 +120,26 @@ def test_bot_without_token_says_so(example: Path) -> None:
 
 
 def test_apps_share_the_layers_of_what_they_share(example: Path, base_image: str) -> None:
-    """deps-common in all four; sqlalchemy once for parser, api and scripts; numpy (heavy:
-    a layer of its own) once for parser and scripts; then each app's heavy and own layers;
-    the shared library's code once for the three apps that use it."""
-    n = len(layers(base_image)) + 3  # base, the user layer, WORKDIR /app, deps-common
+    """Every app image starts from the same venv layer, then copies its heavy packages
+    (numpy once for parser and scripts), its groups (deps-common in all four, sqlalchemy
+    once for parser, api and scripts), its own packages, and the first-party code (the
+    shared library's once for the three apps that use it): one blob wherever it is."""
+    n = len(layers(base_image)) + 3  # base, the user layer, WORKDIR /app, the venv
     parser, api, scripts, bot = (
         layers(f"lol-data/{app}:0.1.0") for app in ("parser", "api", "scripts", "bot")
     )
     assert parser[:n] == api[:n] == scripts[:n] == bot[:n]
-    assert parser[n] == api[n] == scripts[n] != bot[n]  # deps.parser.api.scripts
-    assert parser[n + 1] == scripts[n + 1] != api[n + 1]  # heavy.numpy
-    # parser: + heavy.scikit-learn, heavy.scipy; scripts: + heavy.babel, .jupyterlab, .pandas
-    own = {parser[n + 4], scripts[n + 5], api[n + 1], bot[n]}  # deps-<app>
+    assert parser[n] == scripts[n]  # heavy.numpy, then parser: heavy.scikit-learn, .scipy;
+    # scripts: heavy.babel, .jupyterlab, .pandas
+    assert parser[n + 3] == api[n] == scripts[n + 4] == bot[n]  # deps-common
+    assert parser[n + 4] == api[n + 1] == scripts[n + 5] != bot[n + 1]  # deps.parser.api.scripts
+    own = {parser[n + 5], scripts[n + 6], api[n + 2], bot[n + 1]}  # deps-<app>
     assert len(own) == 4
-    # + deps-parser, then the first-party code: the library's layer, the same blob in
-    # parser, api and scripts, then the app's own, then the app's writable dirs
-    assert len(parser) == n + 8
-    assert parser[n + 5] == api[n + 2] == scripts[n + 6]  # code-lol-data
-    assert len({parser[n + 6], api[n + 3], scripts[n + 7], bot[n + 1]}) == 4
+    # then the first-party code: the library's layer, the same blob in parser, api and
+    # scripts, then the app's own, then the app's writable dirs
+    assert len(parser) == n + 9
+    assert parser[n + 6] == api[n + 3] == scripts[n + 7]  # code-lol-data
+    assert len({parser[n + 7], api[n + 4], scripts[n + 8], bot[n + 2]}) == 4
     requirements = example / ".dockyard/requirements"
     common = (requirements / "common.txt").read_text()
     assert "pydantic==" in common and "sqlalchemy" not in common.lower()

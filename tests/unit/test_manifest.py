@@ -55,6 +55,11 @@ def test_base_image_env_override(mini: Path, monkeypatch: pytest.MonkeyPatch) ->
             "[tool.dockyard.apps.tool-dirs]",
             "'tool-dirs' clashes with a Dockerfile stage",
         ),
+        (
+            "[tool.dockyard.apps.tool]",
+            "[tool.dockyard.apps.venv]",
+            "'venv' clashes with a Dockerfile stage",
+        ),
         ('interval = "2s"', 'interval = "soon"', "tool.dockyard.apps.web.healthcheck.interval"),
         (
             'member = "mini-tool"',

@@ -102,8 +102,8 @@ def test_shared_layers_need_same_name_version_and_hashes() -> None:
     layers = shared_layers(
         [_app_plan("x", a1, b1, c1), _app_plan("y", a1, other_hash, other_version)], {}
     )
-    assert [(g.stage, g.parent, g.apps, g.requirements) for g in layers] == [
-        ("deps-common", "base", ("x", "y"), (a1,))
+    assert [(g.stage, g.apps, g.requirements) for g in layers] == [
+        ("deps-common", ("x", "y"), (a1,))
     ]
 
 
@@ -130,20 +130,22 @@ def test_shared_layers_form_a_tree_that_follows_the_bytes() -> None:
         ("pydantic", "2"): 2_000_000,
     }
     layers = shared_layers(apps, sizes, wheel_sizes={})  # no heavy package: test_plan_heavy.py
-    assert [(g.stage, g.parent, [r.name for r in g.requirements]) for g in layers] == [
-        ("deps-common", "base", ["pydantic"]),
-        ("deps.parser.api.scripts", "deps-common", ["sqlalchemy"]),
-        ("deps.parser.scripts", "deps.parser.api.scripts", ["numpy"]),
+    assert [(g.stage, [r.name for r in g.requirements]) for g in layers] == [
+        ("deps-common", ["pydantic"]),
+        ("deps.parser.api.scripts", ["sqlalchemy"]),
+        ("deps.parser.scripts", ["numpy"]),
     ]
     assert layers[2].file == ".dockyard/requirements/deps.parser.scripts.txt"
     assert layers[0].file == ".dockyard/requirements/common.txt"
     plan = Plan(None, "b", "uv", layers, tuple(apps))  # type: ignore[arg-type]
-    assert [plan.deps_parent(a) for a in ("parser", "api", "scripts", "bot")] == [
-        "deps.parser.scripts",
-        "deps.parser.api.scripts",
-        "deps.parser.scripts",
-        "deps-common",
+    # each app copies its groups from the widest to the narrowest, then its own packages
+    assert [[g.stage for g in plan.app_layers(a)] for a in ("parser", "api", "bot")] == [
+        ["deps-common", "deps.parser.api.scripts", "deps.parser.scripts"],
+        ["deps-common", "deps.parser.api.scripts"],
+        ["deps-common"],
     ]
+    assert [r.name for r in plan.own_requirements(apps[0])] == ["scipy"]
+    assert [r.name for r in plan.own_requirements(apps[3])] == ["discord"]
     # a package shared by two apps but too small for a layer of its own stays in each app
     small = shared_layers(apps, {("numpy", "2"): 10_000, ("sqlalchemy", "2"): 10_000})
     assert not any(layer.heavy for layer in small)
@@ -189,10 +191,12 @@ def _names(reqs: tuple[Requirement, ...]) -> list[str]:
 
 def test_mini_plan_common_and_own_layers(mini: Path) -> None:
     plan = _plan(load_project(mini))
-    assert _names(plan.common) == ["attrs"]
-    assert plan.common[0].text.startswith("attrs==26.1.0 \\\n    --hash=sha256:")
+    common = plan.layers[0].requirements
+    assert (plan.layers[0].stage, _names(common)) == ("deps-common", ["attrs"])
+    assert common[0].text.startswith("attrs==26.1.0 \\\n    --hash=sha256:")
     assert _names(plan.app("web").requirements) == ["attrs", "idna"]
     assert _names(plan.app("tool").requirements) == ["attrs", "packaging"]
+    assert _names(plan.own_requirements(plan.app("web"))) == ["idna"]
     assert plan.base_reference == BASE_REFERENCE
     assert plan.uv_requirements == UV_REQUIREMENTS
 

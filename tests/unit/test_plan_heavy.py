@@ -1,4 +1,4 @@
-"""Heavy packages get layers of their own, below their group's (or app's) other packages."""
+"""Heavy packages get layers of their own, copied into each app below its other packages."""
 
 from __future__ import annotations
 
@@ -45,24 +45,32 @@ def _layers(wheel_sizes: dict, heavy: tuple[str, ...] = ()):
 def test_heavy_packages_sit_below_the_small_ones_and_are_shared() -> None:
     big = {(n, v): HEAVY_BYTES for n, v in (("numpy", "2"), ("scipy", "1"), ("scikit-learn", "1"))}
     apps, layers = _layers(big)
-    assert [(g.stage, g.parent, g.apps, [r.name for r in g.requirements]) for g in layers] == [
-        ("deps-common", "base", ("parser", "api", "scripts", "bot"), ["pydantic"]),
-        ("deps.parser.api.scripts", "deps-common", ("parser", "api", "scripts"), ["sqlalchemy"]),
-        # numpy alone in the parser+scripts group: its layer is the group's whole chain
-        ("heavy.numpy", "deps.parser.api.scripts", ("parser", "scripts"), ["numpy"]),
-        ("heavy.scikit-learn", "heavy.numpy", ("parser",), ["scikit-learn"]),
-        ("heavy.scipy", "heavy.scikit-learn", ("parser",), ["scipy"]),
+    assert [(g.stage, g.apps, [r.name for r in g.requirements]) for g in layers] == [
+        ("deps-common", ("parser", "api", "scripts", "bot"), ["pydantic"]),
+        ("deps.parser.api.scripts", ("parser", "api", "scripts"), ["sqlalchemy"]),
+        # numpy alone in the parser+scripts group: no light layer for that group
+        ("heavy.numpy", ("parser", "scripts"), ["numpy"]),
+        ("heavy.scikit-learn", ("parser",), ["scikit-learn"]),
+        ("heavy.scipy", ("parser",), ["scipy"]),
     ]
     assert [g.heavy for g in layers] == [False, False, True, True, True]
     assert layers[3].file == ".dockyard/requirements/heavy.scikit-learn.txt"
     plan = Plan(None, "b", "uv", layers, tuple(apps))  # type: ignore[arg-type]
-    # each app's own layer (joblib for the parser) builds on top of its heavy layers
-    assert [plan.deps_parent(a) for a in ("parser", "api", "scripts", "bot")] == [
-        "heavy.scipy",
-        "deps.parser.api.scripts",
-        "heavy.numpy",
-        "deps-common",
+    # each app copies its heavy layers first, then its groups; its own layer (joblib for
+    # the parser) installs none of them
+    assert [[g.stage for g in plan.app_layers(a)] for a in ("parser", "scripts", "bot")] == [
+        [
+            "heavy.numpy",
+            "heavy.scikit-learn",
+            "heavy.scipy",
+            "deps-common",
+            "deps.parser.api.scripts",
+        ],
+        ["heavy.numpy", "deps-common", "deps.parser.api.scripts"],
+        ["deps-common"],
     ]
+    assert [r.name for r in plan.own_requirements(apps[0])] == ["joblib"]
+    assert [r.name for r in plan.own_requirements(apps[2])] == ["pandas"]
 
 
 def test_a_package_named_heavy_in_the_manifest_gets_a_layer_below_small_sizes() -> None:
@@ -71,7 +79,9 @@ def test_a_package_named_heavy_in_the_manifest_gets_a_layer_below_small_sizes() 
     assert [g.apps for g in layers if g.heavy] == [("scripts",)]
 
 
-def test_the_first_layer_creates_the_venv_even_when_it_is_heavy() -> None:
+def test_a_heavy_package_every_app_shares_needs_no_light_layer() -> None:
     apps = [_app_plan("one", _req("torch", "2", "a")), _app_plan("two", _req("torch", "2", "a"))]
     layers = shared_layers(apps, {}, ("torch",))
-    assert [(g.stage, g.parent, g.creates_venv) for g in layers] == [("heavy.torch", "base", True)]
+    assert [(g.stage, g.apps, g.heavy) for g in layers] == [("heavy.torch", ("one", "two"), True)]
+    plan = Plan(None, "b", "uv", layers, tuple(apps))  # type: ignore[arg-type]
+    assert plan.own_requirements(apps[0]) == ()

@@ -32,7 +32,7 @@ def render_all(plan: Plan) -> dict[str, str]:
         **{layer.file: requirements_text(layer.requirements) for layer in plan.layers},
     }
     for app in plan.apps:
-        exports[app.requirements_file] = requirements_text(app.requirements)
+        exports[app.requirements_file] = requirements_text(plan.own_requirements(app))
         exports[app.dev_requirements_file] = requirements_text(app.dev_requirements)
     inputs = dev_inputs(plan, {DOCKERFILE: dockerfile, **exports})
     files = {

@@ -67,17 +67,19 @@ def test_dockerfile_stage_order_and_parents(files: dict[str, str]) -> None:
         (BASE_REFERENCE, "base"),
         ("base", "uv"),
         ("scratch", "tools"),
+        ("base", "venv"),
         ("base", "deps-common"),
         ("base", "code-mini-lib"),
         ("base", "code-mini-web"),
         ("base", "code-mini-tool"),
-        ("deps-common", "deps-web"),
-        ("deps-web", "web-dev"),
+        # every deps stage installs alone on the base; the images start from the venv
+        ("base", "deps-web"),
+        ("venv", "web-dev"),
         ("base", "web-dirs"),
-        ("deps-web", "web"),
-        ("deps-common", "deps-tool"),
-        ("deps-tool", "tool-dev"),
-        ("deps-tool", "tool"),
+        ("venv", "web"),
+        ("base", "deps-tool"),
+        ("venv", "tool-dev"),
+        ("venv", "tool"),
     ]
 
 
@@ -92,8 +94,8 @@ def test_dockerfile_runs_only_the_venv_python_or_python3(files: dict[str, str]) 
     text = files["Dockerfile"]
     assert "/usr/local/bin/python" not in text
     runs = [rest for keyword, rest in _instructions(text) if keyword == "RUN"]
-    # base, uv, deps-common, a code stage per member (3), 3 per app, web's writable dirs
-    assert len(runs) == 13
+    # base, uv, venv, deps-common, a code stage per member (3), 3 per app, web's writable dirs
+    assert len(runs) == 14
     for run in runs:
         assert not re.search(r"(?<![\w/.-])python(?![\w.])", run), run
     assert any("python3 -m venv /opt/uv" in run for run in runs)
@@ -135,10 +137,11 @@ def test_dockerfile_secrets_only_as_secret_mounts(files: dict[str, str]) -> None
 def test_prod_stage_non_root_exec_form_and_labels_last(files: dict[str, str], app: str) -> None:
     stage = _stages(files["Dockerfile"])[app]
     keywords = [keyword for keyword, _ in stage]
-    assert "RUN" not in keywords  # the first-party code and dirs are copied in (COPY --link)
+    assert "RUN" not in keywords  # packages, first-party code and dirs are copied in (COPY --link)
     copies = [rest for keyword, rest in stage if keyword == "COPY"]
     members = {"web": ["mini-lib", "mini-web"], "tool": ["mini-lib", "mini-tool"]}[app]
-    stages = [f"code-{m}" for m in members] + (["web-dirs"] if app == "web" else [])
+    stages = ["deps-common", f"deps-{app}", *(f"code-{m}" for m in members)]
+    stages += ["web-dirs"] if app == "web" else []
     assert copies == [f"--link --from={s} /stage/ /" for s in stages]
     assert "LABEL" not in keywords  # in the bake file: a new revision changes no step
     assert len(copies) < keywords.index("USER") < keywords.index("CMD")
@@ -361,10 +364,8 @@ def test_every_generated_file_has_a_header(files: dict[str, str]) -> None:
 
 def test_requirement_files_are_the_lock_exports(files: dict[str, str]) -> None:
     assert re.findall(r"^(\S+)==", files[".dockyard/requirements/common.txt"], re.M) == ["attrs"]
-    assert re.findall(r"^(\S+)==", files[".dockyard/requirements/web.txt"], re.M) == [
-        "attrs",
-        "idna",
-    ]
+    # an app's own file: its pins that no shared layer has (attrs is in deps-common's)
+    assert re.findall(r"^(\S+)==", files[".dockyard/requirements/web.txt"], re.M) == ["idna"]
     assert files[".dockyard/uv.txt"].startswith("uv==0.13.9 \\\n    --hash=sha256:")
 
 
@@ -451,7 +452,7 @@ def test_every_install_command_is_one_the_script_accepts(files: dict[str, str]) 
     from dockyard.plan import APP_USER
 
     commands = install_commands(files["Dockerfile"])
-    assert [c[0] for c in commands] == ["requirements"] + ["code"] * 3 + [
+    assert [c[0] for c in commands] == ["venv", "requirements"] + ["code"] * 3 + [
         "requirements",
         "dev",
         "user",
@@ -461,14 +462,14 @@ def test_every_install_command_is_one_the_script_accepts(files: dict[str, str]) 
         "user",
     ]
     parsed = [buildstep.parse(c) for c in commands]
-    assert parsed[1].spec == "mini-lib==0.1.0=/src/packages/mini_lib"
-    assert (parsed[3].spec, parsed[3].check) == (
+    assert parsed[2].spec == "mini-lib==0.1.0=/src/packages/mini_lib"
+    assert (parsed[4].spec, parsed[4].check) == (
         "mini-tool==0.3.0=/src/packages/mini_tool",
         ["tool=mini_tool"],
     )
-    assert (parsed[6].name, parsed[6].uid, parsed[6].home) == ("dev", 1000, "/home/dev")
-    assert (parsed[6].workdir, parsed[6].writable) == ("/workspace/packages/mini_web", ["/state"])
-    assert parsed[7].writable == ["/state"]  # web's, owned by the prod user
+    assert (parsed[7].name, parsed[7].uid, parsed[7].home) == ("dev", 1000, "/home/dev")
+    assert (parsed[7].workdir, parsed[7].writable) == ("/workspace/packages/mini_web", ["/state"])
+    assert parsed[8].writable == ["/state"]  # web's, owned by the prod user
     assert buildstep.APP_USER == APP_USER
 
 
