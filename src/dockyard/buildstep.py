@@ -150,19 +150,10 @@ def requirements(path: str) -> None:
     group copies the same layer with `COPY --link`, and a change to another group never
     installs this one again."""
     uv("venv", "--quiet", "--python", "python3", VENV)
-    with open(path) as f:
-        pinned = any(line.strip() and not line.lstrip().startswith("#") for line in f)
-    written: list[str] = []
-    pycs: list[str] = []
-    if pinned:
-        python = os.path.join(VENV, "bin", "python")
-        uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
-        site = site_packages()
-        written = _installed(site)
-        ours = [p for p in written if p.startswith(site + "/")]
-        pycs = compile_bytecode(runtime_code(ours, site))
-    os.makedirs(STAGE, exist_ok=True)  # COPY --from needs it, empty or not
-    move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
+    python = os.path.join(VENV, "bin", "python")
+    uv("pip", "install", "--python", python, "--no-deps", "--require-hashes", "-r", path)
+    site = site_packages()
+    stage_installed(site, _installed(site), runtime_code)
 
 
 def dev(requirements_file: str, paths: list[str]) -> None:
@@ -270,6 +261,13 @@ def move_to_stage(paths: list[str]) -> None:
     zero_mtimes(walk(STAGE))
 
 
+def stage_installed(site: str, written: list[str], compiled) -> None:
+    """What the wheels just installed, and its bytecode (of the files ``compiled`` keeps
+    of those in ``site``), moved below STAGE."""
+    pycs = compile_bytecode(compiled([p for p in written if p.startswith(site + "/")], site))
+    move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
+
+
 def code(spec: str, checks: list[str]) -> None:
     """One first-party member, installed alone (offline, no dependencies) into a fresh venv
     and moved below STAGE at the paths it has in the app images.
@@ -304,8 +302,7 @@ def code(spec: str, checks: list[str]) -> None:
                 "the member's pyproject.toml [tool] settings so dockyard mounts them into "
                 "the build"
             )
-    pycs = compile_bytecode([p for p in written if p.startswith(site + "/")])
-    move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
+    stage_installed(site, written, lambda files, _site: files)
 
 
 def dirs(writable: list[str]) -> None:
