@@ -131,8 +131,8 @@ class Dockyard(Variant):
         self._dockyard("build", *self.ctx.apps)
 
     def add_dependency(self, app: str, requirement: str) -> None:
+        # README: `uv add`, then the build records the new uv.lock in dockyard.lock
         self.uv_add(app, requirement)
-        self._dockyard("lock")
         self.build()
 
     def images(self) -> dict[str, str]:

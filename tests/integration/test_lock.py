@@ -3,10 +3,12 @@ and uv.lock is never left new beside an old dockyard.lock."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from dockyard.engine.uv import uv_bin
 from helpers import FIXTURES, copy_project, dockyard
 
 
@@ -43,6 +45,21 @@ def test_build_refuses_a_stale_uv_lock(mini: Path) -> None:
     proc = dockyard(mini, "build", "web", check=False)
     assert proc.returncode == 2
     assert "uv.lock does not match the pyproject.toml files" in _one_line(proc)
+
+
+def test_build_records_what_uv_add_locked(mini: Path) -> None:
+    """`uv add` then `dockyard build`, no `dockyard lock` between: the build checks the
+    new uv.lock against the pyproject files and records it; the CI check then passes."""
+    dockyard(mini, "lock")
+    pins = (mini / "dockyard.lock").read_text().split("[base]", 1)[1]
+    add = [uv_bin(), "add", "--no-sync", "--package", "mini-web", "six"]
+    subprocess.run(add, cwd=mini, check=True, capture_output=True)
+    assert dockyard(mini, "lock", "--check", check=False).returncode == 1
+    proc = dockyard(mini, "build", "web")
+    assert "recorded the new uv.lock in dockyard.lock" in proc.stderr
+    assert (mini / "dockyard.lock").read_text().split("[base]", 1)[1] == pins
+    assert dockyard(mini, "lock", "--check").returncode == 0
+    assert "six==" in (mini / ".dockyard/requirements/web.txt").read_text()
 
 
 def test_requires_python_the_base_cannot_satisfy(mini: Path) -> None:

@@ -3,12 +3,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import pytest
 
+from dockyard import cache
 from dockyard.cli import cli, main
+from dockyard.lockfile import file_sha256, read_lock
 from helpers import rewrite_manifest as _rewrite
 
 NO_ENGINE = "unix:///nonexistent.sock"
@@ -90,15 +93,56 @@ def test_check_before_any_generate_writes_nothing(
     assert _tree(locked_mini) == before
 
 
-def test_stale_uv_lock_asks_for_dockyard_lock(
+def test_a_check_refuses_a_uv_lock_newer_than_dockyard_lock(
     capsys: pytest.CaptureFixture[str], locked_mini: Path
 ) -> None:
     uv_lock = locked_mini / "uv.lock"
     uv_lock.write_text(uv_lock.read_text() + "\n")
-    for args, expected in ((["generate"], 2), (["generate", "--check"], 1)):
-        code, _, err = _main(capsys, locked_mini, *args)
-        assert code == expected  # a check that finds drift exits 1 (README)
-        assert "uv.lock changed since dockyard.lock was written; run `dockyard lock`" in _error(err)
+    before = _tree(locked_mini)
+    code, _, err = _main(capsys, locked_mini, "generate", "--check")
+    assert code == 1  # a check that finds drift exits 1 (README)
+    assert "uv.lock changed since dockyard.lock was written; run `dockyard lock`" in _error(err)
+    assert _tree(locked_mini) == before
+
+
+def test_generate_records_a_uv_lock_that_uv_changed(
+    capsys: pytest.CaptureFixture[str],
+    locked_mini: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After `uv add` (uv.lock new, matching the pyproject files) no `dockyard lock` is
+    needed: generate and build record the new uv.lock's hash and keep the pins."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the base's Python, below
+    lock = read_lock(locked_mini)
+    # the pinned base's Python, as `dockyard lock` asked the engine for it (no engine here)
+    cache.remember("base-python", lock.base.id.removeprefix("sha256:"), "3.11.2")
+    uv_lock = locked_mini / "uv.lock"
+    uv_lock.write_text(uv_lock.read_text() + "\n")
+    code, _, err = _main(capsys, locked_mini, "generate")
+    assert code == 0, err
+    assert "recorded the new uv.lock in dockyard.lock (base and uv pins unchanged)" in err
+    assert read_lock(locked_mini) == replace(lock, uv_lock_sha256=file_sha256(uv_lock))
+    assert (locked_mini / "Dockerfile").is_file()
+    code, _, err = _main(capsys, locked_mini, "generate", "--check")
+    assert code == 0, err
+
+
+def test_generate_keeps_dockyard_lock_when_the_base_lacks_the_new_python(
+    capsys: pytest.CaptureFixture[str],
+    locked_mini: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the base's Python, below
+    lock_before = (locked_mini / "dockyard.lock").read_bytes()
+    cache.remember("base-python", read_lock(locked_mini).base.id.removeprefix("sha256:"), "3.10.9")
+    uv_lock = locked_mini / "uv.lock"
+    uv_lock.write_text(uv_lock.read_text() + "\n")
+    code, _, err = _main(capsys, locked_mini, "generate")
+    assert code == 2
+    assert "has Python 3.10.9, but requires-python is '>=3.11'" in _error(err)
+    assert (locked_mini / "dockyard.lock").read_bytes() == lock_before
     assert not (locked_mini / "Dockerfile").exists()
 
 

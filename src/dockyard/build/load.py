@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
+from dockyard.basepython import check_base_python
+from dockyard.console import say
 from dockyard.engine import uv, uvimage
 from dockyard.errors import DockyardError
-from dockyard.lockfile import LOCK_NAME, file_sha256, read_lock
+from dockyard.fsutil import write_atomic
+from dockyard.lockfile import LOCK_NAME, Lock, file_sha256, read_lock, render_lock
 from dockyard.manifest import Project
 from dockyard.plan import Plan, lock_sizes, lock_wheel_sizes, make_plan
 
 
-def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
+def load_plan(project: Project, *, exit_code: int = 2, record: bool = True) -> Plan:
     """The plan from uv.lock and dockyard.lock, refusing a lock that does not match.
 
     ``exit_code``: 1 for the `--check` commands, where a stale lock is a finding.
+    ``record``: a uv.lock that `uv add` or `uv lock` changed since dockyard.lock was
+    written, and that matches the pyproject files, is recorded in dockyard.lock (as
+    `uv run` updates uv.lock); False for the checks, which refuse it instead.
     """
     uv_lock = uv.read_uv_lock(project.root, exit_code=exit_code)
     lock = read_lock(project.root)
-    if lock.uv_lock_sha256 != file_sha256(project.root / "uv.lock"):
+    uv_lock_sha256 = file_sha256(project.root / "uv.lock")
+    moved = lock.uv_lock_sha256 != uv_lock_sha256
+    if moved and not record:
         raise DockyardError(
             f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`",
             exit_code=exit_code,
@@ -29,6 +38,8 @@ def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
             f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
             f"'{lock.base.image}'; run `dockyard lock`"
         )
+    if moved:
+        record_uv_lock(project, lock, uv_lock_sha256)
     members = sorted({m.name for app in project.apps.values() for m in app.first_party})
     # uv export only reads uv.lock: run them side by side (dev commands render this each time)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -54,6 +65,18 @@ def load_plan(project: Project, *, exit_code: int = 2) -> Plan:
         wheel_sizes=lock_wheel_sizes(uv_lock),
         workspace_dev=root_dev.result() if root_dev else "",
     )
+
+
+def record_uv_lock(project: Project, lock: Lock, uv_lock_sha256: str) -> None:
+    """Write dockyard.lock again with the hash of a uv.lock already checked against the
+    pyproject files; the base and uv stay pinned as they were. requires-python may have
+    changed with it: the pinned base must still satisfy it (asked once per base)."""
+    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
+    check_base_python(project.root, members, project.base_image, lock.base.id)
+    write_atomic(
+        project.root / LOCK_NAME, render_lock(replace(lock, uv_lock_sha256=uv_lock_sha256))
+    )
+    say(f"recorded the new uv.lock in {LOCK_NAME} (base and uv pins unchanged)")
 
 
 def check_uv_lock(project: Project, *, exit_code: int = 2) -> None:

@@ -129,7 +129,13 @@ def check_project(root: Path) -> list[Finding]:
     except DockyardError as exc:
         return [*out, Finding("fail", str(exc), "run `dockyard lock`")]
     if lock.uv_lock_sha256 != file_sha256(root / "uv.lock"):
-        out.append(Finding("fail", f"uv.lock changed since {LOCK_NAME}", "run `dockyard lock`"))
+        out.append(
+            Finding(
+                "fail",
+                f"uv.lock changed since {LOCK_NAME}",
+                "`dockyard build` or `dockyard generate` records it (after checking it)",
+            )
+        )
     else:
         out.append(Finding("ok", f"{LOCK_NAME}: base pinned to {lock.base.reference}"))
     out += _stale_files(project)
@@ -143,7 +149,7 @@ def _stale_files(project: Project) -> list[Finding]:
     from dockyard.render import render_all
 
     try:
-        files = render_all(load_plan(project))
+        files = render_all(load_plan(project, record=False))
     except DockyardError as exc:
         return [Finding("fail", str(exc))]
     out_of_date = stale(project.root, files)

@@ -14,7 +14,7 @@ from dockyard.render import render_all
 
 def generate(project: Project, *, check: bool) -> int:
     check_commands(project)  # an app whose image would lack its command's module: refused
-    files = render_all(load_plan(project, exit_code=1 if check else 2))
+    files = render_all(load_plan(project, exit_code=1 if check else 2, record=not check))
     if check:
         out_of_date = stale(project.root, files)
         if out_of_date:
