@@ -14,6 +14,12 @@ port=${addr##*:}
 root=${REGISTRY_ROOT:-/var/tmp/dockyard-registry-$port}
 log() { printf 'ensure-registry: %s\n' "$*" >&2; }
 
+# A bare port, a scheme or a port out of range would only time out after ten seconds.
+if ! [[ $addr =~ ^[A-Za-z0-9.-]+:[0-9]{1,5}$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+  log "'$addr' is not HOST:PORT (a port 1-65535), e.g. 127.0.0.1:5000"
+  exit 2
+fi
+
 answers() { curl -fsS --max-time 2 "http://$addr/v2/" >/dev/null 2>&1; }
 
 if [ "${DOCKYARD_INSTALL_ONLY:-}" != 1 ] && answers; then
