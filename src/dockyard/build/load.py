@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from dockyard.basepython import check_base_python
+from dockyard.build.lock import check_project_python
 from dockyard.console import say
 from dockyard.engine import uv, uvimage
 from dockyard.errors import DockyardError
@@ -71,8 +71,7 @@ def record_uv_lock(project: Project, lock: Lock, uv_lock_sha256: str) -> None:
     """Write dockyard.lock again with the hash of a uv.lock already checked against the
     pyproject files; the base and uv stay pinned as they were. requires-python may have
     changed with it: the pinned base must still satisfy it (asked once per base)."""
-    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
-    check_base_python(project.root, members, project.base_image, lock.base.id)
+    check_project_python(project, lock.base.id)
     write_atomic(
         project.root / LOCK_NAME, render_lock(replace(lock, uv_lock_sha256=uv_lock_sha256))
     )

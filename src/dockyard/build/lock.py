@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dockyard.basepython import check_base_python
 from dockyard.console import say
 from dockyard.engine import docker, uv
 from dockyard.errors import DockyardError
@@ -68,3 +69,10 @@ def check_base_unchanged(lock: Lock) -> None:
             f"base image '{lock.base.reference}' is now {info.id[:19]}, but {LOCK_NAME} "
             f"pins {lock.base.id[:19]}; run `dockyard lock` to accept the new base"
         )
+
+
+def check_project_python(project: Project, base_id: str) -> None:
+    """Refuse a base (``base_id``: its image ID) whose Python the requires-python of the
+    root or of an app's first-party member does not accept."""
+    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
+    check_base_python(project.root, members, project.base_image, base_id)

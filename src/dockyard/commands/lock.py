@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.basepython import check_base_python
-from dockyard.build.lock import compute_lock, resolve_base
+from dockyard.build.lock import check_project_python, compute_lock, resolve_base
 from dockyard.console import say, show
 from dockyard.engine import docker, uv, uvimage
 from dockyard.errors import DockyardError
@@ -41,8 +40,7 @@ def lock(project: Project, *, check: bool) -> int:
     # new while dockyard.lock stays old.
     docker.require_engine()
     base = resolve_base(project.base_image)
-    members = sorted({m.path for app in project.apps.values() for m in app.first_party})
-    check_base_python(root, members, project.base_image, base.id)
+    check_project_python(project, base.id)
     uv_requirements = _uv_requirements(root)
     uv_lock = root / "uv.lock"
     before = uv_lock.read_bytes() if uv_lock.is_file() else None
