@@ -32,16 +32,10 @@ def load_plan(project: Project, *, exit_code: int = 2, record: bool = True) -> P
             f"uv.lock changed since {LOCK_NAME} was written; run `dockyard lock`",
             exit_code=exit_code,
         )
-    check_uv_lock(project, exit_code=exit_code)
-    if lock.base.image != project.base_image:
-        raise DockyardError(
-            f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
-            f"'{lock.base.image}'; run `dockyard lock`"
-        )
-    if moved:
-        record_uv_lock(project, lock, uv_lock_sha256)
     members = sorted({m.name for app in project.apps.values() for m in app.first_party})
-    # uv export only reads uv.lock: run them side by side (dev commands render this each time)
+    # uv export only reads uv.lock: the exports run side by side, and beside the check
+    # that uv.lock matches the pyproject files (0.3 s after `uv add`), whose refusal
+    # still comes first (dev commands render this each time)
     with ThreadPoolExecutor(max_workers=4) as pool:
         jobs = {
             (name, dev): pool.submit(uv.export, project.root, name, dev=dev)
@@ -53,6 +47,14 @@ def load_plan(project: Project, *, exit_code: int = 2, record: bool = True) -> P
             if project.workspace.root_dev_group
             else None
         )
+        check_uv_lock(project, exit_code=exit_code)
+        if lock.base.image != project.base_image:
+            raise DockyardError(
+                f"the base image is now '{project.base_image}' but {LOCK_NAME} pins "
+                f"'{lock.base.image}'; run `dockyard lock`"
+            )
+        if moved:
+            record_uv_lock(project, lock, uv_lock_sha256)
         exports = {
             name: (jobs[name, False].result(), jobs[name, True].result()) for name in members
         }
