@@ -38,6 +38,37 @@ def engine() -> str:
     return proc.stdout.strip()
 
 
+# Tool images the suite builds once and the next run (and `make demo`) uses again.
+KEPT_PREFIXES = ("dockyard/", "dockyard-")
+
+
+def _image_names() -> set[str]:
+    """repository:tag of every named image, and the ID of every unnamed (dangling) one."""
+    named = docker("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
+    dangling = docker("images", "--quiet", "--no-trunc", "--filter", "dangling=true", check=False)
+    return {n for n in named if not n.endswith(":<none>")} | set(dangling.stdout.split())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leave_no_images(engine: str):
+    """Remove the image names this session made, and the images its rebuilds left unnamed.
+
+    Every run tags new revisions (`mini/web:0.2.0-<commit>-dirty`) and rebuilds leave the
+    old images dangling: an engine the suite runs on again and again would keep them all.
+    What existed before the session stays, and so do the tool images. `docker rmi` without
+    --force: an image a container still uses is left alone.
+    """
+    before = _image_names()
+    yield
+    made = sorted(n for n in _image_names() - before if not n.startswith(KEPT_PREFIXES))
+    for start in range(0, len(made), 50):
+        docker("rmi", *made[start : start + 50], check=False)
+    dangling = docker("images", "--quiet", "--no-trunc", "--filter", "dangling=true", check=False)
+    left = sorted(set(dangling.stdout.split()) - before)  # unnamed by the removals above
+    if left:
+        docker("rmi", *left, check=False)
+
+
 @pytest.fixture(scope="session")
 def base_image(engine: str) -> str:
     image = os.environ.get("DOCKYARD_BASE_IMAGE")
