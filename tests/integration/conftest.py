@@ -43,10 +43,21 @@ KEPT_PREFIXES = ("dockyard/", "dockyard-")
 
 
 def _image_names() -> set[str]:
-    """repository:tag of every named image, and the ID of every unnamed (dangling) one."""
-    named = docker("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split()
+    """repository:tag of every named image, repository@digest of one pulled by digest only
+    (a deploy's proxy image), and the ID of every unnamed (dangling) one."""
+    listed = docker(
+        "images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}", check=False
+    )
+    names = set()
+    for repository, tag, digest in (line.split() for line in listed.stdout.splitlines()):
+        if repository == "<none>":
+            continue
+        if tag != "<none>":
+            names.add(f"{repository}:{tag}")
+        elif digest != "<none>":
+            names.add(f"{repository}@{digest}")
     dangling = docker("images", "--quiet", "--no-trunc", "--filter", "dangling=true", check=False)
-    return {n for n in named if not n.endswith(":<none>")} | set(dangling.stdout.split())
+    return names | set(dangling.stdout.split())
 
 
 @pytest.fixture(scope="session", autouse=True)
