@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,29 @@ BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
 UV_REQUIREMENTS = (
     "uv==0.13.9 \\\n    --hash=sha256:" + "c1" * 32 + " \\\n    --hash=sha256:" + "d2" * 32 + "\n"
 )
+
+
+_HANDED_OUT: set[int] = set()
+
+
+def free_port(preferred: int) -> int:
+    """``preferred``, or the first port above it that nothing on 127.0.0.1 listens on (a
+    published container port has docker-proxy listening) and no earlier call returned.
+
+    A suite that a fixed port could not start (a container another run left, a second
+    run on the same engine) takes the next one instead. The ports stay below the
+    kernel's ephemeral range, so a test's own client connections never take them."""
+    for port in range(preferred, preferred + 100):
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise AssertionError(f"no free port on 127.0.0.1 in {preferred}-{preferred + 99}")
 
 
 IGNORE = shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "*.db")

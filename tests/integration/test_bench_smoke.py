@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO, docker
+from helpers import REPO, docker, free_port
 
 # this test's own registry (the bench's is 18250) and the deployed api's port
 REGISTRY = os.environ.get("BENCH_SMOKE_REGISTRY", "127.0.0.1:18251")
-DEPLOY_PORT = "18482"
+DEPLOY_PORT = str(free_port(18482))
 
 
 def _left(kind: str, label: str) -> str:

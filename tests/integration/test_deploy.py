@@ -28,9 +28,9 @@ from deploystory import (
     ssh,
 )
 
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
-API_PORT = 18080
+API_PORT = free_port(18080)
 API = f"http://127.0.0.1:{API_PORT}"
 # the api's probe in this story: a long start period only bounds a slow start (busy CI)
 API_FAST = API_PROBE.replace(" }", ', interval = "2s", start-period = "300s" }')

@@ -34,9 +34,9 @@ from deploystory import (
     tear_down,
 )
 
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
-PORT = 18280
+PORT = free_port(18280)
 URL = f"http://127.0.0.1:{PORT}/health"
 # probes every 2 s; a long start period only bounds a slow start (a busy CI machine)
 SLOW_START = ', interval = "2s", start-period = "900s" }'

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
-API_PORT = 18151
+API_PORT = free_port(18151)
 # the api's project runs a parser of its own (depends-on): the case that used to recreate
 # the parser's dev container
 APPS = (("parser", "lol_data_parser"), ("api", "lol_data_api"), ("scripts", "lol_data_scripts"))

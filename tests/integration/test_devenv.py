@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
 NAME = "dy-devenv-t"
-API_PORT = 18101
+API_PORT = free_port(18101)
 OWNER = 1000  # the copied tree belongs to a normal user; the suite runs as root
 
 
@@ -218,7 +218,7 @@ def test_dev_parser_fills_the_dev_database_the_scripts_app_reads(example: Path) 
     assert proc.stdout.strip() == str(len(list((example / "data/matches").glob("*.json"))))
 
 
-NOTEBOOK_PORT = 18102
+NOTEBOOK_PORT = free_port(18102)
 NOTEBOOK = "/workspace/packages/lol_data_scripts/notebooks/explore.ipynb"
 
 
@@ -292,7 +292,7 @@ def test_notebook_serves_jupyter_runs_the_notebook_on_the_db_and_stops_on_ctrl_c
 
 
 def test_notebook_on_a_busy_port_says_so_and_leaves_nothing(example: Path) -> None:
-    port = NOTEBOOK_PORT + 1
+    port = free_port(NOTEBOOK_PORT + 1)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", port))
         busy.listen()

@@ -35,9 +35,9 @@ from deploystory import (
 )
 
 from dockyard.engine.proxy import fetch_caddy
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
-PORT = 18290
+PORT = free_port(18290)
 URL = f"http://127.0.0.1:{PORT}/health"
 SLOW_START = ', interval = "2s", start-period = "900s" }'
 

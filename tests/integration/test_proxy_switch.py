@@ -24,9 +24,9 @@ from deploystory import remove_proxy
 from dockyard.deploy.proxy import Proxy
 from dockyard.engine.remote import TargetEngine
 from dockyard.render.server import Port
-from helpers import docker
+from helpers import docker, free_port
 
-PORT = Port("127.0.0.1", 18295, 8000)
+PORT = Port("127.0.0.1", free_port(18295), 8000)
 URL = f"http://127.0.0.1:{PORT.published}/"
 SWITCHES = 20
 CLIENTS = 8

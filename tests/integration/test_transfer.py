@@ -29,10 +29,10 @@ from deploystory import API_PROBE, HOST, PARSER_PROBE, Story, commit, remove_pro
 
 from dockyard.engine import serverregistry
 from dockyard.engine.remote import TargetEngine
-from helpers import REPO, copy_project, docker, dockyard
+from helpers import REPO, copy_project, docker, dockyard, free_port
 
-PORT = 18680  # the api, behind the proxy
-REGISTRY_PORT = 18681  # the server's registry, on the server's 127.0.0.1
+PORT = free_port(18680)  # the api, behind the proxy
+REGISTRY_PORT = free_port(18681)  # the server's registry, on the server's 127.0.0.1
 DEAD_SSH = 18689  # nothing listens here
 URL = f"http://127.0.0.1:{PORT}/health"
 FAST = ', interval = "2s", start-period = "900s" }'
@@ -360,7 +360,7 @@ def test_ctrl_c_while_sending_closes_the_tunnel(story: TransferStory) -> None:
     """Ctrl-C while the images travel (a new, empty registry: whole images, seconds):
     the deploy stops, the ssh forward and the push's extra tags are gone, the release
     keeps serving."""
-    registry, port = f"{story.name}-registry2", 18682
+    registry, port = f"{story.name}-registry2", free_port(18682)
     env = {**story.env, "DOCKYARD_REGISTRY_NAME": registry, "DOCKYARD_REGISTRY_PORT": str(port)}
     before = _api_containers(story)
     proc = subprocess.Popen(
