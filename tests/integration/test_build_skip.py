@@ -26,9 +26,13 @@ def test_an_edit_to_one_app_rebuilds_only_that_app(mini_built: Path) -> None:
     before, _ = _ids(mini_built)
     code = mini_built / "packages/mini_tool/src/mini_tool/__init__.py"
     code.write_text(code.read_text() + "\nEDITED = True\n")
+    # the web image is left alone, and still gets this revision's tag (as after a commit)
+    (web,) = json.loads(dockyard(mini_built, "build", "--json", "web").stdout)
+    docker("image", "rm", web["tags"][1])
     after, log = _ids(mini_built)
     assert "up to date (same inputs): web" in log
     assert after["web-prod"] == before["web-prod"]
+    assert inspect(web["tags"][1])["Id"] == web["id"]
     assert after["tool-prod"] != before["tool-prod"]
     labels = inspect("mini/tool:0.3.0")["Config"]["Labels"]
     assert len(labels["io.dockyard.inputs"]) == 32

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,12 +148,49 @@ def build_images(
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
         every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
     labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
+    # An image left alone gets this revision's tag (after a commit) while the others bake.
+    with ThreadPoolExecutor(max_workers=4) as tagger:
+        tagged: list[Future[None]] = []
+        built = _bake_stale(
+            project,
+            every,
+            labels,
+            revision,
+            epoch,
+            tagged,
+            tagger,
+            ca_bundle=ca_bundle,
+            quiet=quiet,
+            no_cache=no_cache,
+        )
+        for done in tagged:
+            done.result()  # a failed tag fails the build
+    return built
+
+
+def _bake_stale(
+    project: Project,
+    every: list,
+    labels: dict[str, tuple[str, str]],
+    revision: str | None,
+    epoch: int,
+    tagged: list[Future[None]],
+    tagger: ThreadPoolExecutor,
+    *,
+    ca_bundle: str | None,
+    quiet: bool,
+    no_cache: bool,
+) -> list[Built]:
+    """Bake the stages of ``every`` whose image is not up to date; an up-to-date one only
+    gets its missing tags (submitted to ``tagger``, into ``tagged``). What was built."""
     stages = every
     if not no_cache:
         found = docker.inspect_images([tag for *_, tags in every for tag in tags])
         fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
         for *_, tags in fresh:
-            docker.tag(found[tags[0]].id, [t for t in tags[1:] if t not in found])
+            missing = [t for t in tags[1:] if t not in found]
+            if missing:
+                tagged.append(tagger.submit(docker.tag, found[tags[0]].id, missing))
         if fresh:
             say("up to date (same inputs): " + ", ".join(stage for _, _, stage, _ in fresh))
         stages = [t for t in every if t not in fresh]
