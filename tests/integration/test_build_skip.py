@@ -26,7 +26,7 @@ def test_an_edit_to_one_app_rebuilds_only_that_app(mini_built: Path) -> None:
     before, _ = _ids(mini_built)
     code = mini_built / "packages/mini_tool/src/mini_tool/__init__.py"
     code.write_text(code.read_text() + "\nEDITED = True\n")
-    # the web image is left alone, and still gets this revision's tag (as after a commit)
+    # the web image is left alone and gets the revision tag it lacks (as after a commit)
     (web,) = json.loads(dockyard(mini_built, "build", "--json", "web").stdout)
     docker("image", "rm", web["tags"][1])
     after, log = _ids(mini_built)

@@ -148,7 +148,8 @@ def build_images(
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
         every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
     labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
-    # An image left alone gets this revision's tag (after a commit) while the others bake.
+    # An image left alone gets a tag it lacks (the '-dirty' revision's, after an edit on a
+    # clean commit) while the others bake.
     with ThreadPoolExecutor(max_workers=4) as tagger:
         tagged: list[Future[None]] = []
         built = _bake_stale(
