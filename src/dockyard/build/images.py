@@ -148,55 +148,42 @@ def build_images(
     if tag_suffix:  # e.g. dockyard verify's own throwaway tags
         every = [(a, k, s, (f"{t[0]}-{tag_suffix}",)) for a, k, s, t in every]
     labels = expected_labels(project.root, plan, every, epoch, repr(lock.base))
-    # An image left alone gets a tag it lacks (the '-dirty' revision's, after an edit on a
-    # clean commit) while the others bake.
-    with ThreadPoolExecutor(max_workers=4) as tagger:
-        tagged: list[Future[None]] = []
-        built = _bake_stale(
-            project,
-            every,
-            labels,
-            revision,
-            epoch,
-            tagged,
-            tagger,
-            ca_bundle=ca_bundle,
-            quiet=quiet,
-            no_cache=no_cache,
-        )
-        for done in tagged:
-            done.result()  # a failed tag fails the build
-    return built
+    # One pool names the images: an image left alone gets a tag it lacks (the '-dirty'
+    # revision's, after an edit on a clean commit) while the others bake, and a baked
+    # image (one name from the bake) its other names.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        naming: list[Future[None]] = []
+        stages, found = every, {}
+        if not no_cache:
+            found = docker.inspect_images([tag for *_, tags in every for tag in tags])
+            fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
+            for *_, tags in fresh:
+                missing = [t for t in tags[1:] if t not in found]
+                if missing:
+                    naming.append(pool.submit(docker.tag, found[tags[0]].id, missing))
+            if fresh:
+                say("up to date (same inputs): " + ", ".join(stage for _, _, stage, _ in fresh))
+            stages = [t for t in every if t not in fresh]
+        if stages:
+            _bake(project, stages, labels, revision, epoch, ca_bundle, quiet, no_cache)
+            naming += [pool.submit(docker.tag, t[0], list(t[1:])) for *_, t in stages if t[1:]]
+            found = docker.inspect_images([tags[0] for *_, tags in every])
+        for job in naming:
+            job.result()  # a failed tag fails the build
+    return [_built(a, k, tags, found) for a, k, _, tags in every]
 
 
-def _bake_stale(
+def _bake(
     project: Project,
-    every: list,
+    stages: list,
     labels: dict[str, tuple[str, str]],
     revision: str | None,
     epoch: int,
-    tagged: list[Future[None]],
-    tagger: ThreadPoolExecutor,
-    *,
     ca_bundle: str | None,
     quiet: bool,
     no_cache: bool,
-) -> list[Built]:
-    """Bake the stages of ``every`` whose image is not up to date; an up-to-date one only
-    gets its missing tags (submitted to ``tagger``, into ``tagged``). What was built."""
-    stages = every
-    if not no_cache:
-        found = docker.inspect_images([tag for *_, tags in every for tag in tags])
-        fresh = [t for t in every if _up_to_date(found.get(t[3][0]), labels[t[2]], revision)]
-        for *_, tags in fresh:
-            missing = [t for t in tags[1:] if t not in found]
-            if missing:
-                tagged.append(tagger.submit(docker.tag, found[tags[0]].id, missing))
-        if fresh:
-            say("up to date (same inputs): " + ", ".join(stage for _, _, stage, _ in fresh))
-        stages = [t for t in every if t not in fresh]
-        if not stages:
-            return [_built(a, k, tags, found) for a, k, _, tags in fresh]
+) -> None:
+    """One `docker buildx bake` of ``stages``, each image under its first name."""
     secrets = build_secrets(ca_bundle)
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as tmp:
         env_file = Path(tmp) / "build_env"
@@ -233,12 +220,6 @@ def _bake_stale(
             quiet=quiet,
             no_cache=no_cache,
         )
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        named = [pool.submit(docker.tag, t[0], list(t[1:])) for *_, t in stages if t[1:]]
-        found = docker.inspect_images([tags[0] for *_, tags in every])
-        for job in named:
-            job.result()
-    return [_built(a, k, tags, found) for a, k, _, tags in every]
 
 
 def _built(app: AppPlan, kind: str, tags: tuple[str, ...], found: dict[str, Image]) -> Built:
