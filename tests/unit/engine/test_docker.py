@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from dockyard.engine import docker
@@ -35,3 +38,33 @@ def test_an_inspect_that_failed_only_for_missing_images_needs_no_engine_probe() 
     assert not docker._only_missing(missing + down)
     assert not docker._only_missing("")
     assert not docker._only_missing(None)
+
+
+def test_buildx_runs_as_its_own_binary_only_where_the_cli_would_find_it_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DOCKER_CLI_PLUGIN_EXTRA_DIRS", raising=False)
+    monkeypatch.setattr(docker, "SYSTEM_PLUGIN_DIRS", (str(tmp_path / "system"),))
+    config = tmp_path / "config"
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    assert docker.buildx_command() == ["docker", "buildx"]  # none anywhere: the CLI says so
+    system = _plugin(tmp_path / "system")
+    assert docker.buildx_command() == [str(system)]
+    own = _plugin(config / "cli-plugins")  # the user's own directory comes first
+    assert docker.buildx_command() == [str(own)]
+    own.chmod(0o644)  # not executable: the CLI skips it too
+    assert docker.buildx_command() == [str(system)]
+    # a search path of the user's own: the CLI is left to read it
+    (config / "config.json").write_text(json.dumps({"cliPluginsExtraDirs": ["/opt/x"]}))
+    assert docker.buildx_command() == ["docker", "buildx"]
+    (config / "config.json").write_text("{}")
+    monkeypatch.setenv("DOCKER_CLI_PLUGIN_EXTRA_DIRS", "/opt/x")
+    assert docker.buildx_command() == ["docker", "buildx"]
+
+
+def _plugin(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    binary = directory / "docker-buildx"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    return binary
