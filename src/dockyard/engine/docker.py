@@ -222,7 +222,7 @@ def bake(
 
 
 # Where the docker CLI looks for its plugins on Linux, after the user's own directory
-# (docker/cli, cli-plugins/manager/manager_unix.go).
+# and any extra ones the config names (docker/cli, cli-plugins/manager/manager_unix.go).
 SYSTEM_PLUGIN_DIRS = (
     "/usr/local/lib/docker/cli-plugins",
     "/usr/local/libexec/docker/cli-plugins",
@@ -241,9 +241,8 @@ def buildx_command() -> list[str]:
         config = json.loads((config_dir / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         config = {}
-    if not isinstance(config, dict) or config.get("cliPluginsExtraDirs") or (
-        os.environ.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS")
-    ):
+    extra = os.environ.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS")
+    if extra or not isinstance(config, dict) or config.get("cliPluginsExtraDirs"):
         return ["docker", "buildx"]  # a search path of the user's own: the CLI knows it
     for directory in (config_dir / "cli-plugins", *map(Path, SYSTEM_PLUGIN_DIRS)):
         candidate = directory / "docker-buildx"
