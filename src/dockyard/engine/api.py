@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import socket
 from pathlib import Path
@@ -23,6 +24,8 @@ from urllib.parse import quote, urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 TIMEOUT = 60.0
+
+log = logging.getLogger("dockyard.api")
 
 
 def _socket_for(host: str | None, context: str | None, config_dir: str | None) -> str | None:
@@ -74,7 +77,9 @@ def _requests(calls: list[tuple[str, str]]) -> list[tuple[int, bytes]] | None:
             connection.request(method, url)
             response = connection.getresponse()
             answers.append((response.status, response.read()))
-    except (OSError, http.client.HTTPException):
+            log.debug("api: %s %s -> %s (unix://%s)", method, url, response.status, path)
+    except (OSError, http.client.HTTPException) as error:
+        log.debug("api: unix://%s gave no answer (%s); asking the docker CLI", path, error)
         return None
     finally:
         connection.close()
