@@ -28,24 +28,25 @@ TIMEOUT = 60.0
 log = logging.getLogger("dockyard.api")
 
 
-def _socket_for(host: str | None, context: str | None, config_dir: str | None) -> str | None:
-    if host:
-        return host[len("unix://") :] if host.startswith("unix://") else None
-    if context and context != "default":
-        return None
-    config = Path(config_dir or Path.home() / ".docker") / "config.json"
+def cli_config() -> tuple[Path, dict]:
+    """The docker CLI's config folder ($DOCKER_CONFIG, else ~/.docker) and its config.json
+    ({} when there is none, or one the CLI would complain about itself)."""
+    folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     try:
-        current = json.loads(config.read_text(encoding="utf-8")).get("currentContext")
-    except (OSError, ValueError, AttributeError):
-        current = None  # no config (or one the CLI would complain about itself)
-    return DEFAULT_SOCKET if current in (None, "", "default") else None
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    return folder, config if isinstance(config, dict) else {}
 
 
 def local_socket() -> str | None:
     """The unix socket the docker CLI would use now, or None when it would use another
     kind of endpoint (tcp, ssh, a context)."""
-    env = os.environ
-    return _socket_for(env.get("DOCKER_HOST"), env.get("DOCKER_CONTEXT"), env.get("DOCKER_CONFIG"))
+    host = os.environ.get("DOCKER_HOST")
+    if host:
+        return host[len("unix://") :] if host.startswith("unix://") else None
+    context = os.environ.get("DOCKER_CONTEXT") or cli_config()[1].get("currentContext")
+    return DEFAULT_SOCKET if context in (None, "", "default") else None
 
 
 class _Connection(http.client.HTTPConnection):

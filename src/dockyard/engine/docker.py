@@ -129,10 +129,7 @@ def inspect_image(ref: str, *, require: bool = False) -> Image | None:
 
 def has_image(ref: str) -> bool:
     """Whether the engine has the image ``ref`` (no pull)."""
-    answers = api.inspect_images([ref])
-    if answers is not None:
-        return bool(answers)
-    return run(["docker", "image", "inspect", ref], check=False, timeout=60).returncode == 0
+    return inspect_image(ref) is not None
 
 
 def local_tags() -> list[str]:
@@ -236,13 +233,8 @@ def buildx_command() -> list[str]:
     find it, else `docker buildx`. The CLI first asks every plugin it finds for its
     metadata, a process each, before it runs buildx (0.03-0.04 s on every build here);
     run on its own, buildx reads the same config, contexts and builders."""
-    config_dir = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    try:
-        config = json.loads((config_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        config = {}
-    extra = os.environ.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS")
-    if extra or not isinstance(config, dict) or config.get("cliPluginsExtraDirs"):
+    config_dir, config = api.cli_config()
+    if os.environ.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS") or config.get("cliPluginsExtraDirs"):
         return ["docker", "buildx"]  # a search path of the user's own: the CLI knows it
     for directory in (config_dir / "cli-plugins", *map(Path, SYSTEM_PLUGIN_DIRS)):
         candidate = directory / "docker-buildx"
