@@ -184,12 +184,21 @@ def venv() -> None:
     finish(new_paths(VENV))
 
 
-def build_wheel(source: str, out_dir: str) -> None:
-    """A wheel of ``source``: offline first (uv's cache or bundled backend), else the index."""
+def build_wheel(source: str, out_dir: str, *, offline: bool = False) -> None:
+    """A wheel of ``source``: offline first (uv's cache or bundled backend), else the index.
+    ``offline``: the step has no network (uv builds the member with its own uv_build)."""
     args = ["build", "--quiet", "--wheel", "--no-sources", "--out-dir", out_dir, source]
+    if offline:
+        if subprocess.run([UV, *args, "--offline"]).returncode != 0:
+            sys.exit(
+                f"install.py: uv could not build {source} offline (uv's reason above); the "
+                "step has no network because the member's pyproject.toml [build-system] asks "
+                "for the uv_build that uv has built in"
+            )
+        return
     with open(os.devnull, "w") as quiet:
-        offline = subprocess.run([UV, *args, "--offline"], stderr=quiet).returncode
-    if offline != 0:
+        status = subprocess.run([UV, *args, "--offline"], stderr=quiet).returncode
+    if status != 0:
         uv(*args)
 
 
@@ -268,7 +277,7 @@ def stage_installed(site: str, written: list[str], compiled) -> None:
     move_to_stage(written + pycs + [os.path.dirname(p) for p in pycs])
 
 
-def code(spec: str, checks: list[str]) -> None:
+def code(spec: str, checks: list[str], offline: bool = False) -> None:
     """One first-party member, installed alone (offline, no dependencies) into a fresh venv
     and moved below STAGE at the paths it has in the app images.
 
@@ -279,12 +288,13 @@ def code(spec: str, checks: list[str]) -> None:
     SPEC is NAME==VERSION=SOURCE: its wheel is built from SOURCE right here (uv runs
     uv_build in-process; another backend comes from uv's cache or the index). Each check
     is APP=MODULE, the module the app's command runs: it must be among the files the
-    member installed (its dependencies are not here to import it).
+    member installed (its dependencies are not here to import it). ``offline``: the step
+    has no network, so the build never falls back to the index.
     """
     pin, _, version = spec.partition("==")
     version, _, source = version.partition("=")
     wheels = os.path.join(WHEELS, pin)
-    build_wheel(source, wheels)
+    build_wheel(source, wheels, offline=offline)
     uv("venv", "--quiet", "--python", "python3", VENV)
     python = os.path.join(VENV, "bin", "python")
     links = ["--find-links", wheels]
@@ -387,6 +397,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     command = commands.add_parser("code", help="a first-party member, alone, below /stage")
     command.add_argument("spec")
     command.add_argument("--check", nargs="+", default=[], metavar="app=module")
+    command.add_argument("--offline", action="store_true", help="no index to fall back to")
     command = commands.add_parser("dirs", help="an app's writable dirs, below /stage")
     command.add_argument("writable", nargs="+", metavar="dir")
     for name in ("user", "share"):
@@ -410,7 +421,7 @@ def main(argv: list[str]) -> int:
     elif args.command == "venv":
         venv()
     elif args.command == "code":
-        code(args.spec, args.check)
+        code(args.spec, args.check, args.offline)
     elif args.command == "dirs":
         dirs(args.writable)
     elif args.command == "user":

@@ -6,6 +6,10 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Pep508
+from packaging.version import InvalidVersion
+
 from dockyard.errors import DockyardError
 from dockyard.graph import dependencies_first
 from dockyard.layers import Group, choose_groups, placement
@@ -153,6 +157,26 @@ def builds_inline(member: Member) -> bool:
     return member.build_backend == "uv_build"
 
 
+_UPPER_BOUNDS = {"<", "<=", "==", "===", "~="}
+
+
+def builds_offline(member: Member, uv_version: str | None) -> bool:
+    """Does uv ``uv_version`` build the member with its own uv_build, in-process, so that
+    its code stage needs no network at all? uv's own rule for that direct build: the
+    backend is uv_build, [build-system] requires is one uv_build requirement, and its
+    versions are bounded above and admit this uv. Otherwise uv fetches the uv_build
+    release the member asks for (its code stage keeps the network and the secrets)."""
+    if uv_version is None or member.build_backend != "uv_build" or len(member.build_requires) != 1:
+        return False
+    try:
+        requirement = Pep508(member.build_requires[0])
+        admits = requirement.specifier.contains(uv_version, prereleases=True)
+    except (InvalidRequirement, InvalidVersion):
+        return False
+    bounded = any(spec.operator in _UPPER_BOUNDS for spec in requirement.specifier)
+    return normalize(requirement.name) == "uv-build" and bounded and admits
+
+
 @dataclass(frozen=True)
 class SharedLayer:
     """Third-party pins installed once for a group of apps: one layer all their images share.
@@ -184,6 +208,12 @@ class Plan:
 
     def app(self, name: str) -> AppPlan:
         return next(a for a in self.apps if a.name == name)
+
+    @property
+    def uv_version(self) -> str | None:
+        """The version of the uv the images' install steps run (None: not pinned)."""
+        pin = _PIN.match(self.uv_requirements.strip())
+        return pin.group(3) if pin and normalize(pin.group(1)) == "uv" else None
 
     def app_layers(self, app: str) -> tuple[SharedLayer, ...]:
         """The shared layers an app's images copy, bottom up: heavy packages (they change

@@ -34,6 +34,7 @@ class Member:
     requires: tuple[str, ...]  # normalised names of everything in [project].dependencies
     has_tests: bool
     build_backend: str = ""  # [build-system] build-backend, e.g. "uv_build"
+    build_requires: tuple[str, ...] = ()  # [build-system] requires, as written
     # folders outside the member (relative to the root) its build config names, e.g. a
     # brick layout's "../../components/x" mapped into the wheel: its builds mount them too
     outside: tuple[str, ...] = ()
@@ -151,8 +152,15 @@ def _member(root: Path, directory: Path) -> Member:
         build_backend=str(
             build_system.get("build-backend", "") if isinstance(build_system, dict) else ""
         ),
+        build_requires=_build_requires(build_system),
         outside=outside_paths(root, directory, table(pyproject, data, "tool")),
     )
+
+
+def _build_requires(build_system: object) -> tuple[str, ...]:
+    """[build-system] requires, the strings as written (anything else: none)."""
+    requires = build_system.get("requires") if isinstance(build_system, dict) else None
+    return tuple(r for r in requires if isinstance(r, str)) if isinstance(requires, list) else ()
 
 
 def load_workspace(root: Path) -> Workspace:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockyard import buildstep
+from dockyard.engine.uv import UV_VERSION, uv_bin
 
 # python/cpython#129724: b's pyc differs when a.py was compiled first in the same process
 A = "import foo\n"
@@ -212,6 +213,8 @@ def test_the_commands_and_their_defaults() -> None:
     args = buildstep.parse(["code", "app==2=/src/app", "--check", "api=app.main", "cli=app"])
     assert (args.spec, args.check) == ("app==2=/src/app", ["api=app.main", "cli=app"])
     assert buildstep.parse(["code", "lib==1=/src/lib"]).check == []
+    assert buildstep.parse(["code", "lib==1=/src/lib"]).offline is False
+    assert buildstep.parse(["code", "lib==1=/src/lib", "--offline", "--check", "a=b"]).offline
     assert buildstep.parse(["dirs", "/data", "/x"]).writable == ["/data", "/x"]
     assert buildstep.parse(["requirements"]).file == "/tmp/requirements.txt"
     args = buildstep.parse(["dev", "/workspace/a", "/workspace/b"])
@@ -231,6 +234,42 @@ def test_the_commands_and_their_defaults() -> None:
 
 
 # ---- a code stage: one member's files below /stage, copied into each app (COPY --link) ----
+
+
+def _member(root: Path, requires: str) -> Path:
+    (root / "src" / "m").mkdir(parents=True)
+    (root / "src" / "m" / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "m"\nversion = "1.0"\n\n'
+        f'[build-system]\nrequires = ["{requires}"]\nbuild-backend = "uv_build"\n'
+    )
+    return root
+
+
+def test_an_offline_code_step_builds_with_uvs_own_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a code stage with --network=none runs: the real uv (the one dockyard pins)
+    builds a uv_build member in-process, with an empty cache and no index."""
+    monkeypatch.setattr(buildstep, "UV", uv_bin())
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "cache"))
+    source = _member(tmp_path / "m", f"uv_build>={UV_VERSION},<1000")
+    buildstep.build_wheel(str(source), str(tmp_path / "wheels"), offline=True)
+    assert [p.name for p in (tmp_path / "wheels").glob("*.whl")] == ["m-1.0-py3-none-any.whl"]
+
+
+def test_an_offline_code_step_that_needs_the_index_says_what_to_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(buildstep, "UV", uv_bin())
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "cache"))
+    source = _member(tmp_path / "m", "uv_build>=0.1,<0.2")  # a release uv must fetch
+    with pytest.raises(SystemExit) as exit_:
+        buildstep.build_wheel(str(source), str(tmp_path / "wheels"), offline=True)
+    assert str(exit_.value).startswith(f"install.py: uv could not build {source} offline")
+    assert "[build-system]" in str(exit_.value)
+    assert "network was disabled" in capfd.readouterr().err  # uv's own reason first
+    assert not list((tmp_path / "wheels").glob("*.whl"))
 
 
 def test_has_module_finds_files_and_imports_nothing(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,12 +13,14 @@ from dockyard.plan import (
     AppPlan,
     Plan,
     Requirement,
+    builds_offline,
     lock_sizes,
     make_plan,
     parse_requirements,
     requirements_text,
     shared_layers,
 )
+from dockyard.workspace import Member
 from helpers import rewrite_manifest as _rewrite
 
 BASE_REFERENCE = "example/python:3.11@sha256:" + "ab" * 32
@@ -229,3 +232,43 @@ def test_registry_prefixes_every_image(mini: Path) -> None:
         "registry.example:5000/team/web:0.2.0",
         "registry.example:5000/team/tool:0.3.0",
     ]
+
+
+# ---- which code stages need no network ----
+
+
+def _member(backend: str, *requires: str) -> Member:
+    return Member("m", "1.0", "packages/m", ("packages/m/src",), (), False, backend, requires)
+
+
+@pytest.mark.parametrize(
+    ("backend", "requires", "offline"),
+    [
+        ("uv_build", ("uv_build>=0.13,<0.14",), True),  # what `uv init` writes
+        ("uv_build", ("uv-build==0.13.*",), True),
+        ("uv_build", ("uv_build~=0.13.0",), True),
+        ("uv_build", ("uv_build>=0.13",), False),  # no upper bound: uv fetches it
+        ("uv_build", ("uv_build>=0.14,<0.15",), False),  # another release than the pinned uv
+        ("uv_build", ("uv_build",), False),
+        ("uv_build", ("uv_build>=0.13,<0.14", "setuptools"), False),  # more than uv_build
+        ("uv_build", (), False),
+        ("uv_build", ("not a requirement!",), False),
+        ("hatchling.build", ("hatchling",), False),
+        ("hatchling.build", ("uv_build>=0.13,<0.14",), False),  # another backend
+    ],
+)
+def test_builds_offline_is_uvs_rule_for_its_direct_build(
+    backend: str, requires: tuple[str, ...], offline: bool
+) -> None:
+    assert builds_offline(_member(backend, *requires), "0.13.9") is offline
+
+
+def test_no_pinned_uv_means_the_network_stays() -> None:
+    assert builds_offline(_member("uv_build", "uv_build>=0.13,<0.14"), None) is False
+
+
+def test_the_plan_knows_its_uv_version(mini: Path) -> None:
+    plan = _plan(load_project(mini))
+    assert plan.uv_version == "0.13.9"
+    assert replace(plan, uv_requirements="").uv_version is None
+    assert replace(plan, uv_requirements="uvicorn==0.30.0\n").uv_version is None

@@ -23,12 +23,14 @@ from dockyard.plan import (
     Plan,
     SharedLayer,
     builds_inline,
+    builds_offline,
 )
 from dockyard.render.bake import DEV_INPUTS_LABEL, INPUTS_LABEL  # noqa: F401 (their home)
 from dockyard.render.share import share_stage
 from dockyard.render.steps import (
     INDEX,
     INSTALL_SCRIPT,
+    OFFLINE,
     REQUIREMENTS,
     SECRETS,
     TOOLS,
@@ -46,7 +48,8 @@ HEADER = f"""\
 {{legend}}
 # The steps after `tools` each run one command of {INSTALL_SCRIPT} (mounted, never in an image):
 # it installs, compiles bytecode and pins mtimes, so two clean builds give the same bytes. A proxy
-# CA and index credentials reach a step only as BuildKit secrets: never a layer, never the history.
+# CA and index credentials reach a step only as BuildKit secrets: never a layer, never the history;
+# a step that needs no index runs with --network=none.
 # Each deps, heavy and code stage installs alone on the base, below /stage; the images copy them
 # with COPY --link, so a change to one installs that one again and none of the others.
 """
@@ -112,7 +115,7 @@ def _base(plan: Plan) -> str:
 FROM {plan.base_reference} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV={VENV} PATH={VENV}/bin:$PATH \\
     UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy
-RUN groupadd --system --gid {APP_UID} {APP_USER} && export SOURCE_DATE_EPOCH=86400 \\
+RUN {OFFLINE} groupadd --system --gid {APP_UID} {APP_USER} && export SOURCE_DATE_EPOCH=86400 \\
  && useradd --system --no-log-init --uid {APP_UID} --gid {APP_USER} --home-dir {APP_HOME} {shell} \\
  && mkdir -p {APP_HOME} {APP_DIR} && chown {APP_USER}:{APP_USER} {APP_HOME} \\
  && touch -h -d @0 / /etc {etc[0]} \\
@@ -138,7 +141,7 @@ def _requirements(file: str) -> str:
 
 
 def _venv() -> str:
-    return f"FROM base AS venv\n{install([TOOLS], 'venv')}\n"
+    return f"FROM base AS venv\n{install([OFFLINE, TOOLS], 'venv')}\n"
 
 
 def _shared(plan: Plan, layer: SharedLayer) -> str:
@@ -183,9 +186,13 @@ def _dirs_stage(app: AppPlan) -> str:
 def _code(plan: Plan, member: Member) -> str:
     """The member built and installed alone, below /stage, once for every app that uses
     it; the modules of the app commands it holds are looked for among its files. uv runs
-    uv_build in-process; another backend comes from uv's cache or the index."""
-    if builds_inline(member):
-        mounts = [*_source_mounts(member), TOOLS, *SECRETS]  # a backend uv lacks: the index
+    uv_build in-process (no network: see builds_offline); another uv_build release or
+    another backend comes from uv's cache or the index."""
+    offline = builds_offline(member, plan.uv_version)
+    if offline:
+        mounts = [OFFLINE, *_source_mounts(member), TOOLS]
+    elif builds_inline(member):
+        mounts = [*_source_mounts(member), TOOLS, *SECRETS]  # a uv_build uv lacks: the index
     else:
         mounts = [*_source_mounts(member), *INDEX]
     spec = f"{member.name}=={member.version}={_source(member)}"
@@ -196,17 +203,18 @@ def _code(plan: Plan, member: Member) -> str:
         if checked is not None and checked[0].name == member.name:
             checks.append(f"{app.name}={checked[1]}")
     users = [app.name for app in plan.apps if member in app.first_party]
+    args = [spec, *(["--offline"] if offline else []), *_flag("--check", checks)]
     return (
         f"# {_code_stage(member)}: {member.name} {member.version}, copied into {', '.join(users)}\n"
         f"FROM base AS {_code_stage(member)}\n"
-        f"{install(mounts, 'code', spec, *_flag('--check', checks))}\n"
+        f"{install(mounts, 'code', *args)}\n"
     )
 
 
 def _dirs(app: AppPlan) -> str:
     return (
         f"FROM base AS {_dirs_stage(app)}\n"
-        + install([TOOLS], "dirs", *app.app.config.writable)
+        + install([OFFLINE, TOOLS], "dirs", *app.app.config.writable)
         + "\n"
     )
 
@@ -259,7 +267,7 @@ def _dev(plan: Plan, app: AppPlan) -> str:
             f"FROM venv AS {app.dev_stage}",
             *_deps_copies(plan, app),
             install(mounts, "dev", *members),
-            install([TOOLS], "user", *user, *_flag("--writable", _dev_dirs(app))),
+            install([OFFLINE, TOOLS], "user", *user, *_flag("--writable", _dev_dirs(app))),
             f"ENV HOME={DEV_HOME}",
             f"WORKDIR {app.dev_workdir}",
         ]

@@ -12,7 +12,7 @@ import json
 from dockyard.buildstep import SHARE_FROM
 from dockyard.names import label
 from dockyard.plan import AppPlan, Plan
-from dockyard.render.steps import TOOLS, bind, install, wrap
+from dockyard.render.steps import OFFLINE, TOOLS, bind, install, wrap
 from dockyard.share import BUNDLE, NOTEBOOKS, SHARE_HOME, SHARE_UID, SHARE_USER, Share
 
 SHARE_LABEL = label("share")
@@ -162,7 +162,7 @@ def share_stage(app: AppPlan) -> str:
     """FROM the app's prod image: + bytecode, a non-root user whose home works for any
     uid, the mount point /notebooks, the team's files, the command, the text as a label."""
     share = _share(app)
-    mounts = [bind(readme_path(app), f"{SHARE_FROM}/README.md")]
+    mounts = [OFFLINE, bind(readme_path(app), f"{SHARE_FROM}/README.md")]
     member = app.app.member.path
     for folder in share.files:
         source = folder if member == "." else f"{member}/{folder}"

@@ -437,6 +437,44 @@ def test_each_member_is_built_once_in_its_code_stage(locked_mini: Path, tmp_path
     assert (proc.returncode, proc.stdout) == (0, "")
 
 
+def test_a_member_uv_builds_itself_has_no_network(locked_mini: Path, tmp_path: Path) -> None:
+    """uv_build in a range that holds the pinned uv (0.13.9): the code stage has no network,
+    no secrets and no index fallback. A range without that uv (uv fetches the release it
+    names) and another backend keep the network."""
+    from dockyard.manifest import load_project
+
+    for member, requires in (
+        ("mini_lib", "uv_build>=0.13,<0.14"),
+        ("mini_web", "uv_build>=0.14,<0.15"),
+    ):
+        pyproject = locked_mini / "packages" / member / "pyproject.toml"
+        text = pyproject.read_text().replace('"hatchling.build"', '"uv_build"')
+        pyproject.write_text(text.replace('requires = ["hatchling"]', f'requires = ["{requires}"]'))
+    text = render_all(load_plan(load_project(locked_mini)))["Dockerfile"]
+    stages = _stages(text)
+    run = {
+        name: " ".join([rest for keyword, rest in stages[name] if keyword == "RUN"][0].split())
+        for name in ("code-mini-lib", "code-mini-web", "code-mini-tool")
+    }
+    assert run["code-mini-lib"].startswith(
+        "--network=none --mount=type=bind,source=packages/mini_lib"
+    )
+    assert "type=secret" not in run["code-mini-lib"]
+    assert run["code-mini-lib"].endswith("code mini-lib==0.1.0=/src/packages/mini_lib --offline")
+    for online in ("code-mini-web", "code-mini-tool"):
+        assert "--network" not in run[online] and "--offline" not in run[online]
+        assert "--mount=type=secret,id=ca_bundle" in run[online]
+    # the steps that never reach an index: none of them has a network
+    for stage in ("venv", "web-dirs"):
+        assert stages[stage][-1][1].startswith("--network=none ")
+    assert [cmd for cmd in install_commands(text) if cmd[0] == "code"][0][-1] == "--offline"
+    (tmp_path / "Dockerfile").write_text(text)
+    proc = subprocess.run(
+        [_hadolint(), "--no-color", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")
+
+
 def install_commands(dockerfile: str) -> list[list[str]]:
     """The arguments of each install.py command in ``dockerfile``, as the shell splits them."""
     return [
