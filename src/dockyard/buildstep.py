@@ -188,18 +188,17 @@ def build_wheel(source: str, out_dir: str, *, offline: bool = False) -> None:
     """A wheel of ``source``: offline first (uv's cache or bundled backend), else the index.
     ``offline``: the step has no network (uv builds the member with its own uv_build)."""
     args = ["build", "--quiet", "--wheel", "--no-sources", "--out-dir", out_dir, source]
-    if offline:
-        if subprocess.run([UV, *args, "--offline"]).returncode != 0:
-            sys.exit(
-                f"install.py: uv could not build {source} offline (uv's reason above); the "
-                "step has no network because the member's pyproject.toml [build-system] asks "
-                "for the uv_build that uv has built in"
-            )
+    with open(os.devnull, "w") as quiet:  # uv's reason is shown only when there is no retry
+        status = subprocess.run([UV, *args, "--offline"], stderr=None if offline else quiet)
+    if status.returncode == 0:
         return
-    with open(os.devnull, "w") as quiet:
-        status = subprocess.run([UV, *args, "--offline"], stderr=quiet).returncode
-    if status != 0:
-        uv(*args)
+    if offline:
+        sys.exit(
+            f"install.py: uv could not build {source} offline (uv's reason above); the "
+            "step has no network because the member's pyproject.toml [build-system] asks "
+            "for the uv_build that uv has built in"
+        )
+    uv(*args)
 
 
 def _ancestors(path: str) -> list[str]:

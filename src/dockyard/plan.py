@@ -166,7 +166,7 @@ def builds_offline(member: Member, uv_version: str | None) -> bool:
     backend is uv_build, [build-system] requires is one uv_build requirement, and its
     versions are bounded above and admit this uv. Otherwise uv fetches the uv_build
     release the member asks for (its code stage keeps the network and the secrets)."""
-    if uv_version is None or member.build_backend != "uv_build" or len(member.build_requires) != 1:
+    if uv_version is None or not builds_inline(member) or len(member.build_requires) != 1:
         return False
     try:
         requirement = Pep508(member.build_requires[0])
