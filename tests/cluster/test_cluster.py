@@ -368,19 +368,20 @@ def test_node_drained_for_maintenance(story: Story) -> None:
 
 
 def test_worker_killed_under_load(story: Story) -> None:
-    """n4 dies with its api tasks: Swarm starts them elsewhere; the failures are counted."""
+    """n4 dies with its api tasks: Swarm starts them elsewhere. Only a request already
+    sent to one of them may fail (see test_manager_lost_in_a_three_manager_swarm)."""
     cluster, n4 = story.cluster, story.cluster.node("n4")
     lost = story.running("api").count("n4")
     assert lost >= 1, story.running("api")
     with Load([story.edge]) as load:
         cluster.kill(n4)
+        killed = round(load.elapsed, 2)  # as the failures are: never before one begun earlier
         seconds = _wait_running(story, "api", REPLICAS, avoid="n4")
-        recovered = load.elapsed
         time.sleep(5)  # keep measuring after the recovery
     figures = load.figures()
     story.figures["worker_killed"] = {**figures, "api_tasks_lost": lost, "rescheduled_s": seconds}
     print("worker killed:", story.figures["worker_killed"])
-    assert all(at < recovered for at, _ in load.failures), load.failures  # none after recovery
+    assert all(at <= killed for at, _ in load.failures), (killed, load.failures)
     assert figures["requests"] >= 100
     cluster.restart(n4)  # the machine comes back and rejoins the swarm
     cluster.wait_ready(story.manager, ["n4"])
@@ -389,7 +390,12 @@ def test_worker_killed_under_load(story: Story) -> None:
 
 
 def test_manager_lost_in_a_three_manager_swarm(story: Story) -> None:
-    """Three managers; the leader dies: the apps keep serving and the next deploy lands."""
+    """Three managers; the leader dies: the apps keep serving and the next deploy lands.
+
+    n1 also runs an api task. A request the gateway had already sent to it when the
+    node died gets no answer and no reset, and the gateway sets no response timeout
+    that would let Caddy retry it elsewhere, so that one may time out, as in
+    test_worker_killed_under_load. Any request begun after the kill must succeed."""
     cluster = story.cluster
     story.manager.docker("node", "promote", "n2", "n3")
     deadline = time.monotonic() + 60
@@ -407,6 +413,7 @@ def test_manager_lost_in_a_three_manager_swarm(story: Story) -> None:
     story.versions.append(story.release("after losing a manager"))
     with Load([story.edge]) as load:
         cluster.kill(cluster.node("n1"))
+        killed = round(load.elapsed, 2)  # as the failures are: never before one begun earlier
 
         def new_leader() -> bool:
             rows = cluster.swarm_nodes(n2)
@@ -433,5 +440,5 @@ def test_manager_lost_in_a_three_manager_swarm(story: Story) -> None:
         "parser": (current, "1/1"),
     }
     assert "n1" not in story.running("api")
-    assert load.figures()["failed"] == 0, load.figures()
+    assert all(at <= killed for at, _ in load.failures), (killed, load.failures)
     assert story.rows() == story.expected and story.expected["games"] == 10
