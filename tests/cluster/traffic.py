@@ -53,6 +53,11 @@ class Load:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def failures_begun_after(self, at: float) -> list[tuple[float, str]]:
+        """The failures of requests begun after ``at`` (an ``elapsed`` reading), rounded as
+        the failures are: a request begun earlier never counts."""
+        return [failure for failure in self.failures if failure[0] > round(at, 2)]
+
     def figures(self) -> dict:
         """Requests, failures and the span from the first failure to the last."""
         first = self.failures[0][0] if self.failures else None
