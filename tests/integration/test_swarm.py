@@ -30,6 +30,7 @@ from helpers import REPO, copy_project, docker, dockyard
 SWARM_PORT = 18081
 COMPOSE_PORT = 18082
 FIGURES = REPO / ".work" / "zero-downtime.json"
+SERVING = "parser, api: every task runs the new release now"  # dockyard's note
 
 TARGETS = """
 [tool.dockyard.deploy.swarm]
@@ -185,7 +186,7 @@ def test_rolling_update_loses_no_request_on_swarm_but_some_on_compose(story: Sto
     app.write_text(app.read_text() + "\n# version 2\n")
     story.versions.append(story.release("second"))
     with Loop(f"http://127.0.0.1:{SWARM_PORT}/health") as on_swarm:
-        story.run("deploy", "swarm")
+        proc = story.run("deploy", "swarm")
     with Loop(f"http://127.0.0.1:{COMPOSE_PORT}/health") as on_compose:
         story.run("deploy", "single")
     figures = {
@@ -198,6 +199,12 @@ def test_rolling_update_loses_no_request_on_swarm_but_some_on_compose(story: Sto
     assert on_swarm.requests >= 100  # the loop really ran through the update
     assert on_swarm.failures == 0
     assert _stack_versions(story)["api"][0] == story.versions[1]
+    # the moment the new release serves is said before Swarm's verdict, which waits for
+    # the last task's monitor window
+    lines = proc.stderr.splitlines()
+    serving = [i for i, line in enumerate(lines) if SERVING in line]
+    live = [i for i, line in enumerate(lines) if "is live on 'swarm'" in line]
+    assert len(serving) == 1 and live and serving[0] < live[0], proc.stderr
     assert _games(SWARM_PORT) == 5 and _games(COMPOSE_PORT) == 5
 
 
@@ -214,6 +221,7 @@ def test_broken_version_is_rolled_back_by_swarm(story: Story) -> None:
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert "Swarm rolled back by itself to release 2" in last, last
+    assert SERVING not in proc.stderr  # the broken api never ran
     assert loop.failures == 0
     assert _stack_versions(story)["api"] == (story.versions[1], "2/2")
     assert _games(SWARM_PORT) == 5

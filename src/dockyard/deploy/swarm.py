@@ -32,7 +32,7 @@ from dockyard.errors import DockyardError
 from dockyard.names import label_value
 from dockyard.render.gateway import gateway_service
 from dockyard.render.server import VERSION_LABEL, DeployImage, Port, app_ports, dump
-from dockyard.render.stack import gateway_name, render_stack
+from dockyard.render.stack import MONITOR, gateway_name, render_stack
 
 NAMESPACE = "com.docker.stack.namespace"
 DONE = {"completed"}
@@ -59,14 +59,34 @@ def _services(target: Target) -> dict[str, Service]:
     return {i.spec.name.removeprefix(prefix): i for i in infos}
 
 
-def _running(target: Target, app: str) -> tuple[int, int]:
+def _tasks(target: Target, app: str) -> list[tuple[str, str, str]]:
+    """(desired state, current state, image) of each task of the app's service that
+    Swarm still keeps, newest first."""
     proc = target.engine.docker(
-        ["service", "ps", "--filter", "desired-state=running", f"{target.compose_project}_{app}",
-         "--format", "{{.CurrentState}}"],
+        ["service", "ps", "--no-trunc", f"{target.compose_project}_{app}",
+         "--format", "{{.DesiredState}}\t{{.CurrentState}}\t{{.Image}}"],
         check=False,
     )  # fmt: skip
-    states = proc.stdout.splitlines()
+    rows = (line.split("\t") for line in proc.stdout.splitlines() if line.strip())
+    return [(row[0], row[1], row[2]) for row in rows if len(row) == 3]
+
+
+def _running(target: Target, app: str) -> tuple[int, int]:
+    """How many of the tasks meant to run are running, of how many."""
+    states = [current for desired, current, _ in _tasks(target, app) if desired == "Running"]
     return sum(s.startswith("Running") for s in states), len(states)
+
+
+def _serves(target: Target, app: str, info: Service) -> bool:
+    """Does the service run its spec's image only: as many tasks as its replicas running
+    it (a task with a healthcheck runs only once healthy), and no task of another image
+    still running (a replaced task's container that has not exited yet)? False while
+    Swarm rolls back."""
+    if info.update_state.startswith("rollback") or info.update_state == "paused":
+        return False
+    image = info.spec.task_template.container_spec.image
+    running = [ran for _, current, ran in _tasks(target, app) if current.startswith("Running")]
+    return len(running) >= info.spec.replicas and all(ran == image for ran in running)
 
 
 def _judge(target: Target, app: str, info: Service, started_before: str | None) -> str:
@@ -95,9 +115,15 @@ def _waited(target: Target) -> list[str]:
     return names
 
 
-def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list[str]:
+def _wait(
+    target: Target, before: dict[str, str | None], timeout: float, announce: bool = False
+) -> list[str]:
+    """Swarm's verdict on the update: the failures, or none. ``announce``: say when every
+    app's tasks run the new spec, which comes before the verdict (Swarm watches the last
+    task for its `monitor` window first)."""
     deadline = time.monotonic() + timeout
     time.sleep(2)  # let the managers start the updates the new spec asks for
+    apps = list(target.config.apps)
     while True:
         services = _services(target)
         verdicts = {
@@ -107,6 +133,12 @@ def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list
         failed = [v for v in verdicts.values() if v not in ("ok", "wait")]
         if failed:
             return failed
+        if announce and all(a in services and _serves(target, a, services[a]) for a in apps):
+            note(
+                f"{', '.join(apps)}: every task runs the new release now; Swarm watches "
+                f"them for {MONITOR} more before it calls the update done"
+            )
+            announce = False
         if all(v == "ok" for v in verdicts.values()):
             return []
         if time.monotonic() > deadline:
@@ -114,7 +146,7 @@ def _wait(target: Target, before: dict[str, str | None], timeout: float) -> list
             return [
                 f"{app} not healthy after {timeout:.0f}s{_why_late(target, app)}" for app in late
             ]
-        time.sleep(1)
+        time.sleep(0.5 if announce else 1)  # the moment it serves is worth a closer look
 
 
 def task_summary(listing: str) -> str:
@@ -139,8 +171,9 @@ def _why_late(target: Target, app: str) -> str:
     return f" (its task: {summary})" if summary else ""
 
 
-def _apply(target: Target, text: str) -> list[str]:
-    """`docker stack deploy` the text, wait for Swarm's verdict; the failures."""
+def _apply(target: Target, text: str, announce: bool = False) -> list[str]:
+    """`docker stack deploy` the text, wait for Swarm's verdict; the failures.
+    ``announce``: say when the new release serves (see _wait)."""
     before = {app: info.update_started_at for app, info in _services(target).items()}
     with staged(target, text) as file:
         target.engine.docker(
@@ -148,7 +181,7 @@ def _apply(target: Target, text: str) -> list[str]:
              target.compose_project],
             what=f"docker stack deploy on {target.engine.address}",
         )  # fmt: skip
-    return _wait(target, before, target.config.health_seconds)
+    return _wait(target, before, target.config.health_seconds, announce)
 
 
 def _pull(target: Target, new: dict[str, DeployImage]) -> None:
@@ -209,7 +242,7 @@ def deploy_stack(target: Target, new: dict[str, DeployImage]) -> int:
     text = render_stack(target.project, target.name, target.config, new, gateway_image=gateway)
     state = prepare_server(target, helper, text)
     note(f"rolling update; waiting up to {target.config.health_timeout} for Swarm's verdict")
-    failed = _apply(target, text)
+    failed = _apply(target, text, announce=True)
     if failed:
         previous = state.running
         where = "nothing ran before"

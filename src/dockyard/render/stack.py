@@ -47,7 +47,6 @@ def _deploy(project: Project, target: DeployTarget, app: str) -> dict[str, Any]:
             "order": order,
             "failure_action": "rollback",
             "monitor": MONITOR,
-            "delay": "2s",
         },
         "rollback_config": {"parallelism": 1, "order": order, "failure_action": "pause"},
         "restart_policy": {"condition": "any", "delay": "2s"},

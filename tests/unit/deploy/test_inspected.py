@@ -49,18 +49,24 @@ class FakeEngine:
     address = "ssh://root@server"
 
     def __init__(
-        self, services: list[Service] = (), containers: list[Container] = (), running: int = 1
+        self,
+        services: list[Service] = (),
+        containers: list[Container] = (),
+        running: int = 1,
+        tasks: list[tuple[str, str, str]] | None = None,
     ) -> None:
         self._services = list(services)
         self._containers = list(containers)
         self.running = running
+        # `docker service ps` rows: desired state, current state, image
+        self.tasks = tasks or [("Running", "Running 5 seconds ago", "img")] * running
 
     def docker(self, args, **_: object) -> subprocess.CompletedProcess[str]:
         out = ""
         if args[:2] == ["service", "ls"]:
             out = "\n".join(s.id for s in self._services)
         elif args[:2] == ["service", "ps"]:
-            out = "Running 5 seconds ago\n" * self.running
+            out = "".join("\t".join(row) + "\n" for row in self.tasks)
         elif args[:2] == ["image", "inspect"]:
             out = _raw("proxy_container_inspect.json")["Image"] + "\n"
         return subprocess.CompletedProcess(args, 0, out, "")
@@ -112,6 +118,32 @@ def test_swarm_judges_a_service_by_its_update_and_replicas() -> None:
     assert _judge(target, "api", never, None) == "ok"
     three = _service("api", Mode={"Replicated": {"Replicas": 3}})
     assert _judge(_target(FakeEngine([three], running=2)), "api", three, started) == "wait"
+
+
+def test_swarm_serving_means_every_running_task_runs_the_spec_image() -> None:
+    from dockyard.deploy.swarm import _serves
+
+    two = _service("api", Mode={"Replicated": {"Replicas": 2}})
+    new = two.spec.task_template.container_spec.image
+    running, stopped = "Running 2 seconds ago", "Shutdown 1 second ago"
+
+    def serves(*tasks: tuple[str, str, str], service: Service = two) -> bool:
+        return _serves(_target(FakeEngine([service], tasks=list(tasks))), "api", service)
+
+    assert serves(
+        ("Running", running, new), ("Running", running, new), ("Shutdown", stopped, "old")
+    )
+    # start-first: the replaced task's container still runs (it is being stopped)
+    assert not serves(
+        ("Running", running, new), ("Running", running, new), ("Shutdown", running, "old")
+    )
+    assert not serves(("Running", running, new), ("Running", "Starting 1 second ago", new))
+    assert not serves(("Running", running, new))  # one of two replicas
+    raw = two.model_dump(by_alias=True)
+    back = Service.model_validate(
+        {**raw, "UpdateStatus": {"State": "rollback_started", "StartedAt": "t", "Message": ""}}
+    )
+    assert not serves(("Running", running, new), ("Running", running, new), service=back)
 
 
 def test_swarm_status_rows() -> None:
