@@ -119,8 +119,8 @@ def _wait(
     target: Target, before: dict[str, str | None], timeout: float, announce: bool = False
 ) -> list[str]:
     """Swarm's verdict on the update: the failures, or none. ``announce``: say when every
-    app's tasks run the new spec, which comes before the verdict (Swarm watches the last
-    task for its `monitor` window first)."""
+    app's tasks run the new spec, when that comes before the verdict (Swarm watches the
+    last task it updated for its `monitor` window first)."""
     deadline = time.monotonic() + timeout
     time.sleep(2)  # let the managers start the updates the new spec asks for
     apps = list(target.config.apps)
@@ -133,14 +133,15 @@ def _wait(
         failed = [v for v in verdicts.values() if v not in ("ok", "wait")]
         if failed:
             return failed
+        if all(v == "ok" for v in verdicts.values()):
+            return []
+        # said only while the verdict is pending: a first deploy has none to wait for
         if announce and all(a in services and _serves(target, a, services[a]) for a in apps):
             note(
                 f"{', '.join(apps)}: every task runs the new release now; Swarm watches "
                 f"them for {MONITOR} more before it calls the update done"
             )
             announce = False
-        if all(v == "ok" for v in verdicts.values()):
-            return []
         if time.monotonic() > deadline:
             late = [app for app, v in verdicts.items() if v == "wait"]
             return [

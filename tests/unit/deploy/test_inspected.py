@@ -146,6 +146,31 @@ def test_swarm_serving_means_every_running_task_runs_the_spec_image() -> None:
     assert not serves(("Running", running, new), ("Running", running, new), service=back)
 
 
+def test_swarm_says_when_the_new_release_serves_only_while_the_verdict_is_pending(
+    monkeypatch, capsys
+) -> None:
+    from dockyard.deploy import swarm
+
+    updating = _service("api")  # the fixture's service: an update in progress
+    raw = updating.model_dump(by_alias=True)
+    done = Service.model_validate({**raw, "UpdateStatus": {"State": "completed", "StartedAt": "t"}})
+    image = updating.spec.task_template.container_spec.image
+    engine = FakeEngine([updating], tasks=[("Running", "Running 1 second ago", image)])
+    target = _target(engine)
+    target.config.apps, target.config.routing = ["api"], "mesh"
+    monkeypatch.setattr(swarm.time, "sleep", lambda seconds: None)
+    said = "api: every task runs the new release now"
+
+    answers = iter([{"api": updating}, {"api": updating}, {"api": done}])
+    monkeypatch.setattr(swarm, "_services", lambda target: next(answers))
+    assert swarm._wait(target, {"api": "an earlier update"}, 60, announce=True) == []
+    assert capsys.readouterr().err.count(said) == 1  # once, before the verdict
+
+    answers = iter([{"api": done}])  # nothing left to wait for (a first deploy)
+    assert swarm._wait(target, {"api": "an earlier update"}, 60, announce=True) == []
+    assert said not in capsys.readouterr().err
+
+
 def test_swarm_status_rows() -> None:
     from dockyard.deploy.swarm import stack_rows
     from dockyard.render.server import VERSION_LABEL
