@@ -285,7 +285,7 @@ class DockyardServer(Server):
 
 
 MARKS = {"images": IMAGES_NOTE, "serving": SERVING_NOTE}
-SWARM_MARKS = {"images": IMAGES_NOTE, "serving": SWARM_SERVING_NOTE}
+SWARM_MARKS = {**MARKS, "serving": SWARM_SERVING_NOTE}
 
 
 def proxy_image(base: str) -> None:
