@@ -81,13 +81,13 @@ def read_lock(root: Path) -> Lock:
             uv_requirements=data["uv"]["requirements"].strip() + "\n",
             uv_lock_sha256=data["uv-lock-sha256"],
         )
-    except (
-        UnicodeDecodeError,
-        tomllib.TOMLDecodeError,
-        KeyError,
-        TypeError,
-        AttributeError,
-    ) as exc:
+    except KeyError as exc:
+        # str(KeyError) is only the quoted key; say what is missing.
+        raise DockyardError(
+            f"{path} is damaged (it has no {exc.args[0]!r} entry); delete it and run "
+            "`dockyard lock`"
+        ) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, AttributeError) as exc:
         raise DockyardError(
             f"{path} is damaged ({exc!s}); delete it and run `dockyard lock`"
         ) from None

@@ -74,6 +74,12 @@ def test_damaged_lock_names_the_file_and_dockyard_lock(tmp_path: Path, damage: b
     assert err.value.exit_code == 2
 
 
+def test_damaged_lock_says_which_entry_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "dockyard.lock").write_bytes(b"version = 1\n")
+    with pytest.raises(DockyardError, match=r"is damaged \(it has no 'base' entry\)"):
+        read_lock(tmp_path)
+
+
 def test_file_sha256(tmp_path: Path) -> None:
     path = tmp_path / "uv.lock"
     path.write_bytes(b"version = 1\n")
