@@ -81,13 +81,15 @@ def read_lock(root: Path) -> Lock:
             uv_requirements=data["uv"]["requirements"].strip() + "\n",
             uv_lock_sha256=data["uv-lock-sha256"],
         )
-    except KeyError as exc:
-        # str(KeyError) is only the quoted key; say what is missing.
+    except (
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        # str() of a KeyError is only the quoted key: say what is missing
+        why = f"it has no {exc.args[0]!r} entry" if isinstance(exc, KeyError) else str(exc)
         raise DockyardError(
-            f"{path} is damaged (it has no {exc.args[0]!r} entry); delete it and run "
-            "`dockyard lock`"
-        ) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, AttributeError) as exc:
-        raise DockyardError(
-            f"{path} is damaged ({exc!s}); delete it and run `dockyard lock`"
+            f"{path} is damaged ({why}); delete it and run `dockyard lock`"
         ) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from functools import cache, partial
 
 import yaml
 
@@ -59,7 +61,10 @@ def _services(target: Target) -> dict[str, Service]:
     return {i.spec.name.removeprefix(prefix): i for i in infos}
 
 
-def _tasks(target: Target, app: str) -> list[tuple[str, str, str]]:
+Task = tuple[str, str, str]  # a `docker service ps` row: desired state, current state, image
+
+
+def _tasks(target: Target, app: str) -> list[Task]:
     """(desired state, current state, image) of each task of the app's service that
     Swarm still keeps, newest first."""
     proc = target.engine.docker(
@@ -71,13 +76,13 @@ def _tasks(target: Target, app: str) -> list[tuple[str, str, str]]:
     return [(row[0], row[1], row[2]) for row in rows if len(row) == 3]
 
 
-def _running(target: Target, app: str) -> tuple[int, int]:
+def _running(tasks: list[Task]) -> tuple[int, int]:
     """How many of the tasks meant to run are running, of how many."""
-    states = [current for desired, current, _ in _tasks(target, app) if desired == "Running"]
+    states = [current for desired, current, _ in tasks if desired == "Running"]
     return sum(s.startswith("Running") for s in states), len(states)
 
 
-def _serves(target: Target, app: str, info: Service) -> bool:
+def _serves(info: Service, tasks: list[Task]) -> bool:
     """Does the service run its spec's image only: as many tasks as its replicas running
     it (a task with a healthcheck runs only once healthy), and no task of another image
     still running (a replaced task's container that has not exited yet)? False while
@@ -85,12 +90,15 @@ def _serves(target: Target, app: str, info: Service) -> bool:
     if info.update_state.startswith("rollback") or info.update_state == "paused":
         return False
     image = info.spec.task_template.container_spec.image
-    running = [ran for _, current, ran in _tasks(target, app) if current.startswith("Running")]
+    running = [ran for _, current, ran in tasks if current.startswith("Running")]
     return len(running) >= info.spec.replicas and all(ran == image for ran in running)
 
 
-def _judge(target: Target, app: str, info: Service, started_before: str | None) -> str:
-    """'ok', 'wait' or a failure reason for one service after a stack deploy."""
+def _judge(
+    app: str, info: Service, started_before: str | None, tasks: Callable[[], list[Task]]
+) -> str:
+    """'ok', 'wait' or a failure reason for one service after a stack deploy. ``tasks``
+    lists the service's tasks; it is asked only once the update is over."""
     status = info.update_status
     if status is not None and status.started_at != started_before:
         state = status.state
@@ -98,7 +106,7 @@ def _judge(target: Target, app: str, info: Service, started_before: str | None) 
             return f"{app}: {status.message or state}"
         if state not in DONE:
             return "wait"
-    running, desired = _running(target, app)
+    running, desired = _running(tasks())
     wanted = info.spec.replicas
     return "ok" if running >= wanted and desired >= wanted else "wait"
 
@@ -126,8 +134,11 @@ def _wait(
     apps = list(target.config.apps)
     while True:
         services = _services(target)
+        tasks = cache(partial(_tasks, target))  # one `docker service ps` per app per look
         verdicts = {
-            app: _judge(target, app, services[app], before.get(app)) if app in services else "wait"
+            app: _judge(app, services[app], before.get(app), partial(tasks, app))
+            if app in services
+            else "wait"
             for app in _waited(target)
         }
         failed = [v for v in verdicts.values() if v not in ("ok", "wait")]
@@ -136,7 +147,7 @@ def _wait(
         if all(v == "ok" for v in verdicts.values()):
             return []
         # said only while the verdict is pending: a first deploy has none to wait for
-        if announce and all(a in services and _serves(target, a, services[a]) for a in apps):
+        if announce and all(a in services and _serves(services[a], tasks(a)) for a in apps):
             note(
                 f"{', '.join(apps)}: every task runs the new release now; Swarm watches "
                 f"them for {MONITOR} more before it calls the update done"
@@ -282,7 +293,7 @@ def stack_rows(target: Target) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for app, info in sorted(_services(target).items()):
         image = info.spec.task_template.container_spec.image
-        running, _ = _running(target, app)
+        running, _ = _running(_tasks(target, app))
         wanted = info.spec.replicas
         update = info.update_state
         state = f"{running}/{wanted} running" + (f" ({update})" if update else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -96,39 +97,42 @@ def test_swarm_services_by_app_name() -> None:
 
 
 def test_swarm_judges_a_service_by_its_update_and_replicas() -> None:
-    from dockyard.deploy.swarm import _judge
+    from dockyard.deploy.swarm import _judge, _tasks
+
+    def judge(target, app, info, started_before):
+        return _judge(app, info, started_before, partial(_tasks, target, app))
 
     updating = _service("api")  # the fixture's service: an update in progress
     started = updating.update_started_at
     target = _target(FakeEngine([updating]))
-    assert _judge(target, "api", updating, "an earlier update") == "wait"
-    assert _judge(target, "api", updating, started) == "ok"  # no new update: count replicas
+    assert judge(target, "api", updating, "an earlier update") == "wait"
+    assert judge(target, "api", updating, started) == "ok"  # no new update: count replicas
     raw = updating.model_dump(by_alias=True)
     rolled = Service.model_validate(
         {**raw, "UpdateStatus": {"State": "rollback_completed", "StartedAt": "t", "Message": ""}}
     )
-    assert _judge(target, "api", rolled, None) == "api: rollback_completed"
+    assert judge(target, "api", rolled, None) == "api: rollback_completed"
     said = Service.model_validate(
         {**raw, "UpdateStatus": {"State": "paused", "StartedAt": "t", "Message": "task failed"}}
     )
-    assert _judge(target, "api", said, None) == "api: task failed"
+    assert judge(target, "api", said, None) == "api: task failed"
     done = Service.model_validate({**raw, "UpdateStatus": {"State": "completed", "StartedAt": "t"}})
-    assert _judge(target, "api", done, None) == "ok"
+    assert judge(target, "api", done, None) == "ok"
     never = Service.model_validate({k: v for k, v in raw.items() if k != "UpdateStatus"})
-    assert _judge(target, "api", never, None) == "ok"
+    assert judge(target, "api", never, None) == "ok"
     three = _service("api", Mode={"Replicated": {"Replicas": 3}})
-    assert _judge(_target(FakeEngine([three], running=2)), "api", three, started) == "wait"
+    assert judge(_target(FakeEngine([three], running=2)), "api", three, started) == "wait"
 
 
 def test_swarm_serving_means_every_running_task_runs_the_spec_image() -> None:
-    from dockyard.deploy.swarm import _serves
+    from dockyard.deploy.swarm import _serves, _tasks
 
     two = _service("api", Mode={"Replicated": {"Replicas": 2}})
     new = two.spec.task_template.container_spec.image
     running, stopped = "Running 2 seconds ago", "Shutdown 1 second ago"
 
     def serves(*tasks: tuple[str, str, str], service: Service = two) -> bool:
-        return _serves(_target(FakeEngine([service], tasks=list(tasks))), "api", service)
+        return _serves(service, _tasks(_target(FakeEngine([service], tasks=list(tasks))), "api"))
 
     assert serves(
         ("Running", running, new), ("Running", running, new), ("Shutdown", stopped, "old")
